@@ -1,0 +1,516 @@
+package io.quiesce.coordinator;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.quiesce.api.Availability;
+import io.quiesce.api.BackendCapability;
+import io.quiesce.api.CheckpointBackend;
+import io.quiesce.api.CheckpointException;
+import io.quiesce.api.CheckpointHook;
+import io.quiesce.api.CheckpointInfo;
+import io.quiesce.api.CheckpointRequest;
+import io.quiesce.api.CheckpointResult;
+import io.quiesce.api.CheckpointService;
+import io.quiesce.api.Fabric;
+import io.quiesce.api.HookEvent;
+import io.quiesce.api.JobInfo;
+import io.quiesce.api.JobState;
+import io.quiesce.api.LaunchRequest;
+import io.quiesce.api.LaunchSpec;
+import io.quiesce.api.NoSuchJobException;
+import io.quiesce.api.PlatformStatus;
+import io.quiesce.api.PluginInfo;
+import io.quiesce.api.RestartRequest;
+import io.quiesce.api.RestartResult;
+import io.quiesce.api.UnavailableException;
+import io.quiesce.api.image.ImageFormat;
+import io.quiesce.api.image.Manifest;
+import io.quiesce.coordinator.linux.Spawner;
+import io.quiesce.coordinator.proc.ProcFs;
+import io.quiesce.coordinator.proc.ProcStat;
+import io.quiesce.coordinator.store.CheckpointStore;
+import io.quiesce.coordinator.store.ManifestCodec;
+import io.quiesce.coordinator.store.SecureFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The platform's checkpoint service on the embedded single-host default: the job registry, the node agent for
+ * this host and the coordinator of the quiesce protocol in one component. Backends, fabrics and hooks are bound
+ * dynamically; each operation takes a snapshot of them when it starts and keeps it to the end.
+ */
+@Component(service = CheckpointService.class, immediate = true, configurationPid = "io.quiesce.coordinator")
+@Designate(ocd = CoordinatorConfig.class)
+public class Coordinator implements CheckpointService {
+    private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
+    private static final String JOB_FILE = "job.json";
+
+    private final Plugins<CheckpointBackend> backends = new Plugins<>(CheckpointBackend::name);
+    private final Plugins<Fabric> fabrics = new Plugins<>(Fabric::name);
+    private final Plugins<CheckpointHook> hooks = new Plugins<>(h -> h.getClass().getName());
+    private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+    private final ProcFs proc = new ProcFs(Path.of("/proc"));
+
+    private volatile CoordinatorConfig config;
+    private volatile CheckpointStore store;
+    private BundleContext context;
+    private Path home;
+    private Path jobsFolder;
+    private ChildReaper reaper;
+    private CheckpointProtocol protocol;
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindBackend(CheckpointBackend backend, Map<String, Object> props) {
+        backends.add(backend, props, CheckpointBackend.NAME);
+    }
+
+    void unbindBackend(CheckpointBackend backend) {
+        backends.remove(backend);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindFabric(Fabric fabric, Map<String, Object> props) {
+        fabrics.add(fabric, props, Fabric.NAME);
+    }
+
+    void unbindFabric(Fabric fabric) {
+        fabrics.remove(fabric);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindHook(CheckpointHook hook, Map<String, Object> props) {
+        hooks.add(hook, props, "name");
+    }
+
+    void unbindHook(CheckpointHook hook) {
+        hooks.remove(hook);
+    }
+
+    @Activate
+    void activate(BundleContext ctx, CoordinatorConfig cfg) throws IOException {
+        context = ctx;
+        home = SecureFiles.folder(Home.resolve());
+        jobsFolder = SecureFiles.folder(home.resolve("jobs"));
+        SecureFiles.folder(home.resolve("deploy"));
+        modified(cfg);
+        reaper = new ChildReaper();
+        protocol = new CheckpointProtocol(proc, reaper);
+        loadJobs();
+        LOG.info("coordinator ready: home {}, store {}", home, store.root());
+    }
+
+    @Modified
+    void modified(CoordinatorConfig cfg) throws IOException {
+        config = cfg;
+        Path root = cfg.store().isBlank() ? home.resolve("store") : Path.of(cfg.store()).toAbsolutePath();
+        store = new CheckpointStore(SecureFiles.folder(root));
+        for (Path stale : store.discardStaleStaging()) {
+            LOG.warn("removed an incomplete checkpoint left by an interrupted run: {}", stale);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        reaper.close();
+    }
+
+    // ---- jobs -------------------------------------------------------------------------------------------------
+
+    @Override
+    public JobInfo launch(LaunchRequest request) throws CheckpointException {
+        String name = request.name();
+        if (name != null) {
+            checkName(name);
+        }
+        CheckpointBackend backend = null;
+        if (request.backend() != null) {
+            backend = usableBackend(request.backend()).service();
+        } else {
+            Optional<Plugins.Bound<CheckpointBackend>> sel = selectedBackend();
+            if (sel.isPresent()) {
+                backend = sel.get().service();
+            }
+        }
+        String id;
+        Path folder;
+        synchronized (jobs) {
+            id = nextJobId();
+            try {
+                folder = SecureFiles.folder(jobsFolder.resolve(id));
+            } catch (IOException e) {
+                throw new CheckpointException("cannot create job folder " + jobsFolder.resolve(id) + ": " + e.getMessage(), e);
+            }
+            jobs.put(id, new Job(new JobRecord(id, name == null ? id : name, request.argv(), Instant.now().toString(),
+                    backend == null ? null : backend.name(), -1, 0, null, false), folder));
+        }
+        Job job = jobs.get(id);
+        try {
+            Path cwd = request.workingDir() != null ? request.workingDir() : Path.of(System.getProperty("user.dir"));
+            Map<String, String> env = new HashMap<>(request.environment() != null ? request.environment() : System.getenv());
+            env.put("QUIESCE_JOB", id);
+            Path out = request.stdout() != null ? cwd.resolve(request.stdout()) : folder.resolve("output.log");
+            Path err = request.stderr() != null ? cwd.resolve(request.stderr()) : out;
+            LaunchSpec spec = new LaunchSpec(request.argv(), env, cwd, out, err);
+            if (backend != null) {
+                spec = backend.prepareLaunch(spec);
+            }
+            long pid = Spawner.spawn(spec);
+            long start = proc.stat(pid).map(ProcStat::startTime).orElse(0L);
+            job.update(r -> new JobRecord(r.id(), r.name(), r.argv(), r.started(), r.backend(), pid, start, null, false));
+            reaper.watch(pid, status -> exited(job, status));
+            save(job);
+            LOG.info("launched job {} ({}) as PID {}: {}", id, job.record().name(), pid, String.join(" ", request.argv()));
+            return info(job);
+        } catch (CheckpointException | RuntimeException e) {
+            jobs.remove(id);
+            deleteQuietly(folder);
+            throw e;
+        }
+    }
+
+    private void checkName(String name) throws CheckpointException {
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+            throw new CheckpointException("invalid job name '" + name + "': use letters, digits, '.', '_' and '-' (at most 64)");
+        }
+        if (name.chars().allMatch(Character::isDigit)) {
+            throw new CheckpointException("invalid job name '" + name + "': all digits would be taken for a job ID");
+        }
+        for (Job j : jobs.values()) {
+            JobState s = info(j).state();
+            if (j.record().name().equals(name) && (s == JobState.RUNNING || s == JobState.BUSY || s == JobState.CHECKPOINTED)) {
+                throw new CheckpointException("a job named '" + name + "' exists already (ID " + j.id() + ", " + s.name().toLowerCase() + ")");
+            }
+        }
+    }
+
+    private String nextJobId() {
+        long max = 0;
+        try (Stream<Path> s = Files.list(jobsFolder)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String n = p.getFileName().toString();
+                if (n.chars().allMatch(Character::isDigit) && !n.isEmpty()) {
+                    max = Math.max(max, Long.parseLong(n));
+                }
+            }
+        } catch (IOException e) {
+            // the in-memory IDs below still keep IDs unique
+        }
+        for (String id : jobs.keySet()) {
+            max = Math.max(max, Long.parseLong(id));
+        }
+        return Long.toString(max + 1);
+    }
+
+    private void exited(Job job, int status) {
+        job.update(r -> new JobRecord(r.id(), r.name(), r.argv(), r.started(), r.backend(), r.rootPid(), r.rootStartTime(),
+                r.checkpointed() ? r.exitStatus() : Integer.valueOf(status), r.checkpointed()));
+        save(job);
+        LOG.info("job {} root PID {} ended with status {}", job.id(), job.record().rootPid(), status);
+    }
+
+    @Override
+    public List<JobInfo> jobs() {
+        return jobs.values().stream().sorted(Comparator.comparingLong(j -> Long.parseLong(j.id()))).map(this::info).toList();
+    }
+
+    @Override
+    public JobInfo job(String idOrName) throws NoSuchJobException {
+        return info(find(idOrName));
+    }
+
+    Job find(String idOrName) throws NoSuchJobException {
+        if (idOrName == null || idOrName.isBlank()) {
+            throw new NoSuchJobException("no job named: give a job ID or name");
+        }
+        Job byId = jobs.get(idOrName);
+        if (byId != null) {
+            return byId;
+        }
+        return jobs.values().stream().filter(j -> j.record().name().equals(idOrName))
+                .max(Comparator.comparingLong(j -> Long.parseLong(j.id())))
+                .orElseThrow(() -> new NoSuchJobException("no job '" + idOrName + "' (see jobs)"));
+    }
+
+    JobInfo info(Job job) {
+        JobRecord r = job.record();
+        List<Long> pids = r.rootPid() > 0 ? proc.tree(r.rootPid(), r.rootStartTime()) : List.of();
+        JobState state;
+        if (job.busy()) {
+            state = JobState.BUSY;
+        } else if (!pids.isEmpty()) {
+            state = JobState.RUNNING;
+        } else if (r.checkpointed()) {
+            state = JobState.CHECKPOINTED;
+        } else if (r.exitStatus() != null) {
+            state = JobState.EXITED;
+        } else {
+            state = JobState.LOST;
+        }
+        long epochs = store.list(r.id()).size();
+        return new JobInfo(r.id(), r.name(), state, pids.isEmpty() ? -1 : r.rootPid(), pids, r.argv(), Instant.parse(r.started()),
+                job.folder, r.backend(), state == JobState.EXITED ? r.exitStatus() : null, epochs);
+    }
+
+    private void save(Job job) {
+        try {
+            SecureFiles.write(job.folder.resolve(JOB_FILE), ManifestCodec.JSON.writeValueAsBytes(job.record()));
+        } catch (IOException e) {
+            LOG.warn("cannot save job {} state in {}: {}", job.id(), job.folder, e.getMessage());
+        }
+    }
+
+    private void loadJobs() {
+        try (Stream<Path> s = Files.list(jobsFolder)) {
+            for (Path folder : (Iterable<Path>) s::iterator) {
+                Path file = folder.resolve(JOB_FILE);
+                if (!Files.isRegularFile(file)) {
+                    continue;
+                }
+                try {
+                    JobRecord r = ManifestCodec.JSON.readValue(file.toFile(), JobRecord.class);
+                    Job job = new Job(r, folder);
+                    jobs.put(r.id(), job);
+                    if (r.rootPid() > 0 && !proc.tree(r.rootPid(), r.rootStartTime()).isEmpty()) {
+                        reaper.watch(r.rootPid(), status -> exited(job, status));
+                    }
+                } catch (IOException e) {
+                    LOG.warn("ignoring unreadable job state {}: {}", file, e.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot list jobs in {}: {}", jobsFolder, e.getMessage());
+        }
+    }
+
+    // ---- checkpoint and restart ------------------------------------------------------------------------------
+
+    @Override
+    public CheckpointResult checkpoint(CheckpointRequest request) throws CheckpointException {
+        Job job = find(request.job());
+        Plugins.Bound<CheckpointBackend> backend = request.backend() != null ? usableBackend(request.backend()) : defaultBackend();
+        if (!job.operation.tryLock()) {
+            throw new CheckpointException("job " + job.id() + " is busy with another checkpoint or restart");
+        }
+        try {
+            JobRecord r = job.record();
+            List<Long> pids = r.rootPid() > 0 ? proc.tree(r.rootPid(), r.rootStartTime()) : List.of();
+            if (pids.isEmpty()) {
+                throw new CheckpointException("job " + r.id() + " (" + r.name() + ") has no running process to checkpoint");
+            }
+            CheckpointResult result = protocol.checkpoint(job, pids, backend.service(), availableFabrics(),
+                    hooks.all().stream().map(Plugins.Bound::service).toList(), store, request.kill(), restartLine());
+            if (result.killed()) {
+                reaper.forget(r.rootPid());
+                job.update(x -> new JobRecord(x.id(), x.name(), x.argv(), x.started(), x.backend(), x.rootPid(), x.rootStartTime(), null, true));
+                save(job);
+            }
+            return result;
+        } finally {
+            job.operation.unlock();
+        }
+    }
+
+    @Override
+    public RestartResult restart(RestartRequest request) throws CheckpointException {
+        Path folder = resolveCheckpoint(request.target());
+        Manifest manifest = ManifestCodec.read(folder.resolve(ImageFormat.MANIFEST));
+        Plugins.Bound<CheckpointBackend> backend = backends.named(manifest.backend()).orElseThrow(() -> new UnavailableException(
+                "checkpoint " + folder + " was made by backend '" + manifest.backend() + "', which is not installed"));
+        Availability a = backend.service().availability();
+        if (!a.available()) {
+            throw new UnavailableException("backend '" + manifest.backend() + "' is unavailable: " + a.reason());
+        }
+        Job job = jobs.get(manifest.jobId());
+        if (job == null) {
+            try {
+                Path jf = SecureFiles.folder(jobsFolder.resolve(manifest.jobId()));
+                job = new Job(new JobRecord(manifest.jobId(), manifest.jobName(), manifest.argv(), Instant.now().toString(),
+                        manifest.backend(), -1, 0, null, true), jf);
+                jobs.putIfAbsent(manifest.jobId(), job);
+                job = jobs.get(manifest.jobId());
+            } catch (IOException e) {
+                throw new CheckpointException("cannot create job folder for " + manifest.jobId() + ": " + e.getMessage(), e);
+            }
+        }
+        if (!job.operation.tryLock()) {
+            throw new CheckpointException("job " + job.id() + " is busy with another checkpoint or restart");
+        }
+        try {
+            JobInfo now = info(job);
+            if (!now.pids().isEmpty()) {
+                throw new CheckpointException("job " + job.id() + " (" + now.name() + ") is still running as PIDs " + now.pids()
+                        + ": stop it (or checkpoint it with --kill) before restarting it");
+            }
+            List<Plugins.Bound<Fabric>> needed = new ArrayList<>();
+            for (String f : manifest.fabrics()) {
+                needed.add(fabrics.named(f).orElseThrow(() -> new UnavailableException(
+                        "checkpoint " + folder + " needs fabric '" + f + "', which is not installed")));
+            }
+            Job j = job;
+            RestartResult result = protocol.restart(j, folder, manifest, backend.service(),
+                    needed.stream().map(Plugins.Bound::service).toList(), request, hooks.all().stream().map(Plugins.Bound::service).toList());
+            long root = result.pids().get(0);
+            long start = proc.stat(root).map(ProcStat::startTime).orElse(0L);
+            j.update(x -> new JobRecord(x.id(), x.name(), x.argv(), x.started(), manifest.backend(), root, start, null, false));
+            reaper.watch(root, status -> exited(j, status));
+            save(j);
+            return result;
+        } finally {
+            job.operation.unlock();
+        }
+    }
+
+    private Path resolveCheckpoint(String target) throws CheckpointException {
+        if (target == null || target.isBlank()) {
+            throw new NoSuchJobException("name a job or a checkpoint folder");
+        }
+        Path asPath = Path.of(target);
+        if (target.contains("/") || Files.isDirectory(asPath)) {
+            Path p = asPath.toAbsolutePath().normalize();
+            if (!Files.isDirectory(p)) {
+                throw new NoSuchJobException("no checkpoint folder " + p);
+            }
+            return p;
+        }
+        String jobId = jobs.containsKey(target) ? target
+                : jobs.values().stream().anyMatch(j -> j.record().name().equals(target)) ? find(target).id()
+                : store.jobs().contains(target) ? target : null;
+        if (jobId == null) {
+            throw new NoSuchJobException("no job or checkpoint folder '" + target + "'");
+        }
+        String id = jobId;
+        return store.latest(id).orElseThrow(() -> new NoSuchJobException("job " + id + " has no committed checkpoint"));
+    }
+
+    @Override
+    public List<CheckpointInfo> checkpoints(String idOrName) throws NoSuchJobException {
+        if (idOrName != null) {
+            String id = jobs.containsKey(idOrName) || store.jobs().contains(idOrName) && !isName(idOrName) ? idOrName : find(idOrName).id();
+            return store.list(id);
+        }
+        return store.jobs().stream().flatMap(j -> store.list(j).stream()).toList();
+    }
+
+    private boolean isName(String s) {
+        return jobs.values().stream().anyMatch(j -> j.record().name().equals(s) && !j.id().equals(s));
+    }
+
+    @Override
+    public Manifest inspect(String checkpoint) throws CheckpointException {
+        Path folder = resolveCheckpoint(checkpoint);
+        return ManifestCodec.read(folder.resolve(ImageFormat.MANIFEST));
+    }
+
+    @Override
+    public Path storeFolder(String jobId) {
+        return store.jobFolder(jobId);
+    }
+
+    private String restartLine() {
+        String bin = System.getProperty("quiesce.bin");
+        return "exec " + (bin == null ? "quiesce" : "'" + bin.replace("'", "'\\''") + "'") + " restart \"$DIR\"";
+    }
+
+    // ---- plug-ins ----------------------------------------------------------------------------------------------
+
+    private Optional<Plugins.Bound<CheckpointBackend>> selectedBackend() {
+        String configured = config.backend();
+        if (!configured.isBlank()) {
+            return backends.named(configured).filter(b -> b.service().availability().available());
+        }
+        return backends.all().stream().filter(b -> b.service().availability().available()).findFirst();
+    }
+
+    private Plugins.Bound<CheckpointBackend> defaultBackend() throws CheckpointException {
+        String configured = config.backend();
+        if (!configured.isBlank()) {
+            return usableBackend(configured);
+        }
+        return selectedBackend().orElseThrow(() -> new UnavailableException(backends.all().isEmpty()
+                ? "no checkpoint backend is installed"
+                : "no checkpoint backend is available on this host (see backends for each one's reason)"));
+    }
+
+    private Plugins.Bound<CheckpointBackend> usableBackend(String name) throws CheckpointException {
+        Plugins.Bound<CheckpointBackend> b = backends.named(name).orElseThrow(() -> new UnavailableException(
+                "backend '" + name + "' is not installed (installed: " + String.join(", ", backends.all().stream().map(Plugins.Bound::name).toList()) + ")"));
+        Availability a = b.service().availability();
+        if (!a.available()) {
+            throw new UnavailableException("backend '" + name + "' is unavailable: " + a.reason());
+        }
+        return b;
+    }
+
+    private List<Fabric> availableFabrics() {
+        return fabrics.all().stream().map(Plugins.Bound::service).filter(f -> f.availability().available()).toList();
+    }
+
+    @Override
+    public List<PluginInfo> backends() {
+        String selected = selectedBackend().map(Plugins.Bound::name).orElse(null);
+        return backends.all().stream().map(b -> {
+            Availability a = b.service().availability();
+            List<String> caps = a.available() ? b.service().capabilities().stream().map(BackendCapability::name).sorted().toList() : List.of();
+            return new PluginInfo(b.name(), a.available(), a.reason(), b.ranking(), b.name().equals(selected), bundleName(b.bundleId()), caps);
+        }).toList();
+    }
+
+    @Override
+    public List<PluginInfo> fabrics() {
+        return fabrics.all().stream().map(f -> {
+            Availability a = f.service().availability();
+            return new PluginInfo(f.name(), a.available(), a.reason(), f.ranking(), false, bundleName(f.bundleId()), List.of());
+        }).toList();
+    }
+
+    private String bundleName(long id) {
+        Bundle b = context.getBundle(id);
+        return b == null ? "?" : b.getSymbolicName();
+    }
+
+    @Override
+    public PlatformStatus status() {
+        List<JobInfo> all = jobs();
+        int running = (int) all.stream().filter(j -> j.state() == JobState.RUNNING || j.state() == JobState.BUSY).count();
+        return new PlatformStatus(context.getBundle().getVersion().toString(), home, store.root(),
+                selectedBackend().map(Plugins.Bound::name).orElse(null), all.size(), running, ProcessHandle.current().pid());
+    }
+
+    private static void deleteQuietly(Path folder) {
+        try {
+            SecureFiles.deleteTree(folder);
+        } catch (IOException e) {
+            LOG.warn("cannot remove {}: {}", folder, e.getMessage());
+        }
+    }
+
+    static String json(Object o) {
+        try {
+            return ManifestCodec.JSON.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            return String.valueOf(o);
+        }
+    }
+}

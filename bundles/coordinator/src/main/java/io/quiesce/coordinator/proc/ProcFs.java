@@ -1,0 +1,86 @@
+package io.quiesce.coordinator.proc;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads process facts from a /proc tree. The root is configurable so the parsing is tested on fixture folders.
+ */
+public final class ProcFs {
+    private final Path root;
+
+    /** @param root the proc file system's mount point, normally {@code /proc} */
+    public ProcFs(Path root) {
+        this.root = root;
+    }
+
+    /**
+     * @param pid a process ID
+     * @return its stat fields, or empty when it does not exist (any more)
+     */
+    public Optional<ProcStat> stat(long pid) {
+        try {
+            return Optional.of(ProcStat.parse(Files.readString(root.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.US_ASCII)));
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** @return the stat of every process now, keyed by PID; processes that vanish while reading are skipped */
+    public Map<Long, ProcStat> all() {
+        Map<Long, ProcStat> out = new HashMap<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(root, p -> p.getFileName().toString().chars().allMatch(Character::isDigit))) {
+            for (Path p : dir) {
+                stat(Long.parseLong(p.getFileName().toString())).ifPresent(s -> out.put(s.pid(), s));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list " + root + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /**
+     * The process tree under a root, parents before children, zombies left out.
+     *
+     * @param rootPid   the tree's root
+     * @param startTime the root's start time as recorded at launch; a PID reused by another process yields nothing
+     * @return the live processes of the tree, root first; empty when the root is gone
+     */
+    public List<Long> tree(long rootPid, long startTime) {
+        Map<Long, ProcStat> all = all();
+        ProcStat r = all.get(rootPid);
+        if (r == null || r.dead() || r.startTime() != startTime) {
+            return List.of();
+        }
+        Map<Long, List<Long>> children = new HashMap<>();
+        for (ProcStat s : all.values()) {
+            children.computeIfAbsent(s.ppid(), k -> new ArrayList<>()).add(s.pid());
+        }
+        List<Long> out = new ArrayList<>();
+        Deque<Long> queue = new ArrayDeque<>(List.of(rootPid));
+        while (!queue.isEmpty()) {
+            long pid = queue.removeFirst();
+            ProcStat s = all.get(pid);
+            if (s == null || s.dead()) {
+                continue;
+            }
+            out.add(pid);
+            List<Long> kids = children.get(pid);
+            if (kids != null) {
+                kids.sort(null);
+                queue.addAll(kids);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,217 @@
+package io.quiesce.coordinator.store;
+
+import io.quiesce.api.CheckpointInfo;
+import io.quiesce.api.ImageException;
+import io.quiesce.api.image.ImageFormat;
+import io.quiesce.api.image.Manifest;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The checkpoint store: {@code <root>/<job>/<epoch>/} folders (0700) holding {@code manifest.json} and the
+ * backends' files (0600), a {@code latest} link updated only after commit, and staging folders
+ * ({@code .staging-<epoch>}) that are never visible as checkpoints. A checkpoint is committed by writing its
+ * manifest last, fsyncing and renaming the staging folder into place.
+ */
+public final class CheckpointStore {
+    private static final String STAGING = ".staging-";
+    private final Path root;
+
+    /** @param root the store's folder; created 0700 on first use */
+    public CheckpointStore(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    /** @return the store's folder */
+    public Path root() {
+        return root;
+    }
+
+    /**
+     * @param jobId a job
+     * @return its folder in the store (may not exist)
+     */
+    public Path jobFolder(String jobId) {
+        return root.resolve(jobId);
+    }
+
+    /**
+     * @param jobId a job
+     * @return one more than the highest epoch committed or staged for it
+     * @throws IOException when the folder cannot be listed
+     */
+    public long nextEpoch(String jobId) throws IOException {
+        Path folder = jobFolder(jobId);
+        if (!Files.isDirectory(folder)) {
+            return 1;
+        }
+        long max = 0;
+        try (Stream<Path> s = Files.list(folder)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String n = p.getFileName().toString();
+                String digits = n.startsWith(STAGING) ? n.substring(STAGING.length()) : n;
+                if (!digits.isEmpty() && digits.chars().allMatch(Character::isDigit)) {
+                    max = Math.max(max, Long.parseLong(digits));
+                }
+            }
+        }
+        return max + 1;
+    }
+
+    /**
+     * Creates an empty staging folder (0700) for a checkpoint, replacing a stale one.
+     *
+     * @param jobId the job
+     * @param epoch the epoch being taken
+     * @return the staging folder
+     * @throws IOException when it cannot be created
+     */
+    public Path stage(String jobId, long epoch) throws IOException {
+        Path staging = SecureFiles.folder(jobFolder(jobId)).resolve(STAGING + epoch);
+        SecureFiles.deleteTree(staging);
+        return SecureFiles.folder(staging);
+    }
+
+    /**
+     * Commits a staging folder: writes the manifest last and a {@code restart.sh}, fsyncs, renames it to its epoch
+     * and then points {@code latest} at it.
+     *
+     * @param staging     the staging folder with the backends' files
+     * @param manifest    the checkpoint's manifest
+     * @param restartLine the command {@code restart.sh} runs, given the checkpoint folder as {@code "$DIR"}
+     * @return the committed folder
+     * @throws IOException when any step fails; then nothing is committed and {@code latest} is unchanged
+     */
+    public Path commit(Path staging, Manifest manifest, String restartLine) throws IOException {
+        Path jobFolder = staging.getParent();
+        Path target = jobFolder.resolve(Long.toString(manifest.epoch()));
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(target + " exists already: refusing to overwrite a committed checkpoint");
+        }
+        String script = "#!/bin/sh\n# Restarts job " + manifest.jobId() + " (" + manifest.jobName() + ") from checkpoint epoch "
+                + manifest.epoch() + ".\nDIR=$(cd \"$(dirname \"$0\")\" && pwd)\n" + restartLine + "\n";
+        Path restart = staging.resolve("restart.sh");
+        SecureFiles.write(restart, script.getBytes(StandardCharsets.UTF_8));
+        Files.setPosixFilePermissions(restart, PosixFilePermissions.fromString("rwx------"));
+        SecureFiles.write(staging.resolve(ImageFormat.MANIFEST), ManifestCodec.encode(manifest));
+        SecureFiles.syncFolder(staging);
+        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        SecureFiles.syncFolder(jobFolder);
+        Path tmpLink = jobFolder.resolve(".latest.tmp");
+        Files.deleteIfExists(tmpLink);
+        Files.createSymbolicLink(tmpLink, Path.of(target.getFileName().toString()));
+        Files.move(tmpLink, jobFolder.resolve(ImageFormat.LATEST), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        SecureFiles.syncFolder(jobFolder);
+        return target;
+    }
+
+    /**
+     * Deletes a staging folder after an abort.
+     *
+     * @param staging the folder
+     * @throws IOException when it cannot be deleted
+     */
+    public void discard(Path staging) throws IOException {
+        SecureFiles.deleteTree(staging);
+    }
+
+    /**
+     * Deletes staging folders left by a platform that died mid-checkpoint, so no partial checkpoint stays.
+     *
+     * @return the folders removed
+     * @throws IOException when the store cannot be listed
+     */
+    public List<Path> discardStaleStaging() throws IOException {
+        List<Path> removed = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return removed;
+        }
+        try (Stream<Path> jobs = Files.list(root)) {
+            for (Path job : (Iterable<Path>) jobs::iterator) {
+                if (!Files.isDirectory(job, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                try (Stream<Path> entries = Files.list(job)) {
+                    for (Path p : (Iterable<Path>) entries::iterator) {
+                        if (p.getFileName().toString().startsWith(STAGING)) {
+                            SecureFiles.deleteTree(p);
+                            removed.add(p);
+                        }
+                    }
+                }
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * @param jobId a job
+     * @return the folder {@code latest} points at, if any
+     */
+    public Optional<Path> latest(String jobId) {
+        Path link = jobFolder(jobId).resolve(ImageFormat.LATEST);
+        try {
+            return Files.isSymbolicLink(link) ? Optional.of(jobFolder(jobId).resolve(Files.readSymbolicLink(link)).normalize())
+                    : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** @return the IDs of jobs with a folder in the store */
+    public List<String> jobs() {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(root)) {
+            return s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /**
+     * Lists a job's committed checkpoints (folders with a readable manifest), oldest first.
+     *
+     * @param jobId the job
+     * @return its checkpoints
+     */
+    public List<CheckpointInfo> list(String jobId) {
+        Path folder = jobFolder(jobId);
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        Optional<Path> latest = latest(jobId);
+        List<CheckpointInfo> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(folder)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String n = p.getFileName().toString();
+                if (n.isEmpty() || !n.chars().allMatch(Character::isDigit) || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                try {
+                    Manifest m = ManifestCodec.read(p.resolve(ImageFormat.MANIFEST));
+                    out.add(new CheckpointInfo(jobId, m.epoch(), p, Instant.parse(m.created()), m.bytes(), m.backend(),
+                            latest.map(p::equals).orElse(false)));
+                } catch (ImageException | RuntimeException e) {
+                    // an unreadable checkpoint is not listed; inspect names what is wrong with it
+                }
+            }
+        } catch (IOException e) {
+            return List.of();
+        }
+        out.sort(Comparator.comparingLong(CheckpointInfo::epoch));
+        return out;
+    }
+}

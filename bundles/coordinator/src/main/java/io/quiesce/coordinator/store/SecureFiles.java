@@ -1,0 +1,110 @@
+package io.quiesce.coordinator.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * File rules for everything that may hold process memory or secrets: folders 0700, files 0600, written to a
+ * temporary name, fsynced and renamed so that a reader never sees half a file.
+ */
+public final class SecureFiles {
+    /** rwx------ */
+    public static final Set<PosixFilePermission> FOLDER = PosixFilePermissions.fromString("rwx------");
+    /** rw------- */
+    public static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
+
+    private SecureFiles() {
+    }
+
+    /**
+     * Creates a folder and its missing parents 0700; an existing folder gets its mode tightened to 0700.
+     *
+     * @param folder the folder
+     * @return the folder
+     * @throws IOException when it cannot be created
+     */
+    public static Path folder(Path folder) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            Path parent = folder.toAbsolutePath().getParent();
+            if (parent != null && !Files.isDirectory(parent)) {
+                folder(parent);
+            }
+            try {
+                Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(FOLDER));
+            } catch (FileAlreadyExistsException raced) {
+                // another thread made it: fine, the mode is set below
+            }
+        }
+        Files.setPosixFilePermissions(folder, FOLDER);
+        return folder;
+    }
+
+    /**
+     * Writes a file 0600 atomically: temporary sibling, fsync, rename, fsync of the folder.
+     *
+     * @param file    the file
+     * @param content its bytes
+     * @throws IOException when writing fails; the old file, if any, is then untouched
+     */
+    public static void write(Path file, byte[] content) throws IOException {
+        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(FILE))) {
+            ByteBuffer buf = ByteBuffer.wrap(content);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        }
+        try {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        syncFolder(file.toAbsolutePath().getParent());
+    }
+
+    /**
+     * Makes a folder's entries (renames, new files) durable.
+     *
+     * @param folder the folder
+     * @throws IOException when the fsync fails
+     */
+    public static void syncFolder(Path folder) throws IOException {
+        try (FileChannel ch = FileChannel.open(folder, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    /**
+     * Deletes a folder tree; missing is fine.
+     *
+     * @param folder the tree's root
+     * @throws IOException when something cannot be deleted
+     */
+    public static void deleteTree(Path folder) throws IOException {
+        if (!Files.exists(folder, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (Files.isDirectory(folder, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (var entries = Files.list(folder)) {
+                for (Path p : (Iterable<Path>) entries::iterator) {
+                    deleteTree(p);
+                }
+            }
+        }
+        Files.delete(folder);
+    }
+}

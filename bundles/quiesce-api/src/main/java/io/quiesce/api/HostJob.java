@@ -1,0 +1,20 @@
+package io.quiesce.api;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A job's processes on one host, as the platform hands them to a backend.
+ *
+ * @param jobId     the job's ID
+ * @param jobName   the job's name (may equal the ID)
+ * @param rootPid   the PID the platform launched
+ * @param pids      every process of the job on this host, root first, parents before children
+ * @param jobFolder the job's folder (logs, state); exists
+ */
+public record HostJob(String jobId, String jobName, long rootPid, List<Long> pids, Path jobFolder) {
+    /** Copies the PID list. */
+    public HostJob {
+        pids = List.copyOf(pids);
+    }
+}

@@ -1,0 +1,28 @@
+package io.quiesce.api;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a user asks to launch.
+ *
+ * @param argv        program and arguments; not empty
+ * @param name        the job's name, or null to use its ID
+ * @param environment the environment of the job; null for the platform's own
+ * @param workingDir  working directory; null for the platform's
+ * @param stdout      file for standard output; null for {@code output.log} in the job's folder
+ * @param stderr      file for standard error; null for the same file as stdout
+ * @param backend     backend to prepare the launch for; null for the selected one
+ */
+public record LaunchRequest(List<String> argv, String name, Map<String, String> environment, Path workingDir,
+        Path stdout, Path stderr, String backend) {
+    /** Copies the collections; checks the command is not empty. */
+    public LaunchRequest {
+        if (argv == null || argv.isEmpty()) {
+            throw new IllegalArgumentException("no command to launch");
+        }
+        argv = List.copyOf(argv);
+        environment = environment == null ? null : Map.copyOf(environment);
+    }
+}

@@ -1,0 +1,20 @@
+package io.quiesce.api.image;
+
+/**
+ * A saved memory mapping.
+ *
+ * @param start      first address
+ * @param end        address past the last byte
+ * @param protection {@code rwxp}-style flags as in /proc/PID/maps
+ * @param path       backing file or pseudo-name ({@code [heap]}), or null for anonymous memory
+ * @param savedBytes how many of its bytes are in the image
+ * @param pagesFile  image file holding its pages, relative to the checkpoint folder, or null when none were saved
+ * @param crc32c     checksum of its saved bytes, or 0 when none were saved
+ */
+public record MemoryRegion(long start, long end, String protection, String path, long savedBytes, String pagesFile,
+        long crc32c) {
+    /** @return the mapping's length in bytes */
+    public long length() {
+        return end - start;
+    }
+}

@@ -1,0 +1,231 @@
+package io.quiesce.shell;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.quiesce.api.CheckpointInfo;
+import io.quiesce.api.CheckpointResult;
+import io.quiesce.api.JobInfo;
+import io.quiesce.api.PlatformStatus;
+import io.quiesce.api.PluginInfo;
+import io.quiesce.api.RestartResult;
+import io.quiesce.api.image.Manifest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Renders command results as text for people or as JSON for scripts. The JSON field names are a contract
+ * (README, design §1): fields may be added, never renamed.
+ */
+public final class Formatter {
+    private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+
+    private Formatter() {
+    }
+
+    /**
+     * @param value a map, list or record tree
+     * @return compact JSON
+     */
+    public static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot render JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    static Map<String, Object> job(JobInfo j) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("job", j.id());
+        m.put("name", j.name());
+        m.put("state", j.state().name().toLowerCase());
+        m.put("pids", j.pids());
+        m.put("rootPid", j.rootPid());
+        m.put("command", j.argv());
+        m.put("started", j.started().toString());
+        m.put("backend", j.backend());
+        m.put("exitStatus", j.exitStatus());
+        m.put("checkpoints", j.epochs());
+        m.put("folder", j.folder().toString());
+        return m;
+    }
+
+    static String jobs(List<JobInfo> jobs, boolean json) {
+        if (json) {
+            return json(jobs.stream().map(Formatter::job).toList());
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] { "JOB", "NAME", "STATE", "PIDS", "CKPTS", "COMMAND" });
+        for (JobInfo j : jobs) {
+            String state = j.state().name().toLowerCase() + (j.exitStatus() != null ? "(" + j.exitStatus() + ")" : "");
+            rows.add(new String[] { j.id(), j.name(), state, pids(j.pids()), Long.toString(j.epochs()), String.join(" ", j.argv()) });
+        }
+        return table(rows);
+    }
+
+    static String launched(JobInfo j, boolean json) {
+        if (json) {
+            return json(job(j));
+        }
+        return "job " + j.id() + " (" + j.name() + ") started: PID " + j.rootPid() + ", output in " + j.folder().resolve("output.log");
+    }
+
+    static String checkpoint(CheckpointResult r, boolean json) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("job", r.job());
+        m.put("checkpoint", r.checkpoint().toString());
+        m.put("epoch", r.epoch());
+        m.put("bytes", r.bytes());
+        m.put("millis", r.millis());
+        m.put("pauseMillis", r.pauseMillis());
+        m.put("backend", r.backend());
+        m.put("fabrics", r.fabrics());
+        m.put("killed", r.killed());
+        m.put("warnings", r.warnings());
+        if (json) {
+            return json(m);
+        }
+        StringBuilder sb = new StringBuilder("checkpoint " + r.epoch() + " of job " + r.job() + " committed: " + r.checkpoint()
+                + "\n  " + bytes(r.bytes()) + " in " + r.millis() + " ms, job paused " + r.pauseMillis() + " ms, backend " + r.backend()
+                + (r.killed() ? ", job killed" : ", job running"));
+        r.warnings().forEach(w -> sb.append("\n  warning: ").append(w));
+        return sb.toString();
+    }
+
+    static String restart(RestartResult r, boolean json) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("job", r.job());
+        m.put("from", r.from().toString());
+        m.put("pids", r.pids());
+        return json ? json(m) : "job " + r.job() + " restarted from " + r.from() + ": PIDs " + pids(r.pids());
+    }
+
+    static String checkpoints(List<CheckpointInfo> list, boolean json) {
+        if (json) {
+            return json(list.stream().map(c -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("job", c.job());
+                m.put("epoch", c.epoch());
+                m.put("checkpoint", c.folder().toString());
+                m.put("created", c.created().toString());
+                m.put("bytes", c.bytes());
+                m.put("backend", c.backend());
+                m.put("latest", c.latest());
+                return m;
+            }).toList());
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] { "JOB", "EPOCH", "CREATED", "SIZE", "BACKEND", "FOLDER" });
+        for (CheckpointInfo c : list) {
+            rows.add(new String[] { c.job(), c.epoch() + (c.latest() ? "*" : ""), c.created().toString(), bytes(c.bytes()), c.backend(),
+                    c.folder().toString() });
+        }
+        return table(rows);
+    }
+
+    static String plugins(List<PluginInfo> list, boolean json, boolean backends) {
+        if (json) {
+            return json(list.stream().map(p -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("name", p.name());
+                m.put("available", p.available());
+                m.put("reason", p.reason());
+                m.put("ranking", p.ranking());
+                if (backends) {
+                    m.put("selected", p.selected());
+                    m.put("capabilities", p.capabilities());
+                }
+                m.put("bundle", p.bundle());
+                return m;
+            }).toList());
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] { "NAME", "RANKING", "STATUS", "BUNDLE" });
+        for (PluginInfo p : list) {
+            String status = (p.selected() ? "selected, " : "") + (p.available() ? "available" : "unavailable: " + p.reason());
+            rows.add(new String[] { p.name(), Integer.toString(p.ranking()), status, p.bundle() });
+        }
+        return table(rows);
+    }
+
+    static String manifest(Manifest m, boolean json) {
+        if (json) {
+            return json(m);
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append("checkpoint ").append(m.epoch()).append(" of job ").append(m.jobId()).append(" (").append(m.jobName()).append(")\n");
+        sb.append("  format    ").append(m.magic()).append(" v").append(m.formatVersion()).append('\n');
+        sb.append("  created   ").append(m.created()).append('\n');
+        sb.append("  command   ").append(String.join(" ", m.argv())).append('\n');
+        sb.append("  backend   ").append(m.backend()).append('\n');
+        sb.append("  fabrics   ").append(m.fabrics().isEmpty() ? "-" : String.join(", ", m.fabrics())).append('\n');
+        sb.append("  size      ").append(bytes(m.bytes()));
+        m.hosts().forEach(h -> {
+            sb.append("\n  host ").append(h.host()).append(": ").append(h.processes().size()).append(" processes, files ").append(h.files());
+            h.processes().forEach(p -> sb.append("\n    PID ").append(p.pid()).append(" ").append(p.comm()).append(", ")
+                    .append(p.regions().size()).append(" mappings, ").append(p.fds().size()).append(" fds"));
+        });
+        m.warnings().forEach(w -> sb.append("\n  warning: ").append(w));
+        return sb.toString();
+    }
+
+    static String status(PlatformStatus s, String control, boolean json) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("version", s.version());
+        m.put("pid", s.pid());
+        m.put("home", s.home().toString());
+        m.put("store", s.store().toString());
+        m.put("control", control);
+        m.put("selectedBackend", s.selectedBackend());
+        m.put("jobs", s.jobs());
+        m.put("running", s.running());
+        if (json) {
+            return json(m);
+        }
+        StringBuilder sb = new StringBuilder("Quiesce " + s.version() + " (PID " + s.pid() + ")");
+        m.entrySet().stream().skip(2).forEach(e -> sb.append("\n  ").append(String.format("%-16s", e.getKey())).append(e.getValue() == null ? "none available" : e.getValue()));
+        return sb.toString();
+    }
+
+    static String pids(List<Long> pids) {
+        return pids.isEmpty() ? "-" : String.join(",", pids.stream().map(String::valueOf).toList());
+    }
+
+    static String bytes(long b) {
+        if (b < 1024) {
+            return b + " B";
+        }
+        if (b < 1024 * 1024) {
+            return String.format("%.1f KiB", b / 1024.0);
+        }
+        if (b < 1024L * 1024 * 1024) {
+            return String.format("%.1f MiB", b / 1048576.0);
+        }
+        return String.format("%.2f GiB", b / 1073741824.0);
+    }
+
+    /** Left-aligned columns separated by two spaces; the last column is not padded. */
+    static String table(List<String[]> rows) {
+        int cols = rows.get(0).length;
+        int[] width = new int[cols];
+        for (String[] r : rows) {
+            for (int c = 0; c < cols - 1; c++) {
+                width[c] = Math.max(width[c], r[c] == null ? 1 : r[c].length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String[] r : rows) {
+            if (sb.length() > 0) {
+                sb.append('\n');
+            }
+            for (int c = 0; c < cols; c++) {
+                String v = r[c] == null ? "-" : r[c];
+                sb.append(c < cols - 1 ? String.format("%-" + width[c] + "s  ", v) : v);
+            }
+        }
+        return sb.toString();
+    }
+}
