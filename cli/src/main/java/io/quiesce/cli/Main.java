@@ -48,14 +48,15 @@ public final class Main {
 
     int run(List<String> args) {
         if (args.isEmpty() || args.get(0).equals("help") || args.get(0).equals("--help") || args.get(0).equals("-h")) {
-            out.println("usage: quiesce start | stop | COMMAND [ARGS]   (QUIESCE_HOME=" + home + ")");
+            out.println("usage: quiesce start | stop | console | COMMAND [ARGS]   (QUIESCE_HOME=" + home + ")");
             return args.isEmpty() ? 2 : forwardOrHelp();
         }
         String command = args.get(0);
         List<String> rest = args.subList(1, args.size());
         try {
             return switch (command) {
-                case "start" -> start(rest);
+                case "start" -> start(rest, false);
+                case "console" -> start(rest, true);
                 case "stop" -> stop();
                 default -> print(request(command, rest));
             };
@@ -163,9 +164,10 @@ public final class Main {
         }
     }
 
-    private int start(List<String> args) throws IOException {
+    /** Starts the platform headless in the background, or with the Gogo console in the foreground. */
+    private int start(List<String> args, boolean console) throws IOException {
         if (!args.isEmpty()) {
-            err.println("quiesce start: takes no arguments");
+            err.println("quiesce " + (console ? "console" : "start") + ": takes no arguments");
             return 2;
         }
         if (running()) {
@@ -184,15 +186,29 @@ public final class Main {
         Path gosh = privateFolder(home.resolve("gosh/etc"));
         Files.writeString(gosh.resolve("gosh_profile"), "# headless platform: no console, no profile\n");
         Path log = logs.resolve("platform.log");
-        List<String> cmd = new ArrayList<>(List.of("setsid", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> cmd = new ArrayList<>();
+        if (!console) {
+            cmd.add("setsid");
+        }
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dquiesce.home=" + home, "-Dfelix.fileinstall.dir=" + home.resolve("deploy"),
                 "-Dorg.osgi.framework.storage=" + home.resolve("felix-cache"), "-Dorg.osgi.framework.storage.clean=onFirstInit",
-                "-Dgosh.args=--nointeractive --noshutdown", "-Dgosh.home=" + home.resolve("gosh"), "-Dquiesce.bin=" + System.getProperty("quiesce.bin", "quiesce")));
+                "-Dquiesce.bin=" + System.getProperty("quiesce.bin", "quiesce")));
+        if (!console) {
+            cmd.addAll(List.of("-Dgosh.args=--nointeractive --noshutdown", "-Dgosh.home=" + home.resolve("gosh")));
+        }
         String extra = System.getenv("QUIESCE_JAVA_OPTS");
         if (extra != null && !extra.isBlank()) {
             cmd.addAll(List.of(extra.trim().split("\\s+")));
         }
         cmd.addAll(List.of("-jar", jar));
+        if (console) {
+            try {
+                return new ProcessBuilder(cmd).inheritIO().start().waitFor();
+            } catch (InterruptedException e) {
+                return 1;
+            }
+        }
         // The platform must outlive this client: a session of its own, stdin from /dev/null, output to its log.
         new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

@@ -53,8 +53,6 @@ public interface LibC extends Library {
 
     int sigemptyset(Pointer set);
 
-    int sigfillset(Pointer set);
-
     int waitpid(int pid, int[] status, int options);
 
     int kill(int pid, int sig);

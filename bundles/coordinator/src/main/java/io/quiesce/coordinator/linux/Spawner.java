@@ -49,7 +49,11 @@ public final class Spawner {
             check(c.posix_spawn_file_actions_addchdir_np(actions, spec.workingDir().toString()), "chdir", program);
             c.sigemptyset(sigset);
             check(c.posix_spawnattr_setsigmask(attr, sigset), "sigmask", program);
-            c.sigfillset(sigset);
+            // Every signal 1..64 back to SIG_DFL. sigfillset() leaves out glibc's internal signals 32 and 33, which
+            // the JVM ignores and a child would otherwise inherit ignored; setting the bits directly includes them.
+            for (int i = 0; i < 8; i++) {
+                sigset.setByte(i, (byte) 0xff);
+            }
             check(c.posix_spawnattr_setsigdefault(attr, sigset), "sigdefault", program);
             check(c.posix_spawnattr_setflags(attr, (short) (LibC.POSIX_SPAWN_SETSIGMASK | LibC.POSIX_SPAWN_SETSIGDEF
                     | LibC.POSIX_SPAWN_SETSID)), "flags", program);

@@ -1,0 +1,157 @@
+package io.quiesce.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.After;
+import org.junit.Test;
+
+/**
+ * Drives bin/quiesce exactly as a user would: start, backends, launch, jobs, a refused checkpoint, stop, and a
+ * second platform on another home beside the first. Real processes, real sockets, real files.
+ */
+public class CliEndToEndIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final List<Path> homes = new ArrayList<>();
+    private final List<Long> pids = new ArrayList<>();
+
+    record Run(int exit, String out, String err) {
+        JsonNode json() throws IOException {
+            return JSON.readTree(out);
+        }
+    }
+
+    private Path home(String name) throws IOException {
+        Path h = Files.createTempDirectory("quiesce-e2e-" + name + "-");
+        homes.add(h);
+        return h;
+    }
+
+    private static Run quiesce(Path home, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(PlatformOptions.root().resolve("bin/quiesce").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("QUIESCE_HOME", home.toString());
+        Path out = Files.createTempFile("quiesce-out", ".txt");
+        Path err = Files.createTempFile("quiesce-err", ".txt");
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertTrue("bin/quiesce " + String.join(" ", args) + " finished", p.waitFor(90, TimeUnit.SECONDS));
+        Run r = new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8).trim(), Files.readString(err, StandardCharsets.UTF_8).trim());
+        Files.delete(out);
+        Files.delete(err);
+        return r;
+    }
+
+    @After
+    public void cleanUp() throws Exception {
+        for (Path h : homes) {
+            quiesce(h, "stop");
+        }
+        for (long pid : pids) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    @Test
+    public void startLaunchJobsRefusedCheckpointStopAndRestartKeepTheJob() throws Exception {
+        Path home = home("main");
+        Run start = quiesce(home, "start");
+        assertEquals(start.err(), 0, start.exit());
+        assertEquals("start is idempotent", 0, quiesce(home, "start").exit());
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(home)));
+
+        JsonNode backends = quiesce(home, "backends", "--json").json();
+        assertEquals("userspace", backends.get(0).get("name").asText());
+        assertEquals(PlatformOptions.userspaceShouldBeAvailable(), backends.get(0).get("available").asBoolean());
+        JsonNode blcr = backends.get(1);
+        assertEquals("blcr", blcr.get("name").asText());
+        assertFalse(blcr.get("available").asBoolean());
+        assertTrue(blcr.get("reason").asText().contains("3.17"));
+        JsonNode fabrics = quiesce(home, "fabrics", "--json").json();
+        assertEquals(List.of("mx", "tcp", "verbs"), List.of(fabrics.get(0).get("name").asText(), fabrics.get(1).get("name").asText(),
+                fabrics.get(2).get("name").asText()));
+
+        Run launch = quiesce(home, "launch", "--json", "--name", "e2e", "--", "sh", "-c", "echo started $QUIESCE_JOB; exec sleep 100");
+        assertEquals(launch.err(), 0, launch.exit());
+        String id = launch.json().get("job").asText();
+        long pid = launch.json().get("pids").get(0).asLong();
+        pids.add(pid);
+        assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        Run jobs = quiesce(home, "jobs");
+        assertTrue(jobs.out(), jobs.out().contains("e2e") && jobs.out().contains("running") && jobs.out().contains(Long.toString(pid)));
+        assertTrue(PlatformOptions.await(5000, () -> {
+            try {
+                return Files.readString(home.resolve("jobs").resolve(id).resolve("output.log")).contains("started " + id);
+            } catch (IOException e) {
+                return false;
+            }
+        }));
+
+        Run blcrCkpt = quiesce(home, "checkpoint", "e2e", "--backend", "blcr");
+        assertEquals(1, blcrCkpt.exit());
+        assertTrue(blcrCkpt.err(), blcrCkpt.err().startsWith("checkpoint: backend 'blcr' is unavailable: "));
+        Run userspaceCkpt = quiesce(home, "checkpoint", "--kill", "e2e");
+        assertEquals(1, userspaceCkpt.exit());
+        assertTrue(userspaceCkpt.err(), userspaceCkpt.err().contains("cannot checkpoint processes yet"));
+        assertTrue("the job survives refused checkpoints", ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        assertEquals(2, quiesce(home, "checkpoint").exit());
+        Run unknown = quiesce(home, "frobnicate");
+        assertEquals(2, unknown.exit());
+        assertTrue(unknown.err(), unknown.err().contains("unknown command 'frobnicate'"));
+        Run noJob = quiesce(home, "checkpoint", "nosuch");
+        assertEquals(1, noJob.exit());
+        assertTrue(noJob.err(), noJob.err().contains("no job 'nosuch'"));
+
+        assertEquals(0, quiesce(home, "stop").exit());
+        assertTrue("jobs outlive the platform", ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        Run down = quiesce(home, "jobs");
+        assertEquals(3, down.exit());
+        assertTrue(down.err(), down.err().contains("not running"));
+
+        assertEquals(0, quiesce(home, "start").exit());
+        JsonNode again = quiesce(home, "jobs", "--json").json();
+        assertEquals("the restarted platform still knows the running job", "running", again.get(0).get("state").asText());
+        assertEquals(pid, again.get(0).get("pids").get(0).asLong());
+        ProcessHandle.of(pid).orElseThrow().destroy();
+        assertTrue(PlatformOptions.await(5000, () -> {
+            try {
+                return quiesce(home, "jobs", "--json").json().get(0).get("state").asText().matches("exited|lost");
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+    }
+
+    @Test
+    public void twoHomesRunSideBySideAndTokensDoNotCross() throws Exception {
+        Path a = home("a");
+        Path b = home("b");
+        assertEquals(0, quiesce(a, "start").exit());
+        assertEquals(0, quiesce(b, "start").exit());
+        Run launched = quiesce(a, "launch", "--json", "sleep", "50");
+        pids.add(launched.json().get("pids").get(0).asLong());
+        assertEquals(1, quiesce(a, "jobs", "--json").json().size());
+        assertEquals(0, quiesce(b, "jobs", "--json").json().size());
+        assertFalse(Files.readString(a.resolve("control")).equals(Files.readString(b.resolve("control"))));
+        // a client holding b's token but a's address is refused
+        Path mixed = home("mixed");
+        Files.copy(a.resolve("control"), mixed.resolve("control"));
+        Files.copy(b.resolve("token"), mixed.resolve("token"));
+        Run refused = quiesce(mixed, "jobs");
+        assertEquals(77, refused.exit());
+        assertTrue(refused.err(), refused.err().contains("refused"));
+        assertTrue(Files.readString(a.resolve("logs/platform.log")).contains("refused control connection"));
+        assertEquals(0, quiesce(b, "stop").exit());
+        assertEquals("a keeps running when b stops", 0, quiesce(a, "status").exit());
+    }
+}

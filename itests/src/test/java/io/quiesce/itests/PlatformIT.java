@@ -1,0 +1,309 @@
+package io.quiesce.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import io.quiesce.api.Availability;
+import io.quiesce.api.BackendCapability;
+import io.quiesce.api.CheckpointBackend;
+import io.quiesce.api.CheckpointException;
+import io.quiesce.api.CheckpointRequest;
+import io.quiesce.api.CheckpointService;
+import io.quiesce.api.CheckpointSession;
+import io.quiesce.api.HostJob;
+import io.quiesce.api.JobInfo;
+import io.quiesce.api.JobState;
+import io.quiesce.api.LaunchRequest;
+import io.quiesce.api.NotSupportedException;
+import io.quiesce.api.PluginInfo;
+import io.quiesce.api.RestoreOptions;
+import io.quiesce.api.RestoreSession;
+import io.quiesce.api.UnavailableException;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import javax.inject.Inject;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+
+/** Boots Felix with the built bundles and checks the platform as a user and a plug-in author would see it. */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class PlatformIT {
+    /** Set by {@link #config()} in the host; the test class is loaded again inside the framework, so it reads it back. */
+    private final Path home = Path.of(System.getProperty("quiesce.home", "/nonexistent"));
+
+    @Inject
+    private BundleContext context;
+    @Inject
+    private CheckpointService service;
+    @Inject
+    private ServiceComponentRuntime scr;
+    @Inject
+    private CommandProcessor gogo;
+    @Inject
+    private ConfigurationAdmin configAdmin;
+
+    @Configuration
+    public Option[] config() {
+        return PlatformOptions.platform(PlatformOptions.newHome("platform"));
+    }
+
+    private Bundle bundle(String symbolicName) {
+        return Arrays.stream(context.getBundles()).filter(b -> b.getSymbolicName().equals(symbolicName)).findFirst().orElseThrow();
+    }
+
+    private static PluginInfo plugin(List<PluginInfo> list, String name) {
+        return list.stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow(() -> new AssertionError("no plug-in " + name + " in " + list));
+    }
+
+    @Test
+    public void everyComponentOfOurBundlesIsActive() {
+        int components = 0;
+        for (String m : PlatformOptions.OURS) {
+            Bundle b = bundle("io.quiesce." + m);
+            assertEquals(m + " is active", Bundle.ACTIVE, b.getState());
+            for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs(b)) {
+                for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+                    assertEquals(d.name + " is active (" + c.failure + ")", ComponentConfigurationDTO.ACTIVE, c.state);
+                    components++;
+                }
+            }
+        }
+        assertEquals("coordinator, commands, control port, 2 backends, 3 fabrics", 8, components);
+    }
+
+    @Test
+    public void crCommandsAreRegisteredAndRunInGogo() throws Exception {
+        ServiceReference<?>[] refs = context.getServiceReferences((String) null, "(osgi.command.scope=cr)");
+        assertNotNull(refs);
+        Set<String> functions = Arrays.stream(refs).flatMap(r -> Arrays.stream((String[]) r.getProperty("osgi.command.function")))
+                .collect(Collectors.toSet());
+        assertEquals(Set.of("launch", "jobs", "checkpoint", "restart", "checkpoints", "inspect", "backends", "fabrics", "status"), functions);
+        CommandSession session = gogo.createSession(System.in, System.out, System.err);
+        try {
+            String json = (String) session.execute("cr:backends --json");
+            assertTrue(json, json.startsWith("[{\"name\":\"userspace\""));
+            String after = (String) session.execute("cr:fabrics --json");
+            assertTrue(after, after.contains("\"name\":\"tcp\",\"available\":true"));
+            Exception e = PlatformOptions.expect(Exception.class, () -> session.execute("cr:checkpoint --kill"));
+            assertTrue(e.getMessage(), e.getMessage().contains("checkpoint: missing JOB"));
+        } finally {
+            session.close();
+        }
+    }
+
+    @Test
+    public void availabilityIsAsOnThisMachine() {
+        List<PluginInfo> backends = service.backends();
+        PluginInfo userspace = plugin(backends, "userspace");
+        assertEquals(PlatformOptions.userspaceShouldBeAvailable(), userspace.available());
+        assertEquals("userspace", service.status().selectedBackend());
+        PluginInfo blcr = plugin(backends, "blcr");
+        assertFalse(blcr.available());
+        assertTrue(blcr.reason(), blcr.reason().contains("/proc/checkpoint/ctrl") && blcr.reason().contains("3.17"));
+        List<PluginInfo> fabrics = service.fabrics();
+        assertTrue(plugin(fabrics, "tcp").available());
+        PluginInfo verbs = plugin(fabrics, "verbs");
+        assertFalse("this machine has no RDMA device", verbs.available());
+        assertTrue(verbs.reason(), verbs.reason().contains("/sys/class/infiniband"));
+        PluginInfo mx = plugin(fabrics, "mx");
+        assertFalse(mx.available());
+        assertTrue(mx.reason(), mx.reason().contains("/dev/mx"));
+    }
+
+    @Test
+    public void aJobRunsAndAFailedCheckpointLeavesItRunningAndTheStoreClean() throws Exception {
+        JobInfo job = service.launch(new LaunchRequest(List.of("sleep", "60"), "it-sleeper", null, home, null, null, null));
+        assertEquals(JobState.RUNNING, job.state());
+        ProcessHandle p = ProcessHandle.of(job.rootPid()).orElseThrow();
+        assertTrue(p.info().command().orElse("?"), p.info().command().orElse("?").endsWith("/sleep"));
+        NotSupportedException ns = PlatformOptions.expect(NotSupportedException.class,
+                () -> service.checkpoint(new CheckpointRequest("it-sleeper", null, true)));
+        assertTrue(ns.getMessage(), ns.getMessage().contains("userspace") && ns.getMessage().contains("cannot checkpoint"));
+        UnavailableException un = PlatformOptions.expect(UnavailableException.class,
+                () -> service.checkpoint(new CheckpointRequest(job.id(), "blcr", false)));
+        assertTrue(un.getMessage(), un.getMessage().contains("'blcr' is unavailable"));
+        assertTrue("the job survives both refusals", p.isAlive());
+        assertEquals(JobState.RUNNING, service.job(job.id()).state());
+        Path store = service.storeFolder(job.id());
+        try (var s = Files.exists(store) ? Files.list(store) : java.util.stream.Stream.<Path>empty()) {
+            assertEquals("no checkpoint and no staging folder left", List.of(), s.toList());
+        }
+        assertTrue(service.checkpoints(job.id()).isEmpty());
+        p.destroy(); // SIGTERM: the reaper records 128+15
+        assertTrue(PlatformOptions.await(5000, () -> {
+            try {
+                return service.job(job.id()).state() == JobState.EXITED;
+            } catch (CheckpointException e) {
+                return false;
+            }
+        }));
+        assertEquals(Integer.valueOf(143), service.job(job.id()).exitStatus());
+        assertTrue(Files.isRegularFile(job.folder().resolve("job.json")));
+    }
+
+    @Test
+    public void stoppingTheSelectedBackendBundleFallsBackWithoutRestart() throws Exception {
+        Bundle userspace = bundle("io.quiesce.backend-userspace");
+        userspace.stop();
+        try {
+            assertTrue(PlatformOptions.await(5000, () -> service.backends().stream().noneMatch(b -> b.name().equals("userspace"))));
+            assertNull("blcr is unavailable here, so nothing is selected", service.status().selectedBackend());
+            JobInfo job = service.launch(new LaunchRequest(List.of("sleep", "30"), null, null, home, null, null, null));
+            UnavailableException none = PlatformOptions.expect(UnavailableException.class,
+                    () -> service.checkpoint(new CheckpointRequest(job.id(), null, false)));
+            assertTrue(none.getMessage(), none.getMessage().contains("no checkpoint backend is available"));
+            // another available backend appears (as a third-party bundle would register it): it is taken at once
+            ServiceRegistration<CheckpointBackend> probe = context.registerService(CheckpointBackend.class, new ProbeBackend(),
+                    props(CheckpointBackend.NAME, "probe", "service.ranking", 10));
+            try {
+                assertEquals("probe", service.status().selectedBackend());
+                userspace.start();
+                assertTrue(PlatformOptions.await(5000, () -> "userspace".equals(service.status().selectedBackend())));
+            } finally {
+                probe.unregister();
+            }
+            ProcessHandle.of(job.rootPid()).ifPresent(ProcessHandle::destroy);
+        } finally {
+            if (userspace.getState() != Bundle.ACTIVE) {
+                userspace.start();
+            }
+        }
+        assertEquals("userspace", service.status().selectedBackend());
+    }
+
+    @Test
+    public void configAdminChoosesTheBackend() throws Exception {
+        org.osgi.service.cm.Configuration cfg = configAdmin.getConfiguration("io.quiesce.coordinator", "?");
+        cfg.update(props("backend", "blcr"));
+        try {
+            JobInfo job = service.launch(new LaunchRequest(List.of("sleep", "30"), null, null, home, null, null, "userspace"));
+            assertTrue(PlatformOptions.await(5000, () -> {
+                try {
+                    service.checkpoint(new CheckpointRequest(job.id(), null, false));
+                    return false;
+                } catch (CheckpointException e) {
+                    return e.getMessage().contains("'blcr' is unavailable");
+                }
+            }));
+            assertNull("the configured backend is unavailable, so none is selected", service.status().selectedBackend());
+            ProcessHandle.of(job.rootPid()).ifPresent(ProcessHandle::destroy);
+        } finally {
+            cfg.delete();
+        }
+        assertTrue(PlatformOptions.await(5000, () -> "userspace".equals(service.status().selectedBackend())));
+    }
+
+    @Test
+    public void bundlesDroppedIntoTheDeployFolderComeAndGo() throws Exception {
+        Path jar = home.resolve("deploy").resolve("example-plugin.jar");
+        Files.copy(PlatformOptions.ourJar("example-plugin"), jar, StandardCopyOption.REPLACE_EXISTING);
+        assertTrue("example backend appears", PlatformOptions.await(15000, () -> service.backends().stream().anyMatch(b -> b.name().equals("example"))));
+        assertTrue("example fabric appears", PlatformOptions.await(5000, () -> service.fabrics().stream().anyMatch(b -> b.name().equals("example"))));
+        PluginInfo example = plugin(service.backends(), "example");
+        assertFalse(example.available());
+        assertEquals("io.quiesce.example-plugin", example.bundle());
+        assertEquals("an unavailable plug-in is never selected", "userspace", service.status().selectedBackend());
+        Files.delete(jar);
+        assertTrue("example backend goes", PlatformOptions.await(15000, () -> service.backends().stream().noneMatch(b -> b.name().equals("example"))));
+        assertTrue(service.fabrics().stream().noneMatch(b -> b.name().equals("example")));
+    }
+
+    @Test
+    public void controlPortRefusesAWrongTokenAndServesTheRightOne() throws Exception {
+        String[] address = Files.readString(home.resolve("control")).trim().split(":");
+        String token = Files.readString(home.resolve("token")).trim();
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("token"))));
+        String refused = exchange(address, "0123456789abcdef0123456789abcdef", "jobs");
+        assertTrue(refused, refused.startsWith("{\"exit\":77") && refused.contains("refused"));
+        String ok = exchange(address, token, "status");
+        assertTrue(ok, ok.startsWith("{\"exit\":0") && ok.contains(home.toString()));
+        String usage = exchange(address, token, "checkpoint");
+        assertTrue(usage, usage.startsWith("{\"exit\":2") && usage.contains("missing JOB"));
+    }
+
+    private static String exchange(String[] address, String token, String command) throws Exception {
+        try (Socket s = new Socket(address[0], Integer.parseInt(address[1]))) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            String hello = in.readLine();
+            String nonce = hello.replaceAll(".*\"nonce\":\"([0-9a-f]+)\".*", "$1");
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(token.getBytes(StandardCharsets.US_ASCII), "HmacSHA256"));
+            String auth = java.util.HexFormat.of().formatHex(mac.doFinal(nonce.getBytes(StandardCharsets.US_ASCII)));
+            OutputStream out = s.getOutputStream();
+            out.write(("{\"auth\":\"" + auth + "\",\"command\":\"" + command + "\",\"args\":[],\"cwd\":\"/\"}\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            String reply = in.readLine();
+            assertNull("one exchange per connection", in.readLine());
+            return reply;
+        }
+    }
+
+    private static Dictionary<String, Object> props(Object... kv) {
+        Hashtable<String, Object> t = new Hashtable<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            t.put((String) kv[i], kv[i + 1]);
+        }
+        return t;
+    }
+
+    /** An available backend registered by the test, as a third party's would be; it is only selected, never run. */
+    private static final class ProbeBackend implements CheckpointBackend {
+        @Override
+        public String name() {
+            return "probe";
+        }
+
+        @Override
+        public Availability availability() {
+            return Availability.yes();
+        }
+
+        @Override
+        public Set<BackendCapability> capabilities() {
+            return Set.of();
+        }
+
+        @Override
+        public CheckpointSession openCheckpoint(HostJob job) throws CheckpointException {
+            throw new NotSupportedException("probe backend only tests selection");
+        }
+
+        @Override
+        public RestoreSession openRestore(Path imageFolder, RestoreOptions options) throws CheckpointException {
+            throw new NotSupportedException("probe backend only tests selection");
+        }
+    }
+}
