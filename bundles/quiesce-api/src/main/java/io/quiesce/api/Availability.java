@@ -30,6 +30,14 @@ public record Availability(boolean available, String reason) {
         return new Availability(false, reason);
     }
 
+    /**
+     * @param missing what a probe found missing, one phrase each; empty when nothing is
+     * @return available when nothing is missing, else unavailable with the phrases joined by "; "
+     */
+    public static Availability unless(java.util.List<String> missing) {
+        return missing.isEmpty() ? yes() : no(String.join("; ", missing));
+    }
+
     /** @return {@code "available"} or {@code "unavailable: <reason>"}, as the shell shows it */
     @Override
     public String toString() {

@@ -34,7 +34,7 @@ public class MxFabric implements Fabric {
         if (HostProbe.findLibrary(LIBRARY).isEmpty()) {
             missing.add(LIBRARY + " is not installed");
         }
-        availability = missing.isEmpty() ? Availability.yes() : Availability.no(String.join("; ", missing));
+        availability = Availability.unless(missing);
     }
 
     @Override
