@@ -1,6 +1,5 @@
 package io.quiesce.coordinator;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.quiesce.api.Availability;
 import io.quiesce.api.BackendCapability;
 import io.quiesce.api.CheckpointBackend;
@@ -11,7 +10,6 @@ import io.quiesce.api.CheckpointRequest;
 import io.quiesce.api.CheckpointResult;
 import io.quiesce.api.CheckpointService;
 import io.quiesce.api.Fabric;
-import io.quiesce.api.HookEvent;
 import io.quiesce.api.JobInfo;
 import io.quiesce.api.JobState;
 import io.quiesce.api.LaunchRequest;
@@ -178,7 +176,7 @@ public class Coordinator implements CheckpointService {
             }
             long pid = Spawner.spawn(spec);
             long start = proc.stat(pid).map(ProcStat::startTime).orElse(0L);
-            job.update(r -> new JobRecord(r.id(), r.name(), r.argv(), r.started(), r.backend(), pid, start, null, false));
+            job.update(r -> r.running(r.backend(), pid, start));
             reaper.watch(pid, status -> exited(job, status));
             save(job);
             LOG.info("launched job {} ({}) as PID {}: {}", id, job.record().name(), pid, String.join(" ", request.argv()));
@@ -224,8 +222,7 @@ public class Coordinator implements CheckpointService {
     }
 
     private void exited(Job job, int status) {
-        job.update(r -> new JobRecord(r.id(), r.name(), r.argv(), r.started(), r.backend(), r.rootPid(), r.rootStartTime(),
-                r.checkpointed() ? r.exitStatus() : Integer.valueOf(status), r.checkpointed()));
+        job.update(r -> r.exited(status));
         save(job);
         LOG.info("job {} root PID {} ended with status {}", job.id(), job.record().rootPid(), status);
     }
@@ -323,7 +320,7 @@ public class Coordinator implements CheckpointService {
                     hooks.all().stream().map(Plugins.Bound::service).toList(), store, request.kill(), restartLine());
             if (result.killed()) {
                 reaper.forget(r.rootPid());
-                job.update(x -> new JobRecord(x.id(), x.name(), x.argv(), x.started(), x.backend(), x.rootPid(), x.rootStartTime(), null, true));
+                job.update(JobRecord::checkpointedAndKilled);
                 save(job);
             }
             return result;
@@ -373,7 +370,7 @@ public class Coordinator implements CheckpointService {
                     needed.stream().map(Plugins.Bound::service).toList(), request, hooks.all().stream().map(Plugins.Bound::service).toList());
             long root = result.pids().get(0);
             long start = proc.stat(root).map(ProcStat::startTime).orElse(0L);
-            j.update(x -> new JobRecord(x.id(), x.name(), x.argv(), x.started(), manifest.backend(), root, start, null, false));
+            j.update(x -> x.running(manifest.backend(), root, start));
             reaper.watch(root, status -> exited(j, status));
             save(j);
             return result;
@@ -394,27 +391,31 @@ public class Coordinator implements CheckpointService {
             }
             return p;
         }
-        String jobId = jobs.containsKey(target) ? target
-                : jobs.values().stream().anyMatch(j -> j.record().name().equals(target)) ? find(target).id()
-                : store.jobs().contains(target) ? target : null;
-        if (jobId == null) {
-            throw new NoSuchJobException("no job or checkpoint folder '" + target + "'");
-        }
-        String id = jobId;
+        String id = jobIdWithCheckpoints(target);
         return store.latest(id).orElseThrow(() -> new NoSuchJobException("job " + id + " has no committed checkpoint"));
+    }
+
+    /**
+     * A job known to this platform by ID or name, or a job ID that only the store knows (checkpoints copied from
+     * another home, or of jobs from before a platform reset).
+     */
+    private String jobIdWithCheckpoints(String idOrName) throws NoSuchJobException {
+        try {
+            return find(idOrName).id();
+        } catch (NoSuchJobException e) {
+            if (store.jobs().contains(idOrName)) {
+                return idOrName;
+            }
+            throw new NoSuchJobException("no job or checkpoint folder '" + idOrName + "'");
+        }
     }
 
     @Override
     public List<CheckpointInfo> checkpoints(String idOrName) throws NoSuchJobException {
         if (idOrName != null) {
-            String id = jobs.containsKey(idOrName) || store.jobs().contains(idOrName) && !isName(idOrName) ? idOrName : find(idOrName).id();
-            return store.list(id);
+            return store.list(jobIdWithCheckpoints(idOrName));
         }
         return store.jobs().stream().flatMap(j -> store.list(j).stream()).toList();
-    }
-
-    private boolean isName(String s) {
-        return jobs.values().stream().anyMatch(j -> j.record().name().equals(s) && !j.id().equals(s));
     }
 
     @Override
@@ -503,14 +504,6 @@ public class Coordinator implements CheckpointService {
             SecureFiles.deleteTree(folder);
         } catch (IOException e) {
             LOG.warn("cannot remove {}: {}", folder, e.getMessage());
-        }
-    }
-
-    static String json(Object o) {
-        try {
-            return ManifestCodec.JSON.writeValueAsString(o);
-        } catch (JsonProcessingException e) {
-            return String.valueOf(o);
         }
     }
 }

@@ -17,4 +17,27 @@ import java.util.List;
  */
 public record JobRecord(String id, String name, List<String> argv, String started, String backend, long rootPid,
         long rootStartTime, Integer exitStatus, boolean checkpointed) {
+
+    /**
+     * @param backend   the backend the running processes belong to
+     * @param pid       the new root process
+     * @param startTime its start time in ticks
+     * @return this job running again as {@code pid} (after launch or restart)
+     */
+    JobRecord running(String backend, long pid, long startTime) {
+        return new JobRecord(id, name, argv, started, backend, pid, startTime, null, false);
+    }
+
+    /**
+     * @param status the root's exit status
+     * @return this job ended by itself; a job killed after a checkpoint keeps that state instead
+     */
+    JobRecord exited(int status) {
+        return checkpointed ? this : new JobRecord(id, name, argv, started, backend, rootPid, rootStartTime, status, false);
+    }
+
+    /** @return this job killed after a committed checkpoint */
+    JobRecord checkpointedAndKilled() {
+        return new JobRecord(id, name, argv, started, backend, rootPid, rootStartTime, null, true);
+    }
 }
