@@ -69,7 +69,7 @@ final class ProcTree {
         List<Long> out = new ArrayList<>();
         Deque<Long> queue = new ArrayDeque<>(List.of(root));
         while (!queue.isEmpty()) {
-            List<Long> kids = children.getOrDefault(queue.removeFirst(), List.of());
+            List<Long> kids = new ArrayList<>(children.getOrDefault(queue.removeFirst(), List.of()));
             kids.sort(null);
             out.addAll(kids);
             queue.addAll(kids);
