@@ -8,7 +8,7 @@
 #   corrupt           run the fail-perm hook, print the message, exit 22 (EINVAL)
 #   hang              never report anything
 log=${CR_RESTART_DOUBLE_LOG:?}
-{ echo "pid $$"; for a in "$@"; do echo "arg $a"; done; echo "end"; } >> "$log"
+{ echo "pid $$"; for a in "$@"; do printf 'arg %s\n' "$a"; done; echo "end"; } >> "$log"
 success=; temp=; perm=; restore_pid=yes; stop=no; last=
 for a in "$@"; do
   case "$a" in
