@@ -7,6 +7,8 @@
 #                     with --no-restore-pid: like ok
 #   corrupt           run the fail-perm hook, print the message, exit 22 (EINVAL)
 #   hang              never report anything
+#   vanish            run the success hook and exit 0 without a child, as cr_restart does when the restarted
+#                     root is not its child
 log=${CR_RESTART_DOUBLE_LOG:?}
 { echo "pid $$"; for a in "$@"; do printf 'arg %s\n' "$a"; done; echo "end"; } >> "$log"
 success=; temp=; perm=; restore_pid=yes; stop=no; last=
@@ -39,6 +41,9 @@ case "${CR_RESTART_DOUBLE_MODE:-ok}" in
   hang)
     sleep 300
     exit 1 ;;
+  vanish)
+    sh -c "$success"
+    exit 0 ;;
 esac
 sleep 300 &
 child=$!

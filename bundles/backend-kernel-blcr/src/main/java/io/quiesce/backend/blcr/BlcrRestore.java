@@ -163,8 +163,10 @@ final class BlcrRestore implements RestoreSession {
                 String category = read(status);
                 String tail = tail(output, logStart);
                 if (succeeded || "ok".equals(category)) {
-                    return new Outcome(false, false, "the restarted job ended before it could be stopped (cr_restart PID " + pid
-                            + " exited with " + code + ")" + tail, null);
+                    // cr_restart exits at once when the restarted root is not its child (it was an orphan of init when
+                    // checkpointed), or with the job's status when the job ended before it could be seen stopped
+                    return new Outcome(false, false, "cr_restart reported success but exited with " + code + " (PID " + pid
+                            + ") before its restarted processes could be seen stopped under it" + tail, null);
                 }
                 String errno = exited ? Errno.name(code) : null;
                 String kind = category == null ? "no outcome reported" : category + " failure";

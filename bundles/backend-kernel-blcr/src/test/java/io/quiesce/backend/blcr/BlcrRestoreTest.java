@@ -214,6 +214,24 @@ public class BlcrRestoreTest {
     }
 
     @Test
+    public void successWithoutAStoppedChildIsAFailure() throws Exception {
+        try (RestoreSession s = engine("vanish").openRestore(checkpoint, options(Map.of(), false))) {
+            try {
+                s.restore();
+                fail("no child");
+            } catch (CheckpointException e) {
+                assertTrue(e.getMessage(), e.getMessage().contains("reported success but exited with 0"));
+            }
+            try {
+                s.release();
+                fail("nothing to release");
+            } catch (CheckpointException e) {
+                assertTrue(e.getMessage(), e.getMessage().contains("nothing restored"));
+            }
+        }
+    }
+
+    @Test
     public void aRestartWithoutResultIsKilledAfterItsTimeout() throws Exception {
         long t0 = System.nanoTime();
         try (RestoreSession s = engine("hang").openRestore(checkpoint, options(Map.of(), false))) {
