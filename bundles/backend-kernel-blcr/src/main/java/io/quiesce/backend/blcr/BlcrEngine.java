@@ -5,6 +5,8 @@ import io.quiesce.api.BackendCapability;
 import io.quiesce.api.CheckpointException;
 import io.quiesce.api.CheckpointSession;
 import io.quiesce.api.HostJob;
+import io.quiesce.api.HostProbe;
+import io.quiesce.api.ImageException;
 import io.quiesce.api.LaunchSpec;
 import io.quiesce.api.NotSupportedException;
 import io.quiesce.api.RestoreOptions;
@@ -70,7 +72,7 @@ final class BlcrEngine {
      */
     static Settings host(BlcrConfig cfg) {
         Optional<Path> library = cfg.library().isBlank() ? BlcrProbe.host().library() : Optional.of(Path.of(cfg.library()));
-        return new Settings(BlcrProbe.CTRL, library, findProgram(cfg.crRestart(), System.getenv("PATH")), io.quiesce.api.HostProbe.kernelRelease(),
+        return new Settings(BlcrProbe.CTRL, library, findProgram(cfg.crRestart(), System.getenv("PATH")), HostProbe.kernelRelease(),
                 cfg.timeoutSeconds(), 10_000, cfg.saveAll(), cfg.restoreTimeoutSeconds(), System.getenv(), Path.of("/proc"));
     }
 
@@ -156,7 +158,7 @@ final class BlcrEngine {
         BlcrImage image = BlcrImage.read(folder);
         Path context = folder.resolve(image.context());
         if (!Files.isReadable(context)) {
-            throw new io.quiesce.api.ImageException("BLCR context file missing or unreadable", context);
+            throw new ImageException("BLCR context file missing or unreadable", context);
         }
         BlcrRestore.relocations(options.relocations()); // reject bad relocations before anything starts
         return new BlcrRestore(crRestart, settings.env(), proc, folder, image, options, settings.restoreTimeoutSeconds());

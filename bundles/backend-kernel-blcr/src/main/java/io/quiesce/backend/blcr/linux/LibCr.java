@@ -8,8 +8,11 @@ import java.nio.file.Path;
 
 /**
  * The part of BLCR's {@code libcr.so.0} that a checkpoint <em>requester</em> needs (libcr.h, libcr 0.5). The JVM
- * never calls {@code cr_init}: requesting does not need it, and it would install BLCR's real-time signal handler in
- * the JVM. Errors come back as -1 with errno, read with {@link Native#getLastError()} right after the call.
+ * never calls {@code cr_init}: requesting only opens the control file. Loading the library does run libcr's
+ * constructor (cr_libinit.c), which installs BLCR's handler for its real-time signal in the JVM; that is why the
+ * library is loaded only on a host where the BLCR module is present. The JVM is never part of a checkpoint (it is the
+ * job root's parent, not a descendant), so the handler stays idle. Errors come back as -1 with errno, read with
+ * {@link Native#getLastError()} right after the call.
  *
  * <p>Restart is not bound: {@code cr_request_restart} is marked experimental and forks the restarted processes from
  * the caller, so restarts go through the {@code cr_restart} program instead.
