@@ -63,7 +63,14 @@ public class BlcrRestoreTest {
         }
     }
 
+    /** A generous restore timeout, so a loaded build machine does not fail the tests that expect success. */
+    private static final int TIMEOUT = 30;
+
     private BlcrEngine engine(String mode, Optional<Path> crRestart) throws Exception {
+        return engine(mode, crRestart, TIMEOUT);
+    }
+
+    private BlcrEngine engine(String mode, Optional<Path> crRestart, int restoreTimeoutSeconds) throws Exception {
         Path ctrl = tmp.getRoot().toPath().resolve("ctrl");
         if (!Files.exists(ctrl)) {
             Files.createFile(ctrl);
@@ -73,7 +80,7 @@ public class BlcrRestoreTest {
         env.put("CR_RESTART_DOUBLE_LOG", argvLog.toString());
         env.put("CR_RESTART_DOUBLE_MODE", mode);
         return new BlcrEngine(new BlcrEngine.Settings(ctrl, Optional.of(NativeFixtures.libcrDouble()), crRestart, "3.10.0", 30, 100, false,
-                2, env, Path.of("/proc")));
+                restoreTimeoutSeconds, env, Path.of("/proc")));
     }
 
     private BlcrEngine engine(String mode) throws Exception {
@@ -234,7 +241,7 @@ public class BlcrRestoreTest {
     @Test
     public void aRestartWithoutResultIsKilledAfterItsTimeout() throws Exception {
         long t0 = System.nanoTime();
-        try (RestoreSession s = engine("hang").openRestore(checkpoint, options(Map.of(), false))) {
+        try (RestoreSession s = engine("hang", Optional.of(NativeFixtures.crRestartDouble()), 2).openRestore(checkpoint, options(Map.of(), false))) {
             try {
                 s.restore();
                 fail("hang");
