@@ -6,23 +6,31 @@ import io.quiesce.api.CheckpointBackend;
 import io.quiesce.api.CheckpointException;
 import io.quiesce.api.CheckpointSession;
 import io.quiesce.api.HostJob;
-import io.quiesce.api.NotSupportedException;
+import io.quiesce.api.LaunchSpec;
 import io.quiesce.api.RestoreOptions;
 import io.quiesce.api.RestoreSession;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.Designate;
 
-/** BLCR, the kernel-assisted checkpointer, through libcr. Reports itself unavailable where BLCR is absent. */
-@Component(immediate = true, property = { CheckpointBackend.NAME + "=blcr", "service.ranking:Integer=50" })
+/**
+ * BLCR, the kernel-assisted checkpointer, through libcr (checkpoint) and cr_restart (restart). Reports itself
+ * unavailable where BLCR is absent, which is every kernel after 3.17. Jobs must be launched with this backend
+ * selected, so that libcr is preloaded into them as {@code cr_run} does.
+ */
+@Component(immediate = true, configurationPid = "io.quiesce.backend.blcr",
+        property = { CheckpointBackend.NAME + "=blcr", "service.ranking:Integer=50" })
+@Designate(ocd = BlcrConfig.class)
 public class BlcrBackend implements CheckpointBackend {
-    private Availability availability;
+    private volatile BlcrEngine engine;
 
     @Activate
-    void activate() {
-        availability = BlcrProbe.host().probe();
+    @Modified
+    void activate(BlcrConfig cfg) {
+        engine = new BlcrEngine(BlcrEngine.host(cfg));
     }
 
     @Override
@@ -32,21 +40,26 @@ public class BlcrBackend implements CheckpointBackend {
 
     @Override
     public Availability availability() {
-        return availability;
+        return engine.availability();
     }
 
     @Override
     public Set<BackendCapability> capabilities() {
-        return EnumSet.noneOf(BackendCapability.class);
+        return engine.capabilities();
+    }
+
+    @Override
+    public LaunchSpec prepareLaunch(LaunchSpec spec) {
+        return BlcrEngine.prepareLaunch(spec);
     }
 
     @Override
     public CheckpointSession openCheckpoint(HostJob job) throws CheckpointException {
-        throw new NotSupportedException("backend 'blcr' cannot checkpoint in this build");
+        return engine.openCheckpoint(job);
     }
 
     @Override
     public RestoreSession openRestore(Path imageFolder, RestoreOptions options) throws CheckpointException {
-        throw new NotSupportedException("backend 'blcr' cannot restore in this build");
+        return engine.openRestore(imageFolder, options);
     }
 }
