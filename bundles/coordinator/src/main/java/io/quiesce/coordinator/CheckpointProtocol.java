@@ -263,8 +263,10 @@ final class CheckpointProtocol {
                     LOG.warn("hook {} failed after restart: {}", h.getClass().getName(), e.toString());
                 }
             }
+            List<String> warnings = session.warnings();
+            warnings.forEach(w -> LOG.warn("restart of job {}: {}", manifest.jobId(), w));
             LOG.info("job {} restarted from {} as PIDs {}", manifest.jobId(), folder, pids);
-            return new RestartResult(manifest.jobId(), folder, pids);
+            return new RestartResult(manifest.jobId(), folder, pids, warnings);
         } finally {
             for (FabricRestore fr : rebuilt) {
                 fr.close();

@@ -14,9 +14,12 @@ import org.osgi.annotation.versioning.ConsumerType;
 public interface CheckpointSession extends AutoCloseable {
 
     /**
-     * Stops every process of the job on this host (all threads), so that nothing changes until resume.
+     * Stops every process of the job on this host (all threads), so that nothing changes until resume. A backend
+     * whose checkpointer stops the processes itself while it saves them (BLCR does, inside the kernel) may only
+     * mark them here; its processes then offer no {@link FrozenProcess#facility facility}, so fabrics that need to
+     * act on a stopped process refuse the job rather than drain it.
      *
-     * @return the frozen processes, so fabrics can discover and drain their endpoints
+     * @return the frozen (or marked) processes, so fabrics can discover and drain their endpoints
      * @throws CheckpointException when a process cannot be frozen; already frozen ones stay frozen until resume
      */
     List<FrozenProcess> freeze() throws CheckpointException;

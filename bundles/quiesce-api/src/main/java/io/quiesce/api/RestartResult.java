@@ -8,11 +8,13 @@ import java.util.List;
  *
  * @param job  the job's ID
  * @param from the checkpoint folder it came from
- * @param pids its running processes, root first
+ * @param pids     its running processes, root first
+ * @param warnings what the user should know (e.g. PIDs that changed); never null
  */
-public record RestartResult(String job, Path from, List<Long> pids) {
-    /** Copies the list. */
+public record RestartResult(String job, Path from, List<Long> pids, List<String> warnings) {
+    /** Copies the lists. */
     public RestartResult {
         pids = List.copyOf(pids);
+        warnings = List.copyOf(warnings);
     }
 }

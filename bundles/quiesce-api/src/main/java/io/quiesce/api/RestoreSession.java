@@ -28,6 +28,16 @@ public interface RestoreSession extends AutoCloseable {
      */
     List<Long> release() throws CheckpointException;
 
+    /**
+     * What the user should know about this restart, e.g. that PIDs could not be restored exactly. Read after
+     * {@link #release()}.
+     *
+     * @return the warnings; never null; the default has none
+     */
+    default List<String> warnings() {
+        return List.of();
+    }
+
     /** Ends the session; kills rebuilt processes unless {@link #release()} succeeded. Never throws. */
     @Override
     void close();

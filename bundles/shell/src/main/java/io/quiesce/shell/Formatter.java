@@ -100,7 +100,13 @@ public final class Formatter {
         m.put("job", r.job());
         m.put("from", r.from().toString());
         m.put("pids", r.pids());
-        return json ? json(m) : "job " + r.job() + " restarted from " + r.from() + ": PIDs " + pids(r.pids());
+        m.put("warnings", r.warnings());
+        if (json) {
+            return json(m);
+        }
+        StringBuilder sb = new StringBuilder("job " + r.job() + " restarted from " + r.from() + ": PIDs " + pids(r.pids()));
+        r.warnings().forEach(w -> sb.append("\n  warning: ").append(w));
+        return sb.toString();
     }
 
     static String checkpoints(List<CheckpointInfo> list, boolean json) {

@@ -62,6 +62,17 @@ public class FormatterTest {
     }
 
     @Test
+    public void restartCarriesPidsAndWarnings() throws Exception {
+        io.quiesce.api.RestartResult r = new io.quiesce.api.RestartResult("3", Path.of("/store/3/2"), List.of(500L, 501L),
+                List.of("restarted with new PIDs"));
+        JsonNode j = JSON.readTree(Formatter.restart(r, true));
+        assertEquals("/store/3/2", j.get("from").asText());
+        assertEquals(501, j.get("pids").get(1).asLong());
+        assertEquals("restarted with new PIDs", j.get("warnings").get(0).asText());
+        assertTrue(Formatter.restart(r, false).endsWith("warning: restarted with new PIDs"));
+    }
+
+    @Test
     public void tablesAlignColumns() {
         String t = Formatter.table(List.of(new String[] { "A", "BB", "C" }, new String[] { "long", "x", "last column" }));
         assertEquals("A     BB  C\nlong  x   last column", t);

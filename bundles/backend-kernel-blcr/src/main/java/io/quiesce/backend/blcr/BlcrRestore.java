@@ -85,7 +85,8 @@ final class BlcrRestore implements RestoreSession {
     }
 
     /** @return things the user should know about this restart (new PIDs), in order */
-    List<String> warnings() {
+    @Override
+    public List<String> warnings() {
         return List.copyOf(warnings);
     }
 

@@ -180,7 +180,7 @@ public class BlcrRestoreTest {
             assertEquals("--no-restore-pid", runs.get(1).argv().get(1));
             assertTrue("the failed attempt was reaped", gone(runs.get(0).pid()));
             assertEquals(1, restored.size());
-            assertTrue(((BlcrRestore) s).warnings().get(0).contains("restarted with new PIDs"));
+            assertTrue(s.warnings().get(0).contains("restarted with new PIDs"));
             assertEquals(runs.get(1).pid(), (long) s.release().get(0));
         }
         String log = Files.readString(output);
