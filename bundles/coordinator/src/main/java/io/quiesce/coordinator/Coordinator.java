@@ -22,7 +22,7 @@ import io.quiesce.api.RestartResult;
 import io.quiesce.api.UnavailableException;
 import io.quiesce.api.image.ImageFormat;
 import io.quiesce.api.image.Manifest;
-import io.quiesce.coordinator.linux.Spawner;
+import io.quiesce.spawn.Spawner;
 import io.quiesce.coordinator.proc.ProcFs;
 import io.quiesce.coordinator.proc.ProcStat;
 import io.quiesce.coordinator.store.CheckpointStore;

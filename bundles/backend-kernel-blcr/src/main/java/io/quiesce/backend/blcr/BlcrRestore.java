@@ -7,7 +7,8 @@ import io.quiesce.api.FrozenProcess;
 import io.quiesce.api.RestoreOptions;
 import io.quiesce.api.RestoreSession;
 import io.quiesce.backend.blcr.linux.LibC;
-import io.quiesce.backend.blcr.linux.Spawner;
+import io.quiesce.spawn.Spawner;
+import io.quiesce.api.LaunchSpec;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -139,7 +140,7 @@ final class BlcrRestore implements RestoreSession {
         }
         argv.add(folder.resolve(image.context()).toString());
         long logStart = size(output);
-        crPid = Spawner.spawn(argv, env, options.jobFolder(), output);
+        crPid = Spawner.spawn(new LaunchSpec(argv, env, options.jobFolder(), output, output));
         LOG.info("restarting {} with {} (PID {})", folder, String.join(" ", argv), crPid);
         long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         boolean succeeded = false;

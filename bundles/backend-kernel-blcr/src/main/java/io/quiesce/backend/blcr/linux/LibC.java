@@ -4,13 +4,11 @@ import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
-import com.sun.jna.StringArray;
-import com.sun.jna.ptr.IntByReference;
 
 /**
  * The glibc calls this bundle needs: descriptors for context files (BLCR writes to a descriptor, and Java does not
- * expose one), signals, waitpid, and posix_spawn to start {@code cr_restart} without the JDK's reaper thread.
- * Errors are -1 with errno in {@link Native#getLastError()}, except posix_spawn*, which return the error number.
+ * expose one), signals and waitpid. {@code cr_restart} is started through the shared spawner ({@code io.quiesce.spawn}).
+ * Errors are -1 with errno in {@link Native#getLastError()}.
  */
 public interface LibC extends Library {
     /** The loaded C library. */
@@ -23,10 +21,6 @@ public interface LibC extends Library {
     int SIGKILL = 9, SIGCONT = 18, SIGSTOP = 19;
     /** waitpid(2) option: return 0 at once when the child has not changed state. */
     int WNOHANG = 1;
-    /** posix_spawnattr flags (glibc). */
-    short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
-    /** Sizes of opaque glibc types, rounded up generously (x86_64: 80, 336 and 128 bytes). */
-    int FILE_ACTIONS_SIZE = 256, SPAWNATTR_SIZE = 512, SIGSET_SIZE = 128;
 
     /** @return a descriptor, or -1 with errno */
     int open(String path, int flags, int mode);
@@ -45,48 +39,6 @@ public interface LibC extends Library {
 
     /** @return the PID, 0 with WNOHANG when nothing changed, or -1 with errno */
     int waitpid(int pid, int[] status, int options);
-
-    /** @return 0 or an error number */
-    int posix_spawn(IntByReference pid, String path, Pointer fileActions, Pointer attr, StringArray argv, StringArray envp);
-
-    /** @return 0 or an error number */
-    int posix_spawn_file_actions_init(Pointer fileActions);
-
-    /** @return 0 or an error number */
-    int posix_spawn_file_actions_destroy(Pointer fileActions);
-
-    /** @return 0 or an error number */
-    int posix_spawn_file_actions_addopen(Pointer fileActions, int fd, String path, int oflag, int mode);
-
-    /** @return 0 or an error number */
-    int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newfd);
-
-    /** glibc ≥ 2.34: closes every descriptor from {@code from} up in the child. @return 0 or an error number */
-    int posix_spawn_file_actions_addclosefrom_np(Pointer fileActions, int from);
-
-    /** glibc ≥ 2.29: chdir in the child before exec. @return 0 or an error number */
-    int posix_spawn_file_actions_addchdir_np(Pointer fileActions, String path);
-
-    /** @return 0 or an error number */
-    int posix_spawnattr_init(Pointer attr);
-
-    /** @return 0 or an error number */
-    int posix_spawnattr_destroy(Pointer attr);
-
-    /** @return 0 or an error number */
-    int posix_spawnattr_setflags(Pointer attr, short flags);
-
-    /** @return 0 or an error number */
-    int posix_spawnattr_setsigmask(Pointer attr, Pointer sigset);
-
-    /** @return 0 or an error number */
-    int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigset);
-
-    /** @return 0, or -1 with errno */
-    int sigemptyset(Pointer set);
-
-    /** @return 0, or -1 with errno */
-    int sigfillset(Pointer set);
 
     /**
      * @param size bytes

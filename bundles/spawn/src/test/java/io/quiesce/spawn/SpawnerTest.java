@@ -1,4 +1,4 @@
-package io.quiesce.coordinator.linux;
+package io.quiesce.spawn;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
@@ -19,10 +19,17 @@ public class SpawnerTest {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
+    /** Waits for a child without the JDK's reaper (ProcessHandle.onExit polls; the exit code comes from /proc). */
     private static int reap(long pid) {
         int[] status = new int[1];
-        assertEquals(pid, LibC.INSTANCE.waitpid((int) pid, status, 0));
+        assertEquals(pid, TestLibC.INSTANCE.waitpid((int) pid, status, 0));
         return (status[0] >> 8) & 0xff;
+    }
+
+    interface TestLibC extends com.sun.jna.Library {
+        TestLibC INSTANCE = com.sun.jna.Native.load("c", TestLibC.class);
+
+        int waitpid(int pid, int[] status, int options);
     }
 
     @Test

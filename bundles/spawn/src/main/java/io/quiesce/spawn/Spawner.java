@@ -1,4 +1,4 @@
-package io.quiesce.coordinator.linux;
+package io.quiesce.spawn;
 
 import com.sun.jna.Memory;
 import com.sun.jna.StringArray;
@@ -6,13 +6,14 @@ import com.sun.jna.ptr.IntByReference;
 import io.quiesce.api.CheckpointException;
 import io.quiesce.api.Errno;
 import io.quiesce.api.LaunchSpec;
+import io.quiesce.spawn.linux.SpawnLibC;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Starts a job's first process with posix_spawn. Never {@link ProcessBuilder}: the JDK's reaper thread would
+ * Starts a job's first process, or a helper such as a restore stub or cr_restart, with posix_spawn. Never {@link ProcessBuilder}: the JDK's reaper thread would
  * take the process's wait statuses (and later its ptrace stops). The child gets stdin from /dev/null, its output
  * appended to the given files, no descriptor of the JVM (closefrom 3), an empty signal mask, default signal
  * actions, and a session of its own so that the platform's terminal and exit do not reach it.
@@ -30,15 +31,15 @@ public final class Spawner {
      */
     public static long spawn(LaunchSpec spec) throws CheckpointException {
         String program = resolve(spec.argv().get(0), spec.environment().get("PATH"), spec.workingDir());
-        LibC c = LibC.INSTANCE;
-        Memory actions = LibC.buffer(LibC.FILE_ACTIONS_SIZE);
-        Memory attr = LibC.buffer(LibC.SPAWNATTR_SIZE);
-        Memory sigset = LibC.buffer(LibC.SIGSET_SIZE);
+        SpawnLibC c = SpawnLibC.INSTANCE;
+        Memory actions = SpawnLibC.buffer(SpawnLibC.FILE_ACTIONS_SIZE);
+        Memory attr = SpawnLibC.buffer(SpawnLibC.SPAWNATTR_SIZE);
+        Memory sigset = SpawnLibC.buffer(SpawnLibC.SIGSET_SIZE);
         check(c.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init", program);
         check(c.posix_spawnattr_init(attr), "posix_spawnattr_init", program);
         try {
-            check(c.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", LibC.O_RDONLY, 0), "stdin", program);
-            int outFlags = LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND;
+            check(c.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", SpawnLibC.O_RDONLY, 0), "stdin", program);
+            int outFlags = SpawnLibC.O_WRONLY | SpawnLibC.O_CREAT | SpawnLibC.O_APPEND;
             check(c.posix_spawn_file_actions_addopen(actions, 1, spec.stdout().toString(), outFlags, OUTPUT_MODE), "stdout", program);
             if (spec.stderr().equals(spec.stdout())) {
                 check(c.posix_spawn_file_actions_adddup2(actions, 1, 2), "stderr", program);
@@ -55,8 +56,8 @@ public final class Spawner {
                 sigset.setByte(i, (byte) 0xff);
             }
             check(c.posix_spawnattr_setsigdefault(attr, sigset), "sigdefault", program);
-            check(c.posix_spawnattr_setflags(attr, (short) (LibC.POSIX_SPAWN_SETSIGMASK | LibC.POSIX_SPAWN_SETSIGDEF
-                    | LibC.POSIX_SPAWN_SETSID)), "flags", program);
+            check(c.posix_spawnattr_setflags(attr, (short) (SpawnLibC.POSIX_SPAWN_SETSIGMASK | SpawnLibC.POSIX_SPAWN_SETSIGDEF
+                    | SpawnLibC.POSIX_SPAWN_SETSID)), "flags", program);
             IntByReference pid = new IntByReference();
             StringArray argv = new StringArray(spec.argv().toArray(String[]::new));
             StringArray envp = new StringArray(environment(spec.environment()));
