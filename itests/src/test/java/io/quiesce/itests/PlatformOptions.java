@@ -21,7 +21,7 @@ import org.ops4j.pax.exam.Option;
  * {@code QUIESCE_HOME} and a FileInstall deploy folder inside it.
  */
 final class PlatformOptions {
-    static final String[] OURS = { "quiesce-api", "spawn", "coordinator", "shell", "backend-userspace", "backend-kernel-blcr", "fabric-tcp",
+    static final String[] OURS = { "quiesce-api", "process", "coordinator", "shell", "backend-userspace", "backend-kernel-blcr", "fabric-tcp",
             "fabric-verbs", "fabric-mx" };
     private static final String[] RUNTIME = { "org.apache.felix.scr-", "org.apache.felix.configadmin-", "org.apache.felix.fileinstall-",
             "org.apache.felix.gogo.runtime-", "org.osgi.service.component-", "org.osgi.util.promise-", "org.osgi.util.function-",

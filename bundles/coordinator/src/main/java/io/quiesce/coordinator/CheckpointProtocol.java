@@ -21,7 +21,7 @@ import io.quiesce.api.RestoreSession;
 import io.quiesce.api.image.HostRecord;
 import io.quiesce.api.image.ImageFormat;
 import io.quiesce.api.image.Manifest;
-import io.quiesce.coordinator.proc.ProcFs;
+import io.quiesce.process.ProcFs;
 import io.quiesce.coordinator.store.CheckpointStore;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,5 +1,6 @@
 package io.quiesce.backend.blcr;
 
+import io.quiesce.process.ProcFs;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
@@ -50,7 +51,7 @@ final class BlcrCheckpoint implements CheckpointSession {
 
     private final LibCr cr;
     private final HostJob job;
-    private final ProcTree proc;
+    private final ProcFs proc;
     private final int timeoutSeconds;
     private final long graceMillis;
     private final int flags;
@@ -68,7 +69,7 @@ final class BlcrCheckpoint implements CheckpointSession {
      * @param flags          {@code CR_CHKPT_*} flags of the request
      * @param kernel         the kernel release, recorded in the image
      */
-    BlcrCheckpoint(LibCr cr, HostJob job, ProcTree proc, int timeoutSeconds, long graceMillis, int flags, String kernel) {
+    BlcrCheckpoint(LibCr cr, HostJob job, ProcFs proc, int timeoutSeconds, long graceMillis, int flags, String kernel) {
         this.cr = cr;
         this.job = job;
         this.proc = proc;

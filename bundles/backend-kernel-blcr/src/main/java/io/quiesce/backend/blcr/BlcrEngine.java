@@ -1,5 +1,6 @@
 package io.quiesce.backend.blcr;
 
+import io.quiesce.process.ProcFs;
 import io.quiesce.api.Availability;
 import io.quiesce.api.BackendCapability;
 import io.quiesce.api.CheckpointException;
@@ -56,14 +57,14 @@ final class BlcrEngine {
 
     private final Settings settings;
     private final Availability availability;
-    private final ProcTree proc;
+    private final ProcFs proc;
     private LibCr cr;
 
     /** @param settings where BLCR's pieces are */
     BlcrEngine(Settings settings) {
         this.settings = settings;
         this.availability = new BlcrProbe(settings.ctrl(), settings.library(), settings.kernel()).probe();
-        this.proc = new ProcTree(settings.proc());
+        this.proc = new ProcFs(settings.proc());
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.quiesce.backend.blcr;
 
+import io.quiesce.process.ProcStat;
+import io.quiesce.process.ProcFs;
 import com.sun.jna.Native;
 import io.quiesce.api.CheckpointException;
 import io.quiesce.api.Errno;
@@ -7,7 +9,7 @@ import io.quiesce.api.FrozenProcess;
 import io.quiesce.api.RestoreOptions;
 import io.quiesce.api.RestoreSession;
 import io.quiesce.backend.blcr.linux.LibC;
-import io.quiesce.spawn.Spawner;
+import io.quiesce.process.Spawner;
 import io.quiesce.api.LaunchSpec;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -52,7 +54,7 @@ final class BlcrRestore implements RestoreSession {
 
     private final Path crRestart;
     private final Map<String, String> env;
-    private final ProcTree proc;
+    private final ProcFs proc;
     private final Path folder;
     private final BlcrImage image;
     private final RestoreOptions options;
@@ -73,7 +75,7 @@ final class BlcrRestore implements RestoreSession {
      * @param options        the platform's restore options
      * @param timeoutSeconds how long a restart may take before it is killed
      */
-    BlcrRestore(Path crRestart, Map<String, String> env, ProcTree proc, Path folder, BlcrImage image, RestoreOptions options,
+    BlcrRestore(Path crRestart, Map<String, String> env, ProcFs proc, Path folder, BlcrImage image, RestoreOptions options,
             int timeoutSeconds) {
         this.crRestart = crRestart;
         this.env = Map.copyOf(env);
@@ -150,7 +152,7 @@ final class BlcrRestore implements RestoreSession {
             if ("ok".equals(result)) {
                 succeeded = true;
                 List<Long> tree = proc.descendants(crPid);
-                if (!tree.isEmpty() && tree.stream().allMatch(p -> proc.stat(p).map(ProcTree.Stat::stopped).orElse(false))) {
+                if (!tree.isEmpty() && tree.stream().allMatch(p -> proc.stat(p).map(ProcStat::stopped).orElse(false))) {
                     restored = tree;
                     return new Outcome(true, false, null, null);
                 }

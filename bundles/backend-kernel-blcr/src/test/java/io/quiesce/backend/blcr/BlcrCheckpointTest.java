@@ -93,7 +93,7 @@ public class BlcrCheckpointTest {
     }
 
     private char state(long pid) throws IOException {
-        return ProcTree.parse(pid, Files.readString(Path.of("/proc/" + pid + "/stat"))).state();
+        return io.quiesce.process.ProcStat.parse(Files.readString(Path.of("/proc/" + pid + "/stat"))).state();
     }
 
     /** Waits up to 2 s for a process to be stopped (T) or running (any other state), and returns T or R. */

@@ -1,5 +1,7 @@
 package io.quiesce.backend.blcr;
 
+import io.quiesce.process.ProcStat;
+import io.quiesce.process.ProcFs;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -40,7 +42,7 @@ public class BlcrRestoreTest {
     private Path argvLog;
     private Path output;
     private final List<Long> toReap = new ArrayList<>();
-    private final ProcTree proc = new ProcTree(Path.of("/proc"));
+    private final ProcFs proc = new ProcFs(Path.of("/proc"));
 
     @Before
     public void setUp() throws Exception {
@@ -116,7 +118,7 @@ public class BlcrRestoreTest {
     }
 
     private boolean gone(long pid) {
-        return proc.stat(pid).map(ProcTree.Stat::dead).orElse(true);
+        return proc.stat(pid).map(ProcStat::dead).orElse(true);
     }
 
     private boolean awaitGone(long pid) throws InterruptedException {

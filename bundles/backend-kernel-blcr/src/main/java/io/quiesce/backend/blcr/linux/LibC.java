@@ -7,7 +7,7 @@ import com.sun.jna.Pointer;
 
 /**
  * The glibc calls this bundle needs: descriptors for context files (BLCR writes to a descriptor, and Java does not
- * expose one), signals and waitpid. {@code cr_restart} is started through the shared spawner ({@code io.quiesce.spawn}).
+ * expose one), signals and waitpid. {@code cr_restart} is started through the shared spawner ({@code io.quiesce.process}).
  * Errors are -1 with errno in {@link Native#getLastError()}.
  */
 public interface LibC extends Library {

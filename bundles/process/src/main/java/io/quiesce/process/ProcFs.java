@@ -1,4 +1,4 @@
-package io.quiesce.coordinator.proc;
+package io.quiesce.process;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +62,21 @@ public final class ProcFs {
         if (r == null || r.dead() || r.startTime() != startTime) {
             return List.of();
         }
+        return walk(all, rootPid, false);
+    }
+
+    /**
+     * @param rootPid a process, live or a zombie (a helper that exited still has its children listed under it
+     *                until it is reaped)
+     * @return the live processes below it, parents before children, without the root itself
+     */
+    public List<Long> descendants(long rootPid) {
+        List<Long> tree = walk(all(), rootPid, true);
+        return tree.subList(1, tree.size());
+    }
+
+    /** Breadth-first from the root through live processes; the root is included first when live (or when asked). */
+    private static List<Long> walk(Map<Long, ProcStat> all, long rootPid, boolean evenDeadRoot) {
         Map<Long, List<Long>> children = new HashMap<>();
         for (ProcStat s : all.values()) {
             children.computeIfAbsent(s.ppid(), k -> new ArrayList<>()).add(s.pid());
@@ -71,7 +86,8 @@ public final class ProcFs {
         while (!queue.isEmpty()) {
             long pid = queue.removeFirst();
             ProcStat s = all.get(pid);
-            if (s == null || s.dead()) {
+            boolean root = out.isEmpty() && pid == rootPid;
+            if ((s == null || s.dead()) && !(root && evenDeadRoot)) {
                 continue;
             }
             out.add(pid);

@@ -1,4 +1,4 @@
-package io.quiesce.coordinator.proc;
+package io.quiesce.process;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
@@ -59,6 +59,18 @@ public class ProcFsTest {
         assertEquals(List.of(10L, 11L, 12L, 13L), fs.tree(10, 500));
         assertEquals(List.of(11L, 13L), fs.tree(11, 510));
         assertEquals(List.of(13L), fs.tree(13, 520));
+    }
+
+    @Test
+    public void descendantsLeaveOutTheRootAndSurviveAZombieRoot() throws IOException {
+        Path proc = fixture();
+        ProcFs fs = new ProcFs(proc);
+        assertEquals(List.of(11L, 12L, 13L), fs.descendants(10));
+        write(proc, stat(15, "orphan-to-be", 'S', 14, 540));
+        assertEquals("children of an unreaped helper are still found", List.of(15L), fs.descendants(14));
+        assertTrue(fs.descendants(99).isEmpty());
+        assertTrue(fs.stat(14).orElseThrow().dead());
+        assertTrue(new ProcStat(1, "x", 't', 0, 1, 1, 1).stopped());
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.quiesce.spawn.linux;
+package io.quiesce.process.linux;
 
 import com.sun.jna.Library;
 import com.sun.jna.Memory;

@@ -1,4 +1,4 @@
-package io.quiesce.spawn;
+package io.quiesce.process;
 
 import com.sun.jna.Memory;
 import com.sun.jna.StringArray;
@@ -6,7 +6,7 @@ import com.sun.jna.ptr.IntByReference;
 import io.quiesce.api.CheckpointException;
 import io.quiesce.api.Errno;
 import io.quiesce.api.LaunchSpec;
-import io.quiesce.spawn.linux.SpawnLibC;
+import io.quiesce.process.linux.SpawnLibC;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;

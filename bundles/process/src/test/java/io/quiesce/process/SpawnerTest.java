@@ -1,4 +1,4 @@
-package io.quiesce.spawn;
+package io.quiesce.process;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;

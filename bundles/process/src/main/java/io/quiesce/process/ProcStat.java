@@ -1,4 +1,4 @@
-package io.quiesce.coordinator.proc;
+package io.quiesce.process;
 
 /**
  * The fields of {@code /proc/PID/stat} the coordinator needs.
@@ -41,7 +41,12 @@ public record ProcStat(long pid, String comm, char state, long ppid, long pgrp, 
 
     /** @return true for a process that has exited but is not reaped yet, or is being torn down */
     public boolean dead() {
-        return state == 'Z' || state == 'X';
+        return state == 'Z' || state == 'X' || state == 'x';
+    }
+
+    /** @return true for a process stopped by a signal ({@code T}) or held by a tracer ({@code t}) */
+    public boolean stopped() {
+        return state == 'T' || state == 't';
     }
 
     private static String abbreviate(String s) {
