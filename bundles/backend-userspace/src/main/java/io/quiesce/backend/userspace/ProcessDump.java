@@ -89,13 +89,16 @@ final class ProcessDump {
         long brk;
         try (ProcessMemory memory = new ProcessMemory(proc, pid)) {
             SyscallInjector inj = SyscallInjector.bootstrapSeized(t, memory, SyscallInjector.chooseScratch(List.of(vmas)));
+            // Registers valid at any kind of stop: the process resumes from them whatever happens below.
+            X86_64Regs resumeRegs = RestartRules.forResume(new X86_64Regs(thread.regs()));
             try {
                 sigactions = SignalDump.dumpSeized(inj);
                 brk = inj.check("brk(0)", Syscalls.BRK, 0);
                 thread = ThreadState.collectTidAddressSeized(inj, thread);
-            } finally {
-                // Whatever happened, the process must be able to run on: registers it resumes from, its own mask.
-                inj.finishSeized(RestartRules.forResume(new X86_64Regs(thread.regs())), thread.sigmask());
+                inj.finishSeized(resumeRegs, thread.sigmask());
+            } catch (CheckpointException | RuntimeException e) {
+                inj.abandonSeized(resumeRegs);
+                throw e;
             }
             LOG.debug("process {}: {} injected syscalls in {} ms", pid, inj.calls(), (System.nanoTime() - tInject) / 1_000_000);
             MmImage mm = new MmImage(stat.startCode(), stat.endCode(), stat.startData(), stat.endData(), stat.startBrk(), brk,

@@ -123,4 +123,35 @@ public class CheckpointRestoreTest {
         String maps = Files.readString(Path.of("/proc/" + newPid + "/maps"));
         assertTrue("PR_SET_MM_MAP gave the heap back its label", maps.contains("[heap]"));
     }
+
+    @Test
+    public void restoredProcessCanBeCheckpointedAndRestoredAgain() throws Exception {
+        Path out = tmp.getRoot().toPath().resolve("chain.out");
+        long pid = start("counter00", null, out.toString(), "4", "20");
+        await(out, l -> l.startsWith("counter=2 "), 5000);
+        for (int round = 1; round <= 2; round++) {
+            Path folder = Files.createDirectory(tmp.getRoot().toPath().resolve("round" + round));
+            try (UserspaceCheckpointSession s = (UserspaceCheckpointSession) backend.openCheckpoint(Scenarios.job(tmp.getRoot().toPath(), pid))) {
+                s.freeze();
+                s.dump(folder);
+                s.kill();
+            }
+            children.remove((Integer) (int) pid);
+            long saved = field(Scenarios.last(out), "counter");
+            Scenarios.commit(folder, "userspace", ImageFormat.VERSION);
+            try (RestoreSession rs = backend.openRestore(folder, options())) {
+                rs.restore();
+                pid = rs.release().get(0);
+                children.add((int) pid);
+            }
+            long p = pid;
+            String next = await(out, l -> l.contains(" pid=" + p + " "), 5000);
+            assertEquals("round " + round, saved + 1, field(next, "counter"));
+        }
+        long p = pid;
+        await(out, l -> l.contains(" pid=" + p + " ") && l.startsWith("counter=") && Scenarios.field(l, "counter") > 0, 5000);
+        Thread.sleep(200);
+        assertTrue(Scenarios.alive((int) pid));
+        assertFalse(Files.readString(out).contains("MISMATCH"));
+    }
 }

@@ -7,6 +7,7 @@ import io.quiesce.backend.userspace.linux.Syscalls;
 import io.quiesce.backend.userspace.linux.X86_64Regs;
 import io.quiesce.backend.userspace.memory.ProcessMemory;
 import io.quiesce.backend.userspace.proc.Vma;
+import io.quiesce.backend.userspace.registers.RestartRules;
 import io.quiesce.backend.userspace.seize.Tracee;
 import io.quiesce.backend.userspace.seize.WaitStatus;
 import java.util.List;
@@ -74,14 +75,16 @@ public final class SyscallInjector {
             got = inj.stepped(insn, Syscalls.MMAP, scratch, SCRATCH_SIZE,
                     Syscalls.PROT_READ | Syscalls.PROT_WRITE | Syscalls.PROT_EXEC,
                     Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS | Syscalls.MAP_FIXED_NOREPLACE, -1, 0);
+        } catch (CheckpointException | RuntimeException e) {
+            inj.abandonSeized(RestartRules.forResume(regs)); // it must not run on with our mmap in its registers
+            throw e;
         } finally {
             if (patched != null) {
                 memory.write(rip, patched);
             }
         }
         if (got != scratch) {
-            tracee.setRegsSeized(regs);
-            tracee.setSigMaskSeized(mask);
+            inj.abandonSeized(RestartRules.forResume(regs));
             throw new CheckpointException(String.format("cannot map the injection scratch area at 0x%x in process %d: %s",
                     scratch, tracee.tid(), got < 0 ? Errno.name(got) : String.format("got 0x%x", got)), tracee.tid(),
                     got < 0 ? Errno.name(got) : null, null, null);
@@ -215,6 +218,22 @@ public final class SyscallInjector {
         }
         tracee.setRegsSeized(finalRegs.with(X86_64Regs.ORIG_RAX, -1));
         tracee.setSigMaskSeized(mask);
+    }
+
+    /**
+     * Fallback when injection failed midway: sets the registers and mask the tracee should run on, without
+     * unmapping the scratch area (it stays as an unused 8 KiB mapping). Best effort; errors are suppressed into
+     * nothing because the caller is already reporting a failure.
+     *
+     * @param finalRegs registers valid at any kind of stop (normalised, orig_rax -1)
+     */
+    public void abandonSeized(X86_64Regs finalRegs) {
+        try {
+            tracee.setRegsSeized(finalRegs.with(X86_64Regs.ORIG_RAX, -1));
+            tracee.setSigMaskSeized(savedMask);
+        } catch (CheckpointException e) {
+            // the tracee is gone or not stopped: nothing more can be done for it
+        }
     }
 
     /** Runs a syscall at {@code insn} by stepping to its entry and exit stops; @return rax at the exit. */
