@@ -100,7 +100,8 @@ final class ProcessDump {
                 inj.abandonSeized(resumeRegs);
                 throw e;
             }
-            LOG.debug("process {}: {} injected syscalls in {} ms", pid, inj.calls(), (System.nanoTime() - tInject) / 1_000_000);
+            long tPages = System.nanoTime();
+            int injected = inj.calls();
             MmImage mm = new MmImage(stat.startCode(), stat.endCode(), stat.startData(), stat.endData(), stat.startBrk(), brk,
                     stat.startStack(), stat.argStart(), stat.argEnd(), stat.envStart(), stat.envEnd(), auxv);
             String pagesName = "pages-" + pid + ".img";
@@ -108,9 +109,11 @@ final class ProcessDump {
             Path pagesFile = folder.resolve(pagesName);
             List<VmaImage> vmaImages;
             long pagesBytes;
+            long tSync;
             try (FileChannel out = ImageFiles.create(pagesFile)) {
                 vmaImages = memoryDump.dumpSeized(vmas, memory, out);
                 pagesBytes = out.position();
+                tSync = System.nanoTime();
                 out.force(true);
             } catch (IOException e) {
                 throw new CheckpointException("cannot write " + pagesFile + ": " + e.getMessage(), pid, null, pagesFile, e);
@@ -124,9 +127,12 @@ final class ProcessDump {
                 throw new CheckpointException("cannot write " + folder.resolve(jsonName) + ": " + e.getMessage(), pid, null,
                         folder.resolve(jsonName), e);
             }
-            long ms = (System.nanoTime() - t0) / 1_000_000;
-            LOG.info("process {} saved: {} pages ({} skipped), {} mappings, {} fds, {} ms", pid, memoryDump.pagesSaved(),
-                    memoryDump.pagesSkipped(), vmaImages.size(), fds.size(), ms);
+            long end = System.nanoTime();
+            long ms = (end - t0) / 1_000_000;
+            LOG.info("process {} saved: {} pages ({} skipped), {} mappings, {} fds in {} ms (ptrace+/proc {} ms, {} injected syscalls "
+                    + "{} ms, page copy {} ms, fsync {} ms)", pid, memoryDump.pagesSaved(), memoryDump.pagesSkipped(),
+                    vmaImages.size(), fds.size(), ms, (tInject - t0) / 1_000_000, injected, (tPages - tInject) / 1_000_000,
+                    (tSync - tPages) / 1_000_000, (end - tSync) / 1_000_000);
             return new Written(List.of(jsonName, pagesName), pagesBytes + jsonBytes, ms);
         }
     }
