@@ -91,6 +91,10 @@ public class UserspaceBackend implements CheckpointBackend {
         if (stub == null) {
             throw new NotSupportedException("backend 'userspace' cannot restore: its stub could not be extracted (see the log)");
         }
+        if (options.exactPids()) {
+            throw new NotSupportedException("backend 'userspace' cannot give restored processes their original PIDs yet "
+                    + "(that needs jobs launched in their own PID namespace); restart without exact PIDs");
+        }
         return new UserspaceRestoreSession(imageFolder, options, PROC, stub.path());
     }
 }

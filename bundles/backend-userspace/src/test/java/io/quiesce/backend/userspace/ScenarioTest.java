@@ -194,4 +194,73 @@ public class ScenarioTest {
         await(out, l -> l.startsWith("n=" + (n + 3)), 5000);
         assertTrue(Scenarios.alive(pid));
     }
+
+    @Test
+    public void fileMappingsKeepCopiedPagesAndSharedCounter() throws Exception {
+        Path out = root().resolve("mmap.out");
+        Path data = root().resolve("mmap.dat");
+        int pid = start("mmap00", out, data.toString());
+        await(out, l -> l.startsWith("tick=3 "), 5000);
+        Path folder = checkpointAndKill(pid);
+        long saved = field(Scenarios.last(out), "tick");
+        var image = io.quiesce.backend.userspace.image.ImageFiles.readProcess(folder.resolve("process-" + pid + ".json"));
+        long privateSaved = image.vmas().stream().filter(v -> data.toString().equals(v.path()) && v.perms().equals("rw-p"))
+                .mapToLong(v -> v.runs().stream().mapToLong(r -> r.length()).sum()).sum();
+        assertEquals("only the two copied-on-write pages of the private file mapping are saved", 2 * 4096, privateSaved);
+        long newPid = restore(folder).get(0);
+        String next = await(out, l -> l.contains(" pid=" + newPid), 5000);
+        assertEquals(saved + 1, field(next, "tick"));
+        await(out, l -> l.contains(" pid=" + newPid) && field(l, "tick") >= saved + 5, 5000);
+        assertFalse(Files.readString(out).contains("MISMATCH"));
+        String maps = Files.readString(Path.of("/proc/" + newPid + "/maps"));
+        assertTrue("PROT_NONE guard kept", maps.contains("---p"));
+        assertTrue("shared mapping kept", maps.lines().anyMatch(l -> l.contains("rw-s") && l.endsWith(data.toString())));
+    }
+
+    @Test
+    public void closeWithoutResumeLetsTheJobRunOn() throws Exception {
+        Path out = root().resolve("close.out");
+        int pid = start("sleeper00", out, "20");
+        await(out, l -> l.startsWith("tick=2 "), 5000);
+        try (CheckpointSession s = backend.openCheckpoint(Scenarios.job(root(), pid))) {
+            s.freeze();
+            s.resume();
+            s.resume(); // idempotent
+            s.freeze();
+        } // close resumes
+        long t = field(Scenarios.last(out), "tick");
+        await(out, l -> l.startsWith("tick=" + (t + 3) + " "), 5000);
+        assertTrue(Scenarios.alive(pid));
+    }
+
+    @Test
+    public void movedOutputFileIsFoundThroughRelocation() throws Exception {
+        Path dirA = Files.createDirectory(root().resolve("a"));
+        Path dirB = Files.createDirectory(root().resolve("b"));
+        int pid = start("counter00", null, dirA.resolve("c.out").toString(), "1", "20");
+        await(dirA.resolve("c.out"), l -> l.startsWith("counter=3 "), 5000);
+        Path folder = checkpointAndKill(pid);
+        long saved = field(Scenarios.last(dirA.resolve("c.out")), "counter");
+        Files.move(dirA.resolve("c.out"), dirB.resolve("c.out"));
+        Files.delete(dirA);
+        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), null, Map.of(dirA.toString(), dirB.toString()), false))) {
+            rs.restore();
+            long np = rs.release().get(0);
+            children.add((int) np);
+            assertEquals(saved + 1, field(awaitLine(dirB.resolve("c.out"), l -> l.contains(" pid=" + np + " ")), "counter"));
+        }
+    }
+
+    @Test
+    public void exactPidsAreRefusedUntilPidNamespacesExist() throws Exception {
+        Path out = root().resolve("x.out");
+        int pid = start("counter00", null, out.toString(), "1", "20");
+        await(out, l -> l.startsWith("counter=2 "), 5000);
+        Path folder = checkpointAndKill(pid);
+        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), null, Map.of(), true))) {
+            fail("exact PIDs promised");
+        } catch (NotSupportedException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("PID"));
+        }
+    }
 }
