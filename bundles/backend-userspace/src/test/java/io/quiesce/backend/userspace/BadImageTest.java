@@ -145,4 +145,16 @@ public class BadImageTest {
             assertEquals(processFile(), e.path());
         }
     }
+
+    @Test
+    public void missingOutputFileFailsTheRestoreNamingItAndKillsTheStub() throws Exception {
+        Path out = tmp.getRoot().toPath().resolve("c.out");
+        Files.delete(out);
+        try {
+            restore();
+        } catch (CheckpointException e) {
+            assertEquals(out, e.path());
+            assertTrue(e.getMessage(), e.getMessage().contains("cannot reopen fd 3") && e.getMessage().contains("ENOENT"));
+        }
+    }
 }

@@ -263,4 +263,21 @@ public class ScenarioTest {
             assertTrue(e.getMessage(), e.getMessage().contains("PID"));
         }
     }
+
+    @Test
+    public void lostStdoutGoesToTheFallbackFile() throws Exception {
+        Path log = root().resolve("gone.log");
+        int pid = start("sleeper00", log, "20");
+        await(log, l -> l.startsWith("tick=2 "), 5000);
+        Path folder = checkpointAndKill(pid);
+        Files.delete(log);
+        Path fallback = root().resolve("fallback.log");
+        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), fallback, Map.of(), false))) {
+            rs.restore();
+            long np = rs.release().get(0);
+            children.add((int) np);
+            awaitLine(fallback, l -> l.contains(" pid=" + np + " "));
+        }
+        assertFalse("the lost file is not recreated", Files.exists(log));
+    }
 }
