@@ -57,7 +57,14 @@ final class UserspaceCheckpointSession implements CheckpointSession {
                 t.seizeAndInterrupt();
                 tracees.put(pid, t);
                 states.put(pid, State.FROZEN); // seized: a stop is pending and resume must detach it
-                t.awaitInterruptStop();
+                try {
+                    t.awaitInterruptStop();
+                } catch (CheckpointException e) {
+                    // It ended before it stopped; the wait that saw the end has reaped it if it was our child.
+                    states.put(pid, State.DEAD);
+                    throw new CheckpointException("process " + pid + " of job " + job.jobId() + " ended while being frozen: "
+                            + e.getMessage(), pid, e.errno(), null, e);
+                }
                 frozen.add(new Frozen(pid));
             }
             // A thread created between the check and the seize would run on unfrozen: check again, now that nothing runs.
