@@ -280,4 +280,29 @@ public class ScenarioTest {
         }
         assertFalse("the lost file is not recreated", Files.exists(log));
     }
+
+    @Test
+    public void freezeOutsideASyscallPatchesRipAndKeepsSseState() throws Exception {
+        Path out = root().resolve("spin.out");
+        int pid = start("spin00", out);
+        await(out, l -> l.startsWith("tick=1 "), 5000);
+        Path first = Files.createDirectory(root().resolve("first"));
+        try (CheckpointSession s = backend.openCheckpoint(Scenarios.job(root(), pid))) {
+            s.freeze();
+            s.dump(first);
+            s.resume();
+        }
+        long[] regs = io.quiesce.backend.userspace.image.ImageFiles.readProcess(first.resolve("process-" + pid + ".json"))
+                .threads().get(0).regs();
+        assertEquals("frozen in user space, not in a syscall", -1, regs[io.quiesce.backend.userspace.linux.X86_64Regs.ORIG_RAX]);
+        long t = field(Scenarios.last(out), "tick");
+        await(out, l -> l.startsWith("tick=" + (t + 1) + " "), 5000);
+        Path folder = checkpointAndKill(pid);
+        long saved = field(Scenarios.last(out), "tick");
+        long newPid = restore(folder).get(0);
+        String next = await(out, l -> l.contains(" pid=" + newPid + " "), 5000);
+        assertEquals(saved + 1, field(next, "tick"));
+        assertEquals("the loop went on from the saved registers", (saved + 1) * 60000000L, field(next, "n"));
+        assertFalse(Files.readString(out).contains("MISMATCH"));
+    }
 }
