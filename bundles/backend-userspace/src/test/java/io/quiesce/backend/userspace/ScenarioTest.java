@@ -305,4 +305,19 @@ public class ScenarioTest {
         assertEquals("the loop went on from the saved registers", (saved + 1) * 60000000L, field(next, "n"));
         assertFalse(Files.readString(out).contains("MISMATCH"));
     }
+
+    @Test
+    public void rseqIsRegisteredAgainAfterRestore() throws Exception {
+        org.junit.Assume.assumeTrue("needs two CPUs to migrate between", Runtime.getRuntime().availableProcessors() >= 2);
+        Path out = root().resolve("rseq.out");
+        int pid = start("rseq00", out);
+        await(out, l -> l.startsWith("tick=3 "), 5000);
+        Path folder = checkpointAndKill(pid);
+        long saved = field(Scenarios.last(out), "tick");
+        long newPid = restore(folder).get(0);
+        // every tick migrates to the other CPU and compares rseq's cpu_id with getcpu(2)
+        await(out, l -> l.contains(" pid=" + newPid + " ") && field(l, "tick") >= saved + 6, 5000);
+        assertFalse(Files.readString(out).contains("MISMATCH"));
+        assertTrue(Scenarios.alive((int) newPid));
+    }
 }
