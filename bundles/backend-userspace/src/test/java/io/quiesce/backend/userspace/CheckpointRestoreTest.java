@@ -122,6 +122,9 @@ public class CheckpointRestoreTest {
         assertEquals("counter00", comm);
         String maps = Files.readString(Path.of("/proc/" + newPid + "/maps"));
         assertTrue("PR_SET_MM_MAP gave the heap back its label", maps.contains("[heap]"));
+        String stat = Files.readString(Path.of("/proc/" + newPid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        assertEquals("restored process leads a session of its own", Long.toString(newPid), f[3]);
     }
 
     @Test

@@ -21,7 +21,7 @@ public interface LibC extends Library {
     /** waitpid(2) options: {@code __WALL} waits for clones too, which ptrace needs for every TID. */
     int WNOHANG = 1, WALL = 0x40000000;
     /** posix_spawnattr flags (glibc). */
-    short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08;
+    short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
     /** open(2) flags. */
     int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_ACCMODE = 3, O_CREAT = 0100, O_EXCL = 0200, O_NOCTTY = 0400,
             O_TRUNC = 01000, O_APPEND = 02000, O_CLOEXEC = 02000000;

@@ -12,7 +12,8 @@ import java.util.List;
  * Starts processes with posix_spawn, never {@link ProcessBuilder}: the JDK's reaper thread would wait on the
  * child and take its ptrace stops (facts, pitfall 1). The child gets stdin from /dev/null, output to the given
  * file (appended) or /dev/null, no descriptor of the JVM (closefrom 3, pitfall 2), an empty signal mask and
- * default signal actions (the calling JVM thread blocks SIGQUIT, which a child would otherwise inherit).
+ * default signal actions (the calling JVM thread blocks SIGQUIT, which a child would otherwise inherit), and a
+ * session of its own, as the platform gives a job it launches, so the JVM's terminal and process group do not reach it.
  */
 public final class Spawner {
     private Spawner() {
@@ -44,7 +45,8 @@ public final class Spawner {
             check(c.posix_spawnattr_setsigmask(attr, sigset), "sigmask", program);
             c.sigfillset(sigset);
             check(c.posix_spawnattr_setsigdefault(attr, sigset), "sigdefault", program);
-            check(c.posix_spawnattr_setflags(attr, (short) (LibC.POSIX_SPAWN_SETSIGMASK | LibC.POSIX_SPAWN_SETSIGDEF)),
+            check(c.posix_spawnattr_setflags(attr, (short) (LibC.POSIX_SPAWN_SETSIGMASK | LibC.POSIX_SPAWN_SETSIGDEF
+                    | LibC.POSIX_SPAWN_SETSID)),
                     "flags", program);
             IntByReference pid = new IntByReference();
             int rc = c.posix_spawn(pid, program.toString(), actions, attr, new StringArray(argv.toArray(String[]::new)),
