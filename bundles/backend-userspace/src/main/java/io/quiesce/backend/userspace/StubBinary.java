@@ -24,14 +24,19 @@ final class StubBinary implements AutoCloseable {
         this.file = file;
     }
 
-    /** Extracts the stub. */
-    static StubBinary extract() throws CheckpointException {
+    /**
+     * Extracts the stub into a new private folder.
+     *
+     * @param parent where to create that folder (the bundle's data area), or null for the temporary-file folder
+     */
+    static StubBinary extract(Path parent) throws CheckpointException {
         try (InputStream in = StubBinary.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
                 throw new CheckpointException("the restore stub " + RESOURCE + " is missing from the bundle (built without gcc?)");
             }
-            Path folder = Files.createTempDirectory("quiesce-stub-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            var attr = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+            Path folder = parent == null ? Files.createTempDirectory("quiesce-stub-", attr)
+                    : Files.createTempDirectory(Files.createDirectories(parent), "quiesce-stub-", attr);
             Path file = folder.resolve("quiesce-stub");
             Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r-x------"));

@@ -9,9 +9,11 @@ import io.quiesce.api.HostJob;
 import io.quiesce.api.NotSupportedException;
 import io.quiesce.api.RestoreOptions;
 import io.quiesce.api.RestoreSession;
+import java.io.File;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Set;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -34,11 +36,21 @@ public class UserspaceBackend implements CheckpointBackend {
     private StubBinary stub;
 
     @Activate
-    void activate() {
+    void activate(BundleContext context) {
+        File data = context.getDataFile("stub");
+        activateWith(data == null ? null : data.toPath());
+    }
+
+    /**
+     * Probes the host and extracts the restore stub.
+     *
+     * @param stubParent where the stub's private folder goes (the bundle's data area), or null for the temp folder
+     */
+    void activateWith(Path stubParent) {
         availability = UserspaceProbe.host().probe(); // probed once: neither the kernel nor Yama changes under us
         if (availability.available()) {
             try {
-                stub = StubBinary.extract();
+                stub = StubBinary.extract(stubParent);
             } catch (CheckpointException e) {
                 LOG.error("restore disabled: {}", e.getMessage());
             }

@@ -39,7 +39,7 @@ public class BadImageTest {
     @Before
     public void dumpOne() throws Exception {
         backend = new UserspaceBackend();
-        backend.activate();
+        backend.activateWith(null);
         Path out = tmp.getRoot().toPath().resolve("c.out");
         int p = Scenarios.spawn("counter00", null, out.toString(), "2", "20");
         pid = p;

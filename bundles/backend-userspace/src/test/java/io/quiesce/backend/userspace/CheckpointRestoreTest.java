@@ -35,7 +35,7 @@ public class CheckpointRestoreTest {
     @Before
     public void setUp() {
         backend = new UserspaceBackend();
-        backend.activate();
+        backend.activateWith(null);
         assertTrue(backend.availability().toString(), backend.availability().available());
     }
 

@@ -38,7 +38,7 @@ public class ScenarioTest {
     @Before
     public void setUp() {
         backend = new UserspaceBackend();
-        backend.activate();
+        backend.activateWith(null);
     }
 
     @After
