@@ -9,29 +9,64 @@ import io.quiesce.api.HostJob;
 import io.quiesce.api.NotSupportedException;
 import io.quiesce.api.RestoreOptions;
 import io.quiesce.api.RestoreSession;
+import java.io.File;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Set;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The userspace checkpointer: ptrace and /proc from Java, no kernel module, no LD_PRELOAD, no root. This build
- * probes the host honestly; the engine that freezes, dumps and restores processes is not in it yet, so every
- * checkpoint or restart asked of it fails with a message that says so.
+ * The userspace checkpointer: ptrace and /proc from Java, no kernel module, no LD_PRELOAD, no root. This version
+ * checkpoints jobs made of single-threaded processes (regular files and character devices as descriptors) and
+ * restores them into a stub with new PIDs.
  */
-@Component(immediate = true, property = { CheckpointBackend.NAME + "=userspace", "service.ranking:Integer=100" })
+@Component(immediate = true, property = { CheckpointBackend.NAME + "=" + UserspaceBackend.NAME_VALUE, "service.ranking:Integer=100" })
 public class UserspaceBackend implements CheckpointBackend {
+    /** This backend's name. */
+    static final String NAME_VALUE = "userspace";
+    private static final Logger LOG = LoggerFactory.getLogger(UserspaceBackend.class);
+    private static final Path PROC = Path.of("/proc");
+
     private Availability availability;
+    private StubBinary stub;
 
     @Activate
-    void activate() {
+    void activate(BundleContext context) {
+        File data = context.getDataFile("stub");
+        activateWith(data == null ? null : data.toPath());
+    }
+
+    /**
+     * Probes the host and extracts the restore stub.
+     *
+     * @param stubParent where the stub's private folder goes (the bundle's data area), or null for the temp folder
+     */
+    void activateWith(Path stubParent) {
         availability = UserspaceProbe.host().probe(); // probed once: neither the kernel nor Yama changes under us
+        if (availability.available()) {
+            try {
+                stub = StubBinary.extract(stubParent);
+            } catch (CheckpointException e) {
+                LOG.error("restore disabled: {}", e.getMessage());
+            }
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (stub != null) {
+            stub.close();
+        }
     }
 
     @Override
     public String name() {
-        return "userspace";
+        return NAME_VALUE;
     }
 
     @Override
@@ -41,17 +76,37 @@ public class UserspaceBackend implements CheckpointBackend {
 
     @Override
     public Set<BackendCapability> capabilities() {
-        // Only what this build really does; the engine's capabilities are added with the engine.
-        return availability.available() ? EnumSet.of(BackendCapability.UNPRIVILEGED) : EnumSet.noneOf(BackendCapability.class);
+        if (!availability.available()) {
+            return EnumSet.noneOf(BackendCapability.class);
+        }
+        EnumSet<BackendCapability> c = EnumSet.of(BackendCapability.UNPRIVILEGED, BackendCapability.CONTINUE_AFTER_CHECKPOINT,
+                BackendCapability.KILL_AFTER_CHECKPOINT);
+        if (stub != null) {
+            c.add(BackendCapability.RESTORE);
+        }
+        return c;
     }
 
     @Override
     public CheckpointSession openCheckpoint(HostJob job) throws CheckpointException {
-        throw new NotSupportedException("backend 'userspace' cannot checkpoint processes yet: its dump engine is not in this build");
+        if (!availability.available()) {
+            throw new NotSupportedException("backend 'userspace' is unavailable on this host: " + availability.reason());
+        }
+        return new UserspaceCheckpointSession(job, PROC);
     }
 
     @Override
     public RestoreSession openRestore(Path imageFolder, RestoreOptions options) throws CheckpointException {
-        throw new NotSupportedException("backend 'userspace' cannot restore processes yet: its restore engine is not in this build");
+        if (!availability.available()) {
+            throw new NotSupportedException("backend 'userspace' is unavailable on this host: " + availability.reason());
+        }
+        if (stub == null) {
+            throw new NotSupportedException("backend 'userspace' cannot restore: its stub could not be extracted (see the log)");
+        }
+        if (options.exactPids()) {
+            throw new NotSupportedException("backend 'userspace' cannot give restored processes their original PIDs yet "
+                    + "(that needs jobs launched in their own PID namespace); restart without exact PIDs");
+        }
+        return new UserspaceRestoreSession(imageFolder, options, PROC, stub.path());
     }
 }

@@ -1,0 +1,139 @@
+package io.quiesce.backend.userspace;
+
+import io.quiesce.api.CheckpointException;
+import io.quiesce.backend.userspace.files.FileDump;
+import io.quiesce.backend.userspace.image.FdImage;
+import io.quiesce.backend.userspace.image.ImageFiles;
+import io.quiesce.backend.userspace.image.MmImage;
+import io.quiesce.backend.userspace.image.ProcessImage;
+import io.quiesce.backend.userspace.image.SigactionImage;
+import io.quiesce.backend.userspace.image.ThreadImage;
+import io.quiesce.backend.userspace.image.VmaImage;
+import io.quiesce.backend.userspace.inject.SyscallInjector;
+import io.quiesce.backend.userspace.linux.Syscalls;
+import io.quiesce.backend.userspace.linux.X86_64Regs;
+import io.quiesce.backend.userspace.memory.MemoryDump;
+import io.quiesce.backend.userspace.memory.ProcessMemory;
+import io.quiesce.backend.userspace.proc.ProcMaps;
+import io.quiesce.backend.userspace.proc.ProcStat;
+import io.quiesce.backend.userspace.proc.ProcStatus;
+import io.quiesce.backend.userspace.proc.Vma;
+import io.quiesce.backend.userspace.registers.RestartRules;
+import io.quiesce.backend.userspace.registers.ThreadState;
+import io.quiesce.backend.userspace.seize.Tracee;
+import io.quiesce.backend.userspace.signals.SignalDump;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The dump orchestration: saves one frozen single-threaded process into {@code process-PID.json} and
+ * {@code pages-PID.img}. Order matters: everything /proc and ptrace tell is read first; then a short injection
+ * reads what only the process can tell and leaves the process stopped with registers it can resume from; the
+ * memory copy comes last, with the scratch area already gone.
+ */
+final class ProcessDump {
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessDump.class);
+
+    /** What was written for one process. */
+    record Written(List<String> files, long bytes, long millis) {
+    }
+
+    private final Path proc;
+
+    ProcessDump(Path proc) {
+        this.proc = proc;
+    }
+
+    /**
+     * @param t      the process's (only) thread, in the freeze's stop
+     * @param folder the staging folder
+     * @return the files written; on return the process is stopped at a syscall-exit stop with resumable registers
+     */
+    Written dumpSeized(Tracee t, Path folder) throws CheckpointException {
+        long t0 = System.nanoTime();
+        long pid = t.tid();
+        ThreadImage thread = ThreadState.collectSeized(t);
+        ProcStat stat;
+        int umask;
+        List<Vma> vmas;
+        String cwd;
+        String exe;
+        List<String> argv;
+        byte[] auxv;
+        String comm;
+        try {
+            stat = ProcStat.read(proc, pid);
+            umask = ProcStatus.read(proc, pid).umask();
+            vmas = ProcMaps.read(proc, pid);
+            cwd = Files.readSymbolicLink(proc.resolve(pid + "/cwd")).toString();
+            exe = Files.readSymbolicLink(proc.resolve(pid + "/exe")).toString();
+            String cmdline = Files.readString(proc.resolve(pid + "/cmdline"), StandardCharsets.UTF_8);
+            argv = Arrays.asList(cmdline.split("\0"));
+            auxv = Files.readAllBytes(proc.resolve(pid + "/auxv"));
+            comm = Files.readString(proc.resolve(pid + "/comm")).strip();
+        } catch (IOException | RuntimeException e) {
+            throw new CheckpointException("cannot read /proc/" + pid + ": " + e, pid, null, null, e);
+        }
+        MemoryDump memoryDump = new MemoryDump(proc, pid);
+        memoryDump.checkSupported(vmas);
+        List<FdImage> fds = new FileDump(proc).dump(pid);
+        long tInject = System.nanoTime();
+        List<SigactionImage> sigactions;
+        long brk;
+        try (ProcessMemory memory = new ProcessMemory(proc, pid)) {
+            SyscallInjector inj = SyscallInjector.bootstrapSeized(t, memory, SyscallInjector.chooseScratch(List.of(vmas)));
+            // Registers valid at any kind of stop: the process resumes from them whatever happens below.
+            X86_64Regs resumeRegs = RestartRules.forResume(new X86_64Regs(thread.regs()));
+            try {
+                sigactions = SignalDump.dumpSeized(inj);
+                brk = inj.check("brk(0)", Syscalls.BRK, 0);
+                thread = ThreadState.collectTidAddressSeized(inj, thread);
+                inj.finishSeized(resumeRegs, thread.sigmask());
+            } catch (CheckpointException | RuntimeException e) {
+                inj.abandonSeized(resumeRegs);
+                throw e;
+            }
+            long tPages = System.nanoTime();
+            int injected = inj.calls();
+            MmImage mm = new MmImage(stat.startCode(), stat.endCode(), stat.startData(), stat.endData(), stat.startBrk(), brk,
+                    stat.startStack(), stat.argStart(), stat.argEnd(), stat.envStart(), stat.envEnd(), auxv);
+            String pagesName = "pages-" + pid + ".img";
+            String jsonName = "process-" + pid + ".json";
+            Path pagesFile = folder.resolve(pagesName);
+            List<VmaImage> vmaImages;
+            long pagesBytes;
+            long tSync;
+            try (FileChannel out = ImageFiles.create(pagesFile)) {
+                vmaImages = memoryDump.dumpSeized(vmas, memory, out);
+                pagesBytes = out.position();
+                tSync = System.nanoTime();
+                out.force(true);
+            } catch (IOException e) {
+                throw new CheckpointException("cannot write " + pagesFile + ": " + e.getMessage(), pid, null, pagesFile, e);
+            }
+            ProcessImage image = new ProcessImage(ImageFiles.PROCESS_MAGIC, ImageFiles.VERSION, pid, stat.ppid(), comm, argv,
+                    exe, cwd, umask, List.of(thread), mm, vmaImages, pagesName, pagesBytes, fds, sigactions);
+            long jsonBytes;
+            try {
+                jsonBytes = ImageFiles.writeJson(folder.resolve(jsonName), image);
+            } catch (IOException e) {
+                throw new CheckpointException("cannot write " + folder.resolve(jsonName) + ": " + e.getMessage(), pid, null,
+                        folder.resolve(jsonName), e);
+            }
+            long end = System.nanoTime();
+            long ms = (end - t0) / 1_000_000;
+            LOG.info("process {} saved: {} pages ({} skipped), {} mappings, {} fds in {} ms (ptrace+/proc {} ms, {} injected syscalls "
+                    + "{} ms, page copy {} ms, fsync {} ms)", pid, memoryDump.pagesSaved(), memoryDump.pagesSkipped(),
+                    vmaImages.size(), fds.size(), ms, (tInject - t0) / 1_000_000, injected, (tPages - tInject) / 1_000_000,
+                    (tSync - tPages) / 1_000_000, (end - tSync) / 1_000_000);
+            return new Written(List.of(jsonName, pagesName), pagesBytes + jsonBytes, ms);
+        }
+    }
+}

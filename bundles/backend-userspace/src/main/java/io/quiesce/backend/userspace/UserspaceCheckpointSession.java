@@ -1,0 +1,214 @@
+package io.quiesce.backend.userspace;
+
+import io.quiesce.api.CheckpointException;
+import io.quiesce.api.CheckpointSession;
+import io.quiesce.api.DumpResult;
+import io.quiesce.api.FrozenProcess;
+import io.quiesce.api.HostJob;
+import io.quiesce.api.NotSupportedException;
+import io.quiesce.backend.userspace.image.ImageFiles;
+import io.quiesce.backend.userspace.image.ImageIndex;
+import io.quiesce.backend.userspace.linux.LibC;
+import io.quiesce.backend.userspace.proc.ProcStatus;
+import io.quiesce.backend.userspace.seize.Tracee;
+import io.quiesce.backend.userspace.seize.Tracer;
+import io.quiesce.backend.userspace.seize.WaitStatus;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A checkpoint of one job's processes. Every ptrace and waitpid call runs on the session's own {@link Tracer}
+ * thread; the methods called by the platform only hand work to it.
+ */
+final class UserspaceCheckpointSession implements CheckpointSession {
+    private static final Logger LOG = LoggerFactory.getLogger(UserspaceCheckpointSession.class);
+
+    private enum State { FROZEN, RUNNING, DEAD }
+
+    private final HostJob job;
+    private final Path proc;
+    private final Tracer tracer;
+    private final Map<Long, Tracee> tracees = new LinkedHashMap<>();
+    private final Map<Long, State> states = new LinkedHashMap<>();
+    private final Map<Long, Integer> exitStatus = new LinkedHashMap<>();
+
+    UserspaceCheckpointSession(HostJob job, Path proc) {
+        this.job = job;
+        this.proc = proc;
+        this.tracer = new Tracer("quiesce-tracer-" + job.jobId());
+    }
+
+    @Override
+    public List<FrozenProcess> freeze() throws CheckpointException {
+        return tracer.call(() -> {
+            refuseMultiThreaded();
+            List<FrozenProcess> frozen = new ArrayList<>();
+            long t0 = System.nanoTime();
+            for (long pid : job.pids()) {
+                Tracee t = new Tracee((int) pid);
+                t.seizeAndInterrupt();
+                tracees.put(pid, t);
+                states.put(pid, State.FROZEN); // seized: a stop is pending and resume must detach it
+                try {
+                    t.awaitInterruptStop();
+                } catch (CheckpointException e) {
+                    // It ended before it stopped; the wait that saw the end has reaped it if it was our child.
+                    states.put(pid, State.DEAD);
+                    throw new CheckpointException("process " + pid + " of job " + job.jobId() + " ended while being frozen: "
+                            + e.getMessage(), pid, e.errno(), null, e);
+                }
+                frozen.add(new Frozen(pid));
+            }
+            // A thread created between the check and the seize would run on unfrozen: check again, now that nothing runs.
+            try {
+                refuseMultiThreaded();
+            } catch (CheckpointException e) {
+                resumeOnTracer();
+                throw e;
+            }
+            LOG.info("job {}: {} processes frozen in {} us", job.jobId(), frozen.size(), (System.nanoTime() - t0) / 1000);
+            return frozen;
+        });
+    }
+
+    private void refuseMultiThreaded() throws CheckpointException {
+        List<String> multi = new ArrayList<>();
+        for (long pid : job.pids()) {
+            int threads;
+            try {
+                threads = ProcStatus.read(proc, pid).threads();
+            } catch (IOException | RuntimeException e) {
+                throw new CheckpointException("process " + pid + " of job " + job.jobId() + " is gone or unreadable: " + e.getMessage(),
+                        pid, "ESRCH", null, e);
+            }
+            if (threads != 1) {
+                multi.add("process " + pid + " has " + threads + " threads");
+            }
+        }
+        if (!multi.isEmpty()) {
+            throw new NotSupportedException("job " + job.jobId() + " cannot be checkpointed: multi-threaded processes are not "
+                    + "supported yet (" + String.join(", ", multi) + ")");
+        }
+    }
+
+    @Override
+    public DumpResult dump(Path staging) throws CheckpointException {
+        return tracer.call(() -> {
+            requireAll(State.FROZEN, "dump");
+            ProcessDump dumper = new ProcessDump(proc);
+            List<String> files = new ArrayList<>();
+            List<String> processFiles = new ArrayList<>();
+            long bytes = 0;
+            for (Map.Entry<Long, Tracee> e : tracees.entrySet()) {
+                ProcessDump.Written w = dumper.dumpSeized(e.getValue(), staging);
+                files.addAll(w.files());
+                processFiles.add(w.files().get(0));
+                bytes += w.bytes();
+            }
+            try {
+                bytes += ImageFiles.writeJson(staging.resolve(ImageFiles.INDEX),
+                        new ImageIndex(ImageFiles.INDEX_MAGIC, ImageFiles.VERSION, processFiles));
+                files.add(ImageFiles.INDEX);
+                try (FileChannel dir = FileChannel.open(staging, StandardOpenOption.READ)) {
+                    dir.force(true); // the new names must be durable before the platform commits
+                }
+            } catch (IOException ex) {
+                throw new CheckpointException("cannot write " + staging.resolve(ImageFiles.INDEX) + ": " + ex.getMessage(), -1,
+                        null, staging, ex);
+            }
+            return new DumpResult(bytes, files, List.copyOf(tracees.keySet()),
+                    List.of("restored processes get new PIDs (PID namespaces are not used yet)"));
+        });
+    }
+
+    @Override
+    public void resume() throws CheckpointException {
+        tracer.call(() -> {
+            resumeOnTracer();
+            return null;
+        });
+    }
+
+    private void resumeOnTracer() throws CheckpointException {
+        CheckpointException first = null;
+        for (Map.Entry<Long, Tracee> e : tracees.entrySet()) {
+            if (states.get(e.getKey()) != State.FROZEN) {
+                continue;
+            }
+            try {
+                e.getValue().detachSeized();
+                states.put(e.getKey(), State.RUNNING);
+            } catch (CheckpointException ex) {
+                LOG.error("job {}: process {} could not be resumed: {}", job.jobId(), e.getKey(), ex.getMessage());
+                if (first == null) {
+                    first = ex;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /**
+     * Kills every process and reaps it here, on the tracer thread: the exit of a traced child is reported to the
+     * tracer, and since the tracer is in the JVM (the parent), this wait also reaps it. The platform's reaper then
+     * finds the root gone (ECHILD); {@link #exitStatus()} tells what it was.
+     */
+    @Override
+    public void kill() throws CheckpointException {
+        tracer.call(() -> {
+            for (long pid : tracees.keySet()) {
+                if (states.get(pid) != State.DEAD) {
+                    LibC.INSTANCE.kill((int) pid, LibC.SIGKILL);
+                }
+            }
+            for (long pid : tracees.keySet()) {
+                if (states.get(pid) == State.DEAD) {
+                    continue;
+                }
+                int[] st = new int[1];
+                while (true) {
+                    int rc = LibC.INSTANCE.waitpid((int) pid, st, LibC.WALL);
+                    if (rc != pid || WaitStatus.ended(st[0])) {
+                        break; // ECHILD: already reaped, or not ours and no longer traced
+                    }
+                }
+                exitStatus.put(pid, st[0]);
+                states.put(pid, State.DEAD);
+            }
+            return null;
+        });
+    }
+
+    /** @return the wait status of every process {@link #kill()} reaped */
+    Map<Long, Integer> exitStatus() {
+        return Map.copyOf(exitStatus);
+    }
+
+    private void requireAll(State s, String op) throws CheckpointException {
+        if (tracees.isEmpty() || states.values().stream().anyMatch(x -> x != s)) {
+            throw new CheckpointException(op + " of job " + job.jobId() + " needs every process " + s.name().toLowerCase()
+                    + " (states: " + states + ")");
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            resume();
+        } catch (CheckpointException | RuntimeException e) {
+            LOG.error("job {}: close could not resume every process: {}", job.jobId(), e.getMessage());
+        } finally {
+            tracer.close();
+        }
+    }
+}

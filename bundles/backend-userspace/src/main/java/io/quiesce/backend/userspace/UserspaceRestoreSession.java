@@ -1,0 +1,150 @@
+package io.quiesce.backend.userspace;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quiesce.api.CheckpointException;
+import io.quiesce.api.FrozenProcess;
+import io.quiesce.api.ImageException;
+import io.quiesce.api.RestoreOptions;
+import io.quiesce.api.RestoreSession;
+import io.quiesce.api.image.ImageFormat;
+import io.quiesce.backend.userspace.image.ImageFiles;
+import io.quiesce.backend.userspace.image.ImageIndex;
+import io.quiesce.backend.userspace.image.ProcessImage;
+import io.quiesce.backend.userspace.seize.Tracee;
+import io.quiesce.backend.userspace.seize.Tracer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A restart of the processes saved in one image folder. The image is read and checked when the session opens, so
+ * a corrupt or foreign image fails before any process exists. Every stub is spawned, traced and reaped by the
+ * session's {@link Tracer} thread; until {@link #release()} succeeds, {@link #close()} kills them all.
+ */
+final class UserspaceRestoreSession implements RestoreSession {
+    private static final Logger LOG = LoggerFactory.getLogger(UserspaceRestoreSession.class);
+
+    private final Path folder;
+    private final RestoreOptions options;
+    private final Path proc;
+    private final Path stub;
+    private final List<ProcessImage> images = new ArrayList<>();
+    private final List<Path> imageFiles = new ArrayList<>();
+    private final Tracer tracer;
+    private final List<Integer> spawned = new ArrayList<>();
+    private final List<Tracee> restored = new ArrayList<>();
+    private boolean released;
+
+    UserspaceRestoreSession(Path folder, RestoreOptions options, Path proc, Path stub) throws CheckpointException {
+        this.folder = folder;
+        this.options = options;
+        this.proc = proc;
+        this.stub = stub;
+        checkManifest(folder.resolve(ImageFormat.MANIFEST));
+        ImageIndex index = ImageFiles.readIndex(folder);
+        if (index.processes() == null || index.processes().isEmpty()) {
+            throw new ImageException("lists no process", folder.resolve(ImageFiles.INDEX));
+        }
+        for (String name : index.processes()) {
+            Path file = folder.resolve(name).normalize();
+            if (!file.startsWith(folder.normalize())) {
+                throw new ImageException("names a file outside the image folder: " + name, folder.resolve(ImageFiles.INDEX));
+            }
+            ProcessImage image = ImageFiles.readProcess(file);
+            ProcessRestore.checkPages(folder, image, file);
+            images.add(image);
+            imageFiles.add(file);
+        }
+        tracer = new Tracer("quiesce-restorer-" + folder.getFileName());
+    }
+
+    /** The platform's manifest is checked for magic and version only; its schema belongs to the API. */
+    private static void checkManifest(Path manifest) throws ImageException {
+        JsonNode m = ImageFiles.readTree(manifest);
+        if (!ImageFormat.MAGIC.equals(m.path("magic").asText(null))) {
+            throw new ImageException("not a Quiesce checkpoint manifest (magic " + m.path("magic") + ")", manifest);
+        }
+        int v = m.path("formatVersion").asInt(-1);
+        if (v != ImageFormat.VERSION) {
+            throw new ImageException("image format version " + v + " is not supported (this platform reads version "
+                    + ImageFormat.VERSION + ")", manifest);
+        }
+        String backend = m.path("backend").asText("");
+        if (!backend.isEmpty() && !UserspaceBackend.NAME_VALUE.equals(backend)) {
+            throw new ImageException("was written by backend '" + backend + "', not '" + UserspaceBackend.NAME_VALUE + "'", manifest);
+        }
+    }
+
+    @Override
+    public List<FrozenProcess> restore() throws CheckpointException {
+        return tracer.call(() -> {
+            ProcessRestore restorer = new ProcessRestore(proc, stub);
+            UnaryOperator<String> relocate = this::relocate;
+            List<FrozenProcess> out = new ArrayList<>();
+            try {
+                for (int i = 0; i < images.size(); i++) {
+                    Tracee t = restorer.restoreSeized(images.get(i), folder, imageFiles.get(i), relocate, options.stdout(), spawned);
+                    restored.add(t);
+                    out.add(new Frozen(t.tid()));
+                }
+            } catch (CheckpointException | RuntimeException e) {
+                killAll(); // nothing half-restored may run
+                throw e;
+            }
+            return out;
+        });
+    }
+
+    private String relocate(String path) {
+        for (Map.Entry<String, String> r : options.relocations().entrySet()) {
+            if (path.startsWith(r.getKey())) {
+                return r.getValue() + path.substring(r.getKey().length());
+            }
+        }
+        return path;
+    }
+
+    @Override
+    public List<Long> release() throws CheckpointException {
+        return tracer.call(() -> {
+            if (restored.size() != images.size()) {
+                throw new CheckpointException("release before every process of " + folder + " was restored");
+            }
+            List<Long> pids = new ArrayList<>();
+            for (Tracee t : restored) {
+                t.detachSeized();
+                pids.add((long) t.tid());
+            }
+            released = true;
+            return pids;
+        });
+    }
+
+    private void killAll() {
+        for (int pid : spawned) {
+            ProcessRestore.killAndReap(pid);
+        }
+        spawned.clear();
+        restored.clear();
+    }
+
+    @Override
+    public void close() {
+        try {
+            tracer.call(() -> {
+                if (!released) {
+                    killAll();
+                }
+                return null;
+            });
+        } catch (CheckpointException | RuntimeException e) {
+            LOG.error("restore of {}: cleanup failed: {}", folder, e.getMessage());
+        } finally {
+            tracer.close();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.quiesce.backend.userspace.files;
+
+import io.quiesce.api.CheckpointException;
+import io.quiesce.api.NotSupportedException;
+import io.quiesce.backend.userspace.image.FdImage;
+import io.quiesce.backend.userspace.proc.FdInfo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Classifies and saves a process's descriptors from /proc/PID/fd and fdinfo. This version reopens regular files
+ * and character devices by path; anything else (pipes, sockets, anon inodes, deleted files, directories) is
+ * refused with a message naming the PID, the descriptor and its link text.
+ */
+public final class FileDump {
+    private static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFCHR = 0020000;
+
+    private final Path proc;
+
+    /** @param proc the /proc root */
+    public FileDump(Path proc) {
+        this.proc = proc;
+    }
+
+    /**
+     * @param pid a frozen process
+     * @return its descriptors in number order
+     * @throws NotSupportedException for a kind of descriptor this version cannot restore
+     */
+    public List<FdImage> dump(long pid) throws CheckpointException {
+        Path fdDir = proc.resolve(pid + "/fd");
+        List<Integer> fds;
+        try (Stream<Path> s = Files.list(fdDir)) {
+            fds = s.map(p -> Integer.parseInt(p.getFileName().toString())).sorted().toList();
+        } catch (IOException e) {
+            throw new CheckpointException("cannot list " + fdDir + ": " + e.getMessage(), pid, null, fdDir, e);
+        }
+        List<FdImage> out = new ArrayList<>();
+        for (int fd : fds) {
+            Path link = fdDir.resolve(Integer.toString(fd));
+            try {
+                String target = Files.readSymbolicLink(link).toString();
+                int mode = target.startsWith("/") && !target.endsWith(" (deleted)")
+                        ? (Integer) Files.getAttribute(link, "unix:mode") : 0;
+                String kind = classify(mode);
+                if (kind == null) {
+                    throw new NotSupportedException(String.format("process %d fd %d (%s): this kind of descriptor is not "
+                            + "supported yet (regular files and character devices are)", pid, fd, target));
+                }
+                FdInfo info = FdInfo.read(proc, pid, fd);
+                out.add(new FdImage(fd, kind, target, FdImage.REGULAR.equals(kind) ? info.pos() : 0, info.flags()));
+            } catch (IOException e) {
+                throw new CheckpointException("cannot read " + link + ": " + e.getMessage(), pid, null, link, e);
+            }
+        }
+        return out;
+    }
+
+    /** @return the image kind of a file with this st_mode, or null when unsupported */
+    static String classify(int mode) {
+        return switch (mode & S_IFMT) {
+            case S_IFREG -> FdImage.REGULAR;
+            case S_IFCHR -> FdImage.CHAR_DEVICE;
+            default -> null;
+        };
+    }
+}

@@ -1,0 +1,253 @@
+package io.quiesce.backend.userspace.inject;
+
+import io.quiesce.api.CheckpointException;
+import io.quiesce.api.Errno;
+import io.quiesce.backend.userspace.linux.LibC;
+import io.quiesce.backend.userspace.linux.Syscalls;
+import io.quiesce.backend.userspace.linux.X86_64Regs;
+import io.quiesce.backend.userspace.memory.ProcessMemory;
+import io.quiesce.backend.userspace.proc.Vma;
+import io.quiesce.backend.userspace.registers.RestartRules;
+import io.quiesce.backend.userspace.seize.Tracee;
+import io.quiesce.backend.userspace.seize.WaitStatus;
+import java.util.List;
+
+/**
+ * Runs system calls inside a stopped tracee, for the state only the process itself can tell or change
+ * (sigactions, brk, mappings, descriptors).
+ *
+ * <p>Bootstrap: the first call (mmap of a private RWX scratch area) runs through the {@code syscall} instruction
+ * the tracee was stopped after (or one patched in at rip), stepped with PTRACE_SYSCALL to its entry and exit stop.
+ * The scratch area then holds {@code syscall; int3}: every further call sets the registers to it, continues, and
+ * reads rax at the SIGTRAP stop. All signals are blocked meanwhile so that nothing but our int3 stops the tracee.
+ * {@link #finishSeized} unmaps the scratch area with rip inside it, stepping to the syscall exit so no instruction
+ * runs after it, and leaves the tracee stopped there with the final registers.
+ */
+public final class SyscallInjector {
+    /** Size of the scratch area: code, small buffers, and a page for path strings. */
+    public static final int SCRATCH_SIZE = 0x2000;
+    /** Offsets of the scratch area's parts. */
+    public static final int CODE = 0, STRUCT = 0x100, OUT = 0x200, MM_MAP = 0x400, PATH = 0x1000;
+    private static final int SYSCALL_STOP = LibC.SIGTRAP | 0x80;
+    private static final byte[] SYSCALL_INT3 = { 0x0f, 0x05, (byte) 0xcc };
+
+    private final Tracee tracee;
+    private final ProcessMemory memory;
+    private final X86_64Regs template;
+    private final long scratch;
+    private final long savedMask;
+    private int calls;
+
+    private SyscallInjector(Tracee tracee, ProcessMemory memory, X86_64Regs template, long scratch, long savedMask) {
+        this.tracee = tracee;
+        this.memory = memory;
+        this.template = template;
+        this.scratch = scratch;
+        this.savedMask = savedMask;
+    }
+
+    /**
+     * Maps the scratch area into a stopped tracee.
+     *
+     * @param tracee  a tracee in a ptrace stop
+     * @param memory  its memory
+     * @param scratch where to map the scratch area: free in the tracee (and, for a restore, in the saved layout)
+     * @return an injector ready for {@link #call}
+     */
+    public static SyscallInjector bootstrapSeized(Tracee tracee, ProcessMemory memory, long scratch) throws CheckpointException {
+        X86_64Regs regs = tracee.getRegsSeized();
+        long mask = tracee.getSigMaskSeized();
+        tracee.setSigMaskSeized(-1L);
+        long rip = regs.get(X86_64Regs.RIP);
+        long insn;
+        byte[] patched = null;
+        // A tracee stopped inside a syscall has rip right after its `syscall` instruction; reuse that one.
+        if (regs.get(X86_64Regs.ORIG_RAX) >= 0 && isSyscallInsn(memory.read(rip - 2, 2))) {
+            insn = rip - 2;
+        } else {
+            insn = rip;
+            patched = memory.read(rip, 2);
+            memory.write(rip, new byte[] { 0x0f, 0x05 });
+        }
+        SyscallInjector inj = new SyscallInjector(tracee, memory, regs, scratch, mask);
+        long got;
+        try {
+            got = inj.stepped(insn, Syscalls.MMAP, scratch, SCRATCH_SIZE,
+                    Syscalls.PROT_READ | Syscalls.PROT_WRITE | Syscalls.PROT_EXEC,
+                    Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS | Syscalls.MAP_FIXED_NOREPLACE, -1, 0);
+        } catch (CheckpointException | RuntimeException e) {
+            inj.abandonSeized(RestartRules.forResume(regs)); // it must not run on with our mmap in its registers
+            throw e;
+        } finally {
+            if (patched != null) {
+                memory.write(rip, patched);
+            }
+        }
+        if (got != scratch) {
+            inj.abandonSeized(RestartRules.forResume(regs));
+            throw new CheckpointException(String.format("cannot map the injection scratch area at 0x%x in process %d: %s",
+                    scratch, tracee.tid(), got < 0 ? Errno.name(got) : String.format("got 0x%x", got)), tracee.tid(),
+                    got < 0 ? Errno.name(got) : null, null, null);
+        }
+        memory.write(scratch + CODE, SYSCALL_INT3);
+        return inj;
+    }
+
+    private static boolean isSyscallInsn(byte[] b) {
+        return b[0] == 0x0f && b[1] == 0x05;
+    }
+
+    /**
+     * Picks the scratch address: the first 1 GiB-aligned range free in every given layout.
+     *
+     * @param layouts the mappings that must not be overlapped
+     * @return a free, aligned address
+     */
+    public static long chooseScratch(List<List<Vma>> layouts) {
+        return freeRange(1L << 30, 1L << 30, SCRATCH_SIZE, layouts);
+    }
+
+    /**
+     * @param from  first candidate address
+     * @param step  candidate spacing (alignment)
+     * @param len   bytes needed
+     * @param taken layouts whose mappings must not be overlapped
+     * @return the first candidate whose range overlaps none of them
+     */
+    public static long freeRange(long from, long step, long len, List<List<Vma>> taken) {
+        for (long cand = from; cand < 0x7f0000000000L; cand += step) {
+            long a = cand;
+            long end = a + len;
+            boolean free = taken.stream().flatMap(List::stream).filter(v -> !v.vsyscall())
+                    .noneMatch(v -> a < v.end() && v.start() < end);
+            if (free) {
+                return a;
+            }
+        }
+        throw new IllegalStateException("no free address range of " + len + " bytes");
+    }
+
+    /** @return the scratch area's address */
+    public long scratch() {
+        return scratch;
+    }
+
+    /** @return the tracee */
+    public Tracee tracee() {
+        return tracee;
+    }
+
+    /** @return the tracee's signal mask before the bootstrap blocked every signal */
+    public long savedMask() {
+        return savedMask;
+    }
+
+    /** @return how many calls were injected so far */
+    public int calls() {
+        return calls;
+    }
+
+    /** Writes bytes into the scratch area at {@code offset}. */
+    public void put(int offset, byte[] data) throws CheckpointException {
+        memory.write(scratch + offset, data);
+    }
+
+    /** @return bytes of the scratch area at {@code offset} */
+    public byte[] get(int offset, int len) throws CheckpointException {
+        return memory.read(scratch + offset, len);
+    }
+
+    /** Writes a NUL-terminated path at {@link #PATH}; @return its address */
+    public long putPath(String path) throws CheckpointException {
+        byte[] b = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (b.length >= SCRATCH_SIZE - PATH) {
+            throw new CheckpointException("path too long to inject: " + path);
+        }
+        byte[] z = java.util.Arrays.copyOf(b, b.length + 1);
+        put(PATH, z);
+        return scratch + PATH;
+    }
+
+    /**
+     * Runs one system call in the tracee.
+     *
+     * @return its raw result: negative errno values are returned, not thrown
+     */
+    public long call(int nr, long... args) throws CheckpointException {
+        tracee.setRegsSeized(template.forSyscall(scratch + CODE, nr, args));
+        tracee.cont(0);
+        int s = tracee.waitStop("syscall " + nr + " injection");
+        if (WaitStatus.stopSignal(s) != LibC.SIGTRAP || WaitStatus.event(s) != 0) {
+            throw new CheckpointException("process " + tracee.tid() + " stopped unexpectedly (" + WaitStatus.describe(s)
+                    + ") in injected syscall " + nr, tracee.tid(), null, null, null);
+        }
+        X86_64Regs r = tracee.getRegsSeized();
+        if (r.get(X86_64Regs.RIP) != scratch + SYSCALL_INT3.length) {
+            throw new CheckpointException(String.format("process %d: injected syscall %d ended at rip 0x%x, not in the scratch area",
+                    tracee.tid(), nr, r.get(X86_64Regs.RIP)), tracee.tid(), null, null, null);
+        }
+        calls++;
+        return r.get(X86_64Regs.RAX);
+    }
+
+    /**
+     * Runs one system call that must succeed.
+     *
+     * @param what what the call does, for the message
+     * @return its result
+     * @throws CheckpointException naming the call, the PID and the errno when it fails
+     */
+    public long check(String what, int nr, long... args) throws CheckpointException {
+        long rc = call(nr, args);
+        if (rc < 0 && rc > -4096) {
+            throw new CheckpointException(what + " in process " + tracee.tid() + " failed: " + Errno.name(rc), tracee.tid(),
+                    Errno.name(rc), null, null);
+        }
+        return rc;
+    }
+
+    /**
+     * Unmaps the scratch area and leaves the tracee stopped at that munmap's syscall-exit stop, with
+     * {@code finalRegs} and {@code mask} set. From there it can be detached or kept stopped.
+     */
+    public void finishSeized(X86_64Regs finalRegs, long mask) throws CheckpointException {
+        long rc = stepped(scratch + CODE, Syscalls.MUNMAP, scratch, SCRATCH_SIZE);
+        if (rc != 0) {
+            throw new CheckpointException("munmap of the scratch area in process " + tracee.tid() + " failed: "
+                    + Errno.name(rc), tracee.tid(), Errno.name(rc), null, null);
+        }
+        tracee.setRegsSeized(finalRegs.with(X86_64Regs.ORIG_RAX, -1));
+        tracee.setSigMaskSeized(mask);
+    }
+
+    /**
+     * Fallback when injection failed midway: sets the registers and mask the tracee should run on, without
+     * unmapping the scratch area (it stays as an unused 8 KiB mapping). Best effort; errors are suppressed into
+     * nothing because the caller is already reporting a failure.
+     *
+     * @param finalRegs registers valid at any kind of stop (normalised, orig_rax -1)
+     */
+    public void abandonSeized(X86_64Regs finalRegs) {
+        try {
+            tracee.setRegsSeized(finalRegs.with(X86_64Regs.ORIG_RAX, -1));
+            tracee.setSigMaskSeized(savedMask);
+        } catch (CheckpointException e) {
+            // the tracee is gone or not stopped: nothing more can be done for it
+        }
+    }
+
+    /** Runs a syscall at {@code insn} by stepping to its entry and exit stops; @return rax at the exit. */
+    private long stepped(long insn, int nr, long... args) throws CheckpointException {
+        tracee.setRegsSeized(template.forSyscall(insn, nr, args));
+        for (String phase : new String[] { "entry", "exit" }) {
+            tracee.syscallStep();
+            int s = tracee.waitStop("syscall " + nr + " " + phase);
+            if (WaitStatus.stopSignal(s) != SYSCALL_STOP) {
+                throw new CheckpointException("process " + tracee.tid() + " stopped unexpectedly (" + WaitStatus.describe(s)
+                        + ") waiting for the " + phase + " of injected syscall " + nr, tracee.tid(), null, null, null);
+            }
+        }
+        calls++;
+        return tracee.getRegsSeized().get(X86_64Regs.RAX);
+    }
+}

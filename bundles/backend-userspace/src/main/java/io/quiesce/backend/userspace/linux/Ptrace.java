@@ -1,0 +1,20 @@
+package io.quiesce.backend.userspace.linux;
+
+/** ptrace(2) requests, options, events and ELF note types used by the engine (x86_64 values). */
+public final class Ptrace {
+    public static final long CONT = 7, KILL = 8, GETREGS = 12, SETREGS = 13, DETACH = 17, SYSCALL = 24;
+    public static final long SETOPTIONS = 0x4200, GETEVENTMSG = 0x4201, GETREGSET = 0x4204, SETREGSET = 0x4205;
+    public static final long SEIZE = 0x4206, INTERRUPT = 0x4207, GETSIGMASK = 0x420a, SETSIGMASK = 0x420b;
+    public static final long GET_RSEQ_CONFIGURATION = 0x420f;
+    /** PTRACE_O_TRACESYSGOOD: syscall stops report SIGTRAP|0x80, so they cannot be confused with a real SIGTRAP. */
+    public static final long O_TRACESYSGOOD = 1;
+    /** The event of a stop caused by PTRACE_INTERRUPT or a group stop under SEIZE (status >> 16). */
+    public static final int EVENT_STOP = 128;
+    /** ELF note types for GETREGSET/SETREGSET. */
+    public static final long NT_PRSTATUS = 1, NT_PRFPREG = 2, NT_X86_XSTATE = 0x202;
+    /** Size of the kernel sigset_t, the {@code addr} argument of GETSIGMASK/SETSIGMASK. */
+    public static final long SIGSET_BYTES = 8;
+
+    private Ptrace() {
+    }
+}

@@ -1,0 +1,142 @@
+package io.quiesce.backend.userspace.memory;
+
+import io.quiesce.api.CheckpointException;
+import io.quiesce.api.NotSupportedException;
+import io.quiesce.backend.userspace.image.PageRun;
+import io.quiesce.backend.userspace.image.VmaImage;
+import io.quiesce.backend.userspace.proc.Pagemap;
+import io.quiesce.backend.userspace.proc.Vma;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * Saves a frozen process's memory: every mapping's description, and the pages that pagemap says hold data the
+ * restore cannot get elsewhere, as contiguous runs with a CRC32C each. Memory is copied through /proc/PID/mem in
+ * 256 KiB chunks: larger buffers were measured to halve throughput (cache misses).
+ */
+public final class MemoryDump {
+    private static final int CHUNK = 256 * 1024;
+    private static final int PAGEMAP_BATCH = 65536;
+
+    private final Path proc;
+    private final long pid;
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK);
+    private long pagesSaved;
+    private long pagesSkipped;
+
+    /** @param proc the /proc root; @param pid the frozen process */
+    public MemoryDump(Path proc, long pid) {
+        this.proc = proc;
+        this.pid = pid;
+    }
+
+    /**
+     * Refuses mappings this version cannot rebuild, before anything is written.
+     *
+     * @throws NotSupportedException naming the PID and the mapping
+     */
+    public void checkSupported(List<Vma> vmas) throws NotSupportedException {
+        for (Vma v : vmas) {
+            if (v.deletedFile()) {
+                throw new NotSupportedException(String.format("process %d maps a deleted file (%x-%x %s): not supported yet",
+                        pid, v.start(), v.end(), v.path()));
+            }
+            if (v.shared() && !v.fileBacked()) {
+                throw new NotSupportedException(String.format(
+                        "process %d has shared memory that is not a plain file (%x-%x %s): not supported yet", pid,
+                        v.start(), v.end(), v.path() == null ? "anonymous" : v.path()));
+            }
+        }
+    }
+
+    /**
+     * Copies the pages of every mapping into {@code out}.
+     *
+     * @param vmas   the process's mappings, from /proc/PID/maps of the frozen process
+     * @param memory its memory
+     * @param out    the pages file, positioned at 0
+     * @return the mappings' images, in address order ({@code [vsyscall]} left out: every process has it)
+     */
+    public List<VmaImage> dumpSeized(List<Vma> vmas, ProcessMemory memory, FileChannel out) throws CheckpointException {
+        List<VmaImage> images = new ArrayList<>();
+        try (Pagemap pagemap = new Pagemap(proc, pid)) {
+            for (Vma v : vmas) {
+                if (v.vsyscall()) {
+                    continue;
+                }
+                List<PageRun> runs = List.of();
+                // specials are moved, not copied; PROT_NONE pages cannot be read; shared file pages live in the file
+                if (!v.special() && !v.protNone() && !v.shared()) {
+                    runs = dumpVma(v, pagemap, memory, out);
+                }
+                images.add(new VmaImage(v.start(), v.end(), v.perms(), v.offset(), v.inode(), v.path(), runs));
+            }
+        } catch (IOException e) {
+            throw new CheckpointException("cannot save memory of process " + pid + ": " + e.getMessage(), pid, null, null, e);
+        }
+        return images;
+    }
+
+    private List<PageRun> dumpVma(Vma v, Pagemap pagemap, ProcessMemory memory, FileChannel out)
+            throws IOException, CheckpointException {
+        List<PageRun> runs = new ArrayList<>();
+        boolean file = v.fileBacked();
+        long runStart = -1;
+        for (long a = v.start(); a < v.end(); a += (long) PAGEMAP_BATCH * Pagemap.PAGE) {
+            int n = (int) Math.min(PAGEMAP_BATCH, (v.end() - a) / Pagemap.PAGE);
+            long[] e = pagemap.entries(a, n);
+            for (int i = 0; i < n; i++) {
+                long page = a + (long) i * Pagemap.PAGE;
+                if (Pagemap.mustSave(e[i], file)) {
+                    pagesSaved++;
+                    if (runStart < 0) {
+                        runStart = page;
+                    }
+                } else {
+                    pagesSkipped++;
+                    if (runStart >= 0) {
+                        runs.add(copy(runStart, page - runStart, memory, out));
+                        runStart = -1;
+                    }
+                }
+            }
+        }
+        if (runStart >= 0) {
+            runs.add(copy(runStart, v.end() - runStart, memory, out));
+        }
+        return runs;
+    }
+
+    private PageRun copy(long addr, long len, ProcessMemory memory, FileChannel out) throws IOException, CheckpointException {
+        long fileOffset = out.position();
+        CRC32C crc = new CRC32C();
+        for (long done = 0; done < len;) {
+            int n = (int) Math.min(CHUNK, len - done);
+            buffer.clear().limit(n);
+            memory.read(addr + done, buffer);
+            buffer.flip();
+            crc.update(buffer);
+            buffer.flip();
+            while (buffer.hasRemaining()) {
+                out.write(buffer);
+            }
+            done += n;
+        }
+        return new PageRun(addr, len, fileOffset, crc.getValue());
+    }
+
+    /** @return pages copied so far */
+    public long pagesSaved() {
+        return pagesSaved;
+    }
+
+    /** @return pages left out (never touched, or unchanged file pages) */
+    public long pagesSkipped() {
+        return pagesSkipped;
+    }
+}

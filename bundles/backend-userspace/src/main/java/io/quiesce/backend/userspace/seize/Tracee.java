@@ -1,0 +1,186 @@
+package io.quiesce.backend.userspace.seize;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import io.quiesce.api.CheckpointException;
+import io.quiesce.api.Errno;
+import io.quiesce.backend.userspace.linux.Iovec;
+import io.quiesce.backend.userspace.linux.LibC;
+import io.quiesce.backend.userspace.linux.Ptrace;
+import io.quiesce.backend.userspace.linux.RseqConfiguration;
+import io.quiesce.backend.userspace.linux.X86_64Regs;
+
+/**
+ * One traced thread: the ptrace requests the engine makes, each turned into a {@link CheckpointException} that
+ * names the TID, the request and the errno. Every method must run on the session's {@link Tracer} thread; methods
+ * named {@code *Seized} need the tracee in a ptrace stop.
+ */
+public final class Tracee {
+    private static final LibC C = LibC.INSTANCE;
+    private final int tid;
+    private final Memory regs = new Memory(X86_64Regs.SIZE);
+
+    /** @param tid the thread to trace (the PID for a single-threaded process) */
+    public Tracee(int tid) {
+        this.tid = tid;
+    }
+
+    /** @return the traced thread's ID */
+    public int tid() {
+        return tid;
+    }
+
+    /** PTRACE_SEIZE with TRACESYSGOOD, then PTRACE_INTERRUPT: the thread stops at its next kernel exit. */
+    public void seizeAndInterrupt() throws CheckpointException {
+        ptrace(Ptrace.SEIZE, 0, Ptrace.O_TRACESYSGOOD, "PTRACE_SEIZE");
+        ptrace(Ptrace.INTERRUPT, 0, 0, "PTRACE_INTERRUPT");
+    }
+
+    /**
+     * Waits until the thread sits in the interrupt's event stop. A signal-delivery stop that comes first is
+     * passed on (the signal is delivered as it would have been without us).
+     */
+    public void awaitInterruptStop() throws CheckpointException {
+        while (true) {
+            int s = waitStop("the freeze");
+            if (WaitStatus.event(s) == Ptrace.EVENT_STOP) {
+                return;
+            }
+            if (WaitStatus.event(s) == 0 && WaitStatus.stopSignal(s) != (LibC.SIGTRAP | 0x80)) {
+                ptrace(Ptrace.CONT, 0, WaitStatus.stopSignal(s), "PTRACE_CONT");
+            } else {
+                ptrace(Ptrace.CONT, 0, 0, "PTRACE_CONT");
+            }
+        }
+    }
+
+    /**
+     * Waits for the thread's next stop.
+     *
+     * @param during what the engine was doing, for the message when the thread ended instead
+     * @return the stop's status
+     */
+    public int waitStop(String during) throws CheckpointException {
+        int[] st = new int[1];
+        while (true) {
+            int rc = C.waitpid(tid, st, LibC.WALL);
+            if (rc == tid) {
+                break;
+            }
+            int e = Native.getLastError();
+            if (rc < 0 && e == 4) {
+                continue; // EINTR
+            }
+            throw fail("waitpid", e);
+        }
+        if (!WaitStatus.stopped(st[0])) {
+            throw new CheckpointException("process " + tid + " " + WaitStatus.describe(st[0]) + " during " + during, tid,
+                    null, null, null);
+        }
+        return st[0];
+    }
+
+    /** @return the thread's general registers */
+    public X86_64Regs getRegsSeized() throws CheckpointException {
+        ptrace(Ptrace.GETREGS, 0, Pointer.nativeValue(regs), "PTRACE_GETREGS");
+        return X86_64Regs.read(regs);
+    }
+
+    /** Sets the thread's general registers. */
+    public void setRegsSeized(X86_64Regs r) throws CheckpointException {
+        r.write(regs);
+        ptrace(Ptrace.SETREGS, 0, Pointer.nativeValue(regs), "PTRACE_SETREGS");
+    }
+
+    /** @return the bytes of a register set (NT_X86_XSTATE: 2440 on this CPU; the kernel says how many) */
+    public byte[] getRegSetSeized(long type) throws CheckpointException {
+        Memory buf = LibC.buffer(16384);
+        Iovec iov = new Iovec();
+        iov.base = Pointer.nativeValue(buf);
+        iov.len = buf.size();
+        iov.write();
+        ptrace(Ptrace.GETREGSET, type, Pointer.nativeValue(iov.getPointer()), "PTRACE_GETREGSET");
+        iov.read();
+        return buf.getByteArray(0, (int) iov.len);
+    }
+
+    /** Sets a register set from saved bytes. */
+    public void setRegSetSeized(long type, byte[] data) throws CheckpointException {
+        Memory buf = new Memory(data.length);
+        buf.write(0, data, 0, data.length);
+        Iovec iov = new Iovec();
+        iov.base = Pointer.nativeValue(buf);
+        iov.len = data.length;
+        iov.write();
+        ptrace(Ptrace.SETREGSET, type, Pointer.nativeValue(iov.getPointer()), "PTRACE_SETREGSET");
+    }
+
+    /** @return the blocked-signal mask (bit n-1 = signal n) */
+    public long getSigMaskSeized() throws CheckpointException {
+        Memory m = LibC.buffer(8);
+        ptrace(Ptrace.GETSIGMASK, Ptrace.SIGSET_BYTES, Pointer.nativeValue(m), "PTRACE_GETSIGMASK");
+        return m.getLong(0);
+    }
+
+    /** Sets the blocked-signal mask (the kernel drops SIGKILL and SIGSTOP from it). */
+    public void setSigMaskSeized(long mask) throws CheckpointException {
+        Memory m = new Memory(8);
+        m.setLong(0, mask);
+        ptrace(Ptrace.SETSIGMASK, Ptrace.SIGSET_BYTES, Pointer.nativeValue(m), "PTRACE_SETSIGMASK");
+    }
+
+    /** @return the thread's rseq registration (pointer 0 when none) */
+    public RseqConfiguration getRseqSeized() throws CheckpointException {
+        RseqConfiguration c = new RseqConfiguration();
+        ptrace(Ptrace.GET_RSEQ_CONFIGURATION, c.size(), Pointer.nativeValue(c.getPointer()), "PTRACE_GET_RSEQ_CONFIGURATION");
+        c.read();
+        return c;
+    }
+
+    /** Resumes the thread until its next stop, delivering {@code signal} (0 for none). */
+    public void cont(int signal) throws CheckpointException {
+        ptrace(Ptrace.CONT, 0, signal, "PTRACE_CONT");
+    }
+
+    /** Resumes the thread until the next syscall entry or exit. */
+    public void syscallStep() throws CheckpointException {
+        ptrace(Ptrace.SYSCALL, 0, 0, "PTRACE_SYSCALL");
+    }
+
+    /** Lets the thread run free of the tracer. */
+    public void detachSeized() throws CheckpointException {
+        ptrace(Ptrace.DETACH, 0, 0, "PTRACE_DETACH");
+    }
+
+    /**
+     * @return the thread's robust-futex list head and its length, read from the tracer with get_robust_list(2)
+     */
+    public long[] robustList() throws CheckpointException {
+        Memory head = LibC.buffer(8);
+        Memory len = LibC.buffer(8);
+        long rc = C.syscall(io.quiesce.backend.userspace.linux.Syscalls.GET_ROBUST_LIST, tid, Pointer.nativeValue(head),
+                Pointer.nativeValue(len));
+        if (rc < 0) {
+            throw fail("get_robust_list", Native.getLastError());
+        }
+        return new long[] { head.getLong(0), len.getLong(0) };
+    }
+
+    private long ptrace(long req, long addr, long data, String name) throws CheckpointException {
+        long rc = C.ptrace(req, tid, addr, data);
+        if (rc == -1) {
+            int e = Native.getLastError();
+            if (e != 0) {
+                throw fail(name, e);
+            }
+        }
+        return rc;
+    }
+
+    private CheckpointException fail(String what, int errno) {
+        String hint = errno == 1 ? " (no permission to trace it: another tracer, or Yama ptrace_scope)" : "";
+        return new CheckpointException(what + " on process " + tid + " failed: " + Errno.name(errno) + hint, tid,
+                Errno.name(errno), null, null);
+    }
+}

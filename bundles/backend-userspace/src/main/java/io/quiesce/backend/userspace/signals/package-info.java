@@ -1,0 +1,4 @@
+/**
+ * Signal dispositions, read and set by injected rt_sigaction.
+ */
+package io.quiesce.backend.userspace.signals;

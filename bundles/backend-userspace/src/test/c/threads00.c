@@ -1,0 +1,30 @@
+/* threads00: a main thread and one worker both printing ticks; the engine must refuse it (multi-threaded) and leave both threads running. */
+#include <pthread.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile long worker_ticks;
+
+static void *worker(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct timespec ts = { 0, 10 * 1000000L };
+        nanosleep(&ts, NULL);
+        worker_ticks++;
+    }
+    return NULL;
+}
+
+int main(void)
+{
+    pthread_t t;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    pthread_create(&t, NULL, worker, NULL);
+    for (long n = 1;; n++) {
+        printf("n=%ld worker=%ld\n", n, worker_ticks);
+        struct timespec ts = { 0, 20 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+}

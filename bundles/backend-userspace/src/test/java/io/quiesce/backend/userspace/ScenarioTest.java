@@ -1,0 +1,323 @@
+package io.quiesce.backend.userspace;
+
+import static io.quiesce.backend.userspace.Scenarios.await;
+import static io.quiesce.backend.userspace.Scenarios.field;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import io.quiesce.api.CheckpointSession;
+import io.quiesce.api.NotSupportedException;
+import io.quiesce.api.RestoreOptions;
+import io.quiesce.api.RestoreSession;
+import io.quiesce.api.image.ImageFormat;
+import io.quiesce.backend.userspace.linux.LibC;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** One scenario program per resource: sleeps, signal dispositions, several processes, refusals. */
+public class ScenarioTest {
+    private static final int SIGUSR1 = 10, SIGUSR2 = 12;
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private UserspaceBackend backend;
+    private final List<Integer> children = new ArrayList<>();
+
+    @Before
+    public void setUp() {
+        backend = new UserspaceBackend();
+        backend.activateWith(null);
+    }
+
+    @After
+    public void tearDown() {
+        children.forEach(Scenarios::kill);
+        backend.deactivate();
+    }
+
+    private int start(String name, Path log, String... args) throws Exception {
+        int pid = Scenarios.spawn(name, log, args);
+        children.add(pid);
+        return pid;
+    }
+
+    private Path root() {
+        return tmp.getRoot().toPath();
+    }
+
+    /** Freezes, dumps and kills the job; writes the manifest; returns the committed folder. */
+    private Path checkpointAndKill(long... pids) throws Exception {
+        Path staging = Scenarios.staging(root());
+        try (CheckpointSession s = backend.openCheckpoint(Scenarios.job(root(), pids))) {
+            s.freeze();
+            s.dump(staging);
+            s.kill();
+        }
+        for (long p : pids) {
+            children.remove((Integer) (int) p);
+        }
+        Scenarios.commit(staging, "userspace", ImageFormat.VERSION);
+        return staging;
+    }
+
+    private List<Long> restore(Path folder) throws Exception {
+        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), null, Map.of(), false))) {
+            rs.restore();
+            List<Long> pids = rs.release();
+            pids.forEach(p -> children.add((int) (long) p));
+            return pids;
+        }
+    }
+
+    @Test
+    public void sleeperRestartsItsSleepAfterResumeAndAfterRestore() throws Exception {
+        Path out = root().resolve("sleeper.out");
+        int pid = start("sleeper00", out, "200");
+        await(out, l -> l.startsWith("tick=2 "), 5000);
+        Path staging = Scenarios.staging(root());
+        try (CheckpointSession s = backend.openCheckpoint(Scenarios.job(root(), pid))) {
+            s.freeze();
+            s.dump(staging);
+            s.resume();
+        }
+        String l = await(out, x -> x.startsWith("tick=5 "), 5000);
+        assertEquals("a resumed nanosleep is restarted, not failed", 0, field(l, "eintr"));
+        checkpointAndKillInto(staging.resolveSibling("second"), pid);
+        long newPid = restore(staging.resolveSibling("second")).get(0);
+        String after = await(out, x -> x.contains(" pid=" + newPid + " "), 5000);
+        // the kernel's restart block does not survive a restore: at most one EINTR, as in CRIU
+        assertTrue(after, field(after, "eintr") <= 1);
+        await(out, x -> x.contains(" pid=" + newPid + " ") && field(x, "tick") >= field(after, "tick") + 2, 5000);
+        assertFalse(Files.readString(out).contains("SHORT"));
+        assertTrue(Scenarios.alive((int) newPid));
+    }
+
+    private void checkpointAndKillInto(Path folder, long pid) throws Exception {
+        Files.createDirectory(folder);
+        try (CheckpointSession s = backend.openCheckpoint(Scenarios.job(root(), pid))) {
+            s.freeze();
+            s.dump(folder);
+            s.kill();
+        }
+        children.remove((Integer) (int) pid);
+        Scenarios.commit(folder, "userspace", ImageFormat.VERSION);
+    }
+
+    @Test
+    public void signalHandlerAndBlockedSignalSurviveRestore() throws Exception {
+        Path out = root().resolve("sig.out");
+        int pid = start("sigaction00", out);
+        await(out, l -> l.startsWith("n=2 "), 5000);
+        long newPid = restore(checkpointAndKill(pid)).get(0);
+        await(out, l -> l.contains(" pid=" + newPid + " ") && l.contains("usr2_blocked=1") && l.contains("handler_ok=1"), 5000);
+        LibC.INSTANCE.kill((int) newPid, SIGUSR1);
+        await(out, l -> l.contains(" pid=" + newPid + " ") && l.contains("usr1=1 "), 5000);
+        LibC.INSTANCE.kill((int) newPid, SIGUSR2);
+        await(out, l -> l.contains(" pid=" + newPid + " ") && l.contains("usr2_pending=1"), 5000);
+        assertTrue("SIGUSR2 stayed blocked: the process lives", Scenarios.alive((int) newPid));
+    }
+
+    @Test
+    public void jobOfTwoProcessesRestoredRootFirst() throws Exception {
+        Path a = root().resolve("a.out");
+        Path b = root().resolve("b.out");
+        int pa = start("counter00", null, a.toString(), "4", "20");
+        int pb = start("counter00", null, b.toString(), "2", "20");
+        await(a, l -> l.startsWith("counter=3 "), 5000);
+        await(b, l -> l.startsWith("counter=3 "), 5000);
+        Path folder = checkpointAndKill(pa, pb);
+        long sa = field(Scenarios.last(a), "counter");
+        long sb = field(Scenarios.last(b), "counter");
+        List<Long> pids = restore(folder);
+        assertEquals(2, pids.size());
+        assertNotEquals(pids.get(0), pids.get(1));
+        assertEquals(sa + 1, field(awaitLine(a, l -> l.contains(" pid=" + pids.get(0) + " ")), "counter"));
+        assertEquals(sb + 1, field(awaitLine(b, l -> l.contains(" pid=" + pids.get(1) + " ")), "counter"));
+    }
+
+    private static String awaitLine(Path f, java.util.function.Predicate<String> p) throws Exception {
+        return Scenarios.await(f, p, 5000);
+    }
+
+    @Test
+    public void multiThreadedProcessIsRefusedAndKeepsRunning() throws Exception {
+        Path out = root().resolve("threads.out");
+        int single = start("sleeper00", root().resolve("s.out"), "50");
+        int pid = start("threads00", out);
+        await(out, l -> l.startsWith("n=2 "), 5000);
+        try (CheckpointSession s = backend.openCheckpoint(Scenarios.job(root(), single, pid))) {
+            s.freeze();
+            fail("a 2-thread process was frozen");
+        } catch (NotSupportedException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("process " + pid + " has 2 threads"));
+            assertFalse(e.getMessage(), e.getMessage().contains("process " + single + " "));
+        }
+        for (int p : new int[] { pid, single }) {
+            String state = Files.readString(Path.of("/proc/" + p + "/status")).lines().filter(l -> l.startsWith("State:"))
+                    .findFirst().orElseThrow();
+            assertFalse(p + " left stopped: " + state, state.contains("t (tracing stop)") || state.contains("T ("));
+            assertFalse("not traced any more", Files.readString(Path.of("/proc/" + p + "/status")).contains("TracerPid:\t" + ProcessHandle.current().pid()));
+        }
+        long n = field(Scenarios.last(out), "n");
+        await(out, l -> l.startsWith("n=" + (n + 3) + " "), 5000);
+    }
+
+    @Test
+    public void pipeIsRefusedByNameAndTheProcessRunsOn() throws Exception {
+        Path out = root().resolve("pipe.out");
+        int pid = start("pipe00", out);
+        await(out, l -> l.startsWith("n=2"), 5000);
+        Path staging = Scenarios.staging(root());
+        try (CheckpointSession s = backend.openCheckpoint(Scenarios.job(root(), pid))) {
+            s.freeze();
+            try {
+                s.dump(staging);
+                fail("a pipe was dumped");
+            } catch (NotSupportedException e) {
+                assertTrue(e.getMessage(), e.getMessage().matches("process " + pid + " fd \\d \\(pipe:\\[\\d+\\]\\).*"));
+            }
+            s.resume(); // what the platform does on a failed dump
+        }
+        long n = field(Scenarios.last(out), "n");
+        await(out, l -> l.startsWith("n=" + (n + 3)), 5000);
+        assertTrue(Scenarios.alive(pid));
+    }
+
+    @Test
+    public void fileMappingsKeepCopiedPagesAndSharedCounter() throws Exception {
+        Path out = root().resolve("mmap.out");
+        Path data = root().resolve("mmap.dat");
+        int pid = start("mmap00", out, data.toString());
+        await(out, l -> l.startsWith("tick=3 "), 5000);
+        Path folder = checkpointAndKill(pid);
+        long saved = field(Scenarios.last(out), "tick");
+        var image = io.quiesce.backend.userspace.image.ImageFiles.readProcess(folder.resolve("process-" + pid + ".json"));
+        long privateSaved = image.vmas().stream().filter(v -> data.toString().equals(v.path()) && v.perms().equals("rw-p"))
+                .mapToLong(v -> v.runs().stream().mapToLong(r -> r.length()).sum()).sum();
+        assertEquals("only the two copied-on-write pages of the private file mapping are saved", 2 * 4096, privateSaved);
+        long newPid = restore(folder).get(0);
+        String next = await(out, l -> l.contains(" pid=" + newPid), 5000);
+        assertEquals(saved + 1, field(next, "tick"));
+        await(out, l -> l.contains(" pid=" + newPid) && field(l, "tick") >= saved + 5, 5000);
+        assertFalse(Files.readString(out).contains("MISMATCH"));
+        String maps = Files.readString(Path.of("/proc/" + newPid + "/maps"));
+        assertTrue("PROT_NONE guard kept", maps.contains("---p"));
+        assertTrue("shared mapping kept", maps.lines().anyMatch(l -> l.contains("rw-s") && l.endsWith(data.toString())));
+    }
+
+    @Test
+    public void closeWithoutResumeLetsTheJobRunOn() throws Exception {
+        Path out = root().resolve("close.out");
+        int pid = start("sleeper00", out, "20");
+        await(out, l -> l.startsWith("tick=2 "), 5000);
+        try (CheckpointSession s = backend.openCheckpoint(Scenarios.job(root(), pid))) {
+            s.freeze();
+            s.resume();
+            s.resume(); // idempotent
+            s.freeze();
+        } // close resumes
+        long t = field(Scenarios.last(out), "tick");
+        await(out, l -> l.startsWith("tick=" + (t + 3) + " "), 5000);
+        assertTrue(Scenarios.alive(pid));
+    }
+
+    @Test
+    public void movedOutputFileIsFoundThroughRelocation() throws Exception {
+        Path dirA = Files.createDirectory(root().resolve("a"));
+        Path dirB = Files.createDirectory(root().resolve("b"));
+        int pid = start("counter00", null, dirA.resolve("c.out").toString(), "1", "20");
+        await(dirA.resolve("c.out"), l -> l.startsWith("counter=3 "), 5000);
+        Path folder = checkpointAndKill(pid);
+        long saved = field(Scenarios.last(dirA.resolve("c.out")), "counter");
+        Files.move(dirA.resolve("c.out"), dirB.resolve("c.out"));
+        Files.delete(dirA);
+        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), null, Map.of(dirA.toString(), dirB.toString()), false))) {
+            rs.restore();
+            long np = rs.release().get(0);
+            children.add((int) np);
+            assertEquals(saved + 1, field(awaitLine(dirB.resolve("c.out"), l -> l.contains(" pid=" + np + " ")), "counter"));
+        }
+    }
+
+    @Test
+    public void exactPidsAreRefusedUntilPidNamespacesExist() throws Exception {
+        Path out = root().resolve("x.out");
+        int pid = start("counter00", null, out.toString(), "1", "20");
+        await(out, l -> l.startsWith("counter=2 "), 5000);
+        Path folder = checkpointAndKill(pid);
+        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), null, Map.of(), true))) {
+            fail("exact PIDs promised");
+        } catch (NotSupportedException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("PID"));
+        }
+    }
+
+    @Test
+    public void lostStdoutGoesToTheFallbackFile() throws Exception {
+        Path log = root().resolve("gone.log");
+        int pid = start("sleeper00", log, "20");
+        await(log, l -> l.startsWith("tick=2 "), 5000);
+        Path folder = checkpointAndKill(pid);
+        Files.delete(log);
+        Path fallback = root().resolve("fallback.log");
+        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), fallback, Map.of(), false))) {
+            rs.restore();
+            long np = rs.release().get(0);
+            children.add((int) np);
+            awaitLine(fallback, l -> l.contains(" pid=" + np + " "));
+        }
+        assertFalse("the lost file is not recreated", Files.exists(log));
+    }
+
+    @Test
+    public void freezeOutsideASyscallPatchesRipAndKeepsSseState() throws Exception {
+        Path out = root().resolve("spin.out");
+        int pid = start("spin00", out);
+        await(out, l -> l.startsWith("tick=1 "), 5000);
+        Path first = Files.createDirectory(root().resolve("first"));
+        try (CheckpointSession s = backend.openCheckpoint(Scenarios.job(root(), pid))) {
+            s.freeze();
+            s.dump(first);
+            s.resume();
+        }
+        long[] regs = io.quiesce.backend.userspace.image.ImageFiles.readProcess(first.resolve("process-" + pid + ".json"))
+                .threads().get(0).regs();
+        assertEquals("frozen in user space, not in a syscall", -1, regs[io.quiesce.backend.userspace.linux.X86_64Regs.ORIG_RAX]);
+        long t = field(Scenarios.last(out), "tick");
+        await(out, l -> l.startsWith("tick=" + (t + 1) + " "), 5000);
+        Path folder = checkpointAndKill(pid);
+        long saved = field(Scenarios.last(out), "tick");
+        long newPid = restore(folder).get(0);
+        String next = await(out, l -> l.contains(" pid=" + newPid + " "), 5000);
+        assertEquals(saved + 1, field(next, "tick"));
+        assertEquals("the loop went on from the saved registers", (saved + 1) * 60000000L, field(next, "n"));
+        assertFalse(Files.readString(out).contains("MISMATCH"));
+    }
+
+    @Test
+    public void rseqIsRegisteredAgainAfterRestore() throws Exception {
+        org.junit.Assume.assumeTrue("needs two CPUs to migrate between", Runtime.getRuntime().availableProcessors() >= 2);
+        Path out = root().resolve("rseq.out");
+        int pid = start("rseq00", out);
+        await(out, l -> l.startsWith("tick=3 "), 5000);
+        Path folder = checkpointAndKill(pid);
+        long saved = field(Scenarios.last(out), "tick");
+        long newPid = restore(folder).get(0);
+        // every tick migrates to the other CPU and compares rseq's cpu_id with getcpu(2)
+        await(out, l -> l.contains(" pid=" + newPid + " ") && field(l, "tick") >= saved + 6, 5000);
+        assertFalse(Files.readString(out).contains("MISMATCH"));
+        assertTrue(Scenarios.alive((int) newPid));
+    }
+}
