@@ -100,10 +100,7 @@ public class CliEndToEndIT {
         Run blcrCkpt = quiesce(home, "checkpoint", "e2e", "--backend", "blcr");
         assertEquals(1, blcrCkpt.exit());
         assertTrue(blcrCkpt.err(), blcrCkpt.err().startsWith("checkpoint: backend 'blcr' is unavailable: "));
-        Run userspaceCkpt = quiesce(home, "checkpoint", "--kill", "e2e");
-        assertEquals(1, userspaceCkpt.exit());
-        assertTrue(userspaceCkpt.err(), userspaceCkpt.err().contains("cannot checkpoint processes yet"));
-        assertTrue("the job survives refused checkpoints", ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        assertTrue("the job survives a refused checkpoint", ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
         assertEquals(2, quiesce(home, "checkpoint").exit());
         Run unknown = quiesce(home, "frobnicate");
         assertEquals(2, unknown.exit());
@@ -130,6 +127,81 @@ public class CliEndToEndIT {
                 return false;
             }
         }));
+    }
+
+    /** Compiles the userspace engine's counter scenario (a counter in an O_APPEND file over a checked memory pattern). */
+    private static Path counter() throws IOException, InterruptedException {
+        Path bin = PlatformOptions.root().resolve("itests/target/counter00");
+        if (!Files.isExecutable(bin)) {
+            Path src = PlatformOptions.root().resolve("bundles/backend-userspace/src/test/c/counter00.c");
+            Process gcc = new ProcessBuilder("gcc", "-O2", "-o", bin.toString(), src.toString()).inheritIO().start();
+            assertEquals("gcc counter00", 0, gcc.waitFor());
+        }
+        return bin;
+    }
+
+    private static long lastCounter(Path out) throws IOException {
+        List<String> lines = Files.readAllLines(out);
+        for (String l : lines) {
+            assertFalse("the program checks its own memory: " + l, l.contains("MISMATCH"));
+        }
+        String last = lines.isEmpty() ? "counter=0 " : lines.get(lines.size() - 1);
+        return Long.parseLong(last.replaceAll("counter=(\\d+) .*", "$1"));
+    }
+
+    @Test
+    public void checkpointContinueThenKillAndRestartThroughTheCli() throws Exception {
+        Path home = home("cycle");
+        assertEquals(0, quiesce(home, "start").exit());
+        Path out = home.resolve("counter.out");
+        Run launch = quiesce(home, "launch", "--json", "--name", "ctr", "--", counter().toString(), out.toString(), "16", "20");
+        assertEquals(launch.err(), 0, launch.exit());
+        long pid = launch.json().get("pids").get(0).asLong();
+        pids.add(pid);
+        assertTrue(PlatformOptions.await(10000, () -> lastCounterOr0(out) >= 5));
+
+        Run first = quiesce(home, "checkpoint", "ctr", "--json");
+        assertEquals(first.err(), 0, first.exit());
+        JsonNode c1 = first.json();
+        assertEquals(1, c1.get("epoch").asLong());
+        assertTrue("16 MiB of pattern saved: " + c1.get("bytes"), c1.get("bytes").asLong() > 16L << 20);
+        Path folder = Path.of(c1.get("checkpoint").asText());
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(folder.resolve("manifest.json"))));
+        long atCheckpoint = lastCounter(out);
+        assertTrue("the job keeps counting after a checkpoint", PlatformOptions.await(10000, () -> lastCounterOr0(out) >= atCheckpoint + 5));
+        assertTrue(quiesce(home, "inspect", "ctr").out().contains("backend   userspace"));
+
+        Run second = quiesce(home, "checkpoint", "--kill", "ctr", "--json");
+        assertEquals(second.err(), 0, second.exit());
+        assertTrue(second.json().get("killed").asBoolean());
+        assertTrue(PlatformOptions.await(5000, () -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)));
+        long saved = lastCounter(out);
+        assertEquals("checkpointed", quiesce(home, "jobs", "--json").json().get(0).get("state").asText());
+        assertEquals(2, quiesce(home, "checkpoints", "ctr", "--json").json().size());
+
+        Run restart = quiesce(home, "restart", "ctr", "--json");
+        assertEquals(restart.err(), 0, restart.exit());
+        long restored = restart.json().get("pids").get(0).asLong();
+        pids.add(restored);
+        assertTrue("the restored job counts on", PlatformOptions.await(10000, () -> lastCounterOr0(out) >= saved + 5));
+        List<String> lines = Files.readAllLines(out);
+        String next = lines.stream().filter(l -> l.startsWith("counter=" + (saved + 1) + " ")).findFirst().orElseThrow();
+        assertTrue("counter " + (saved + 1) + " comes from the restored process: " + next, next.contains("pid=" + restored + " "));
+        assertEquals("no value is written twice", lines.size(), lines.stream().distinct().count());
+        JsonNode job = quiesce(home, "jobs", "--json").json().get(0);
+        assertEquals("running", job.get("state").asText());
+        assertEquals(restored, job.get("pids").get(0).asLong());
+        Run twice = quiesce(home, "restart", "ctr");
+        assertEquals(1, twice.exit());
+        assertTrue(twice.err(), twice.err().contains("is still running"));
+    }
+
+    private static long lastCounterOr0(Path out) {
+        try {
+            return lastCounter(out);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     @Test

@@ -95,7 +95,7 @@ final class CheckpointProtocol {
         } catch (IOException e) {
             throw new CheckpointException("cannot create staging folder in " + store.jobFolder(r.id()) + ": " + e.getMessage(), e);
         }
-        reaper.hold(r.rootPid());
+        pids.forEach(reaper::hold);
         List<FabricCheckpoint> drains = new ArrayList<>();
         List<String> fabricNames = new ArrayList<>();
         boolean committed = false;
@@ -191,7 +191,7 @@ final class CheckpointProtocol {
             if (session != null) {
                 session.close();
             }
-            reaper.release(r.rootPid());
+            pids.forEach(reaper::release);
         }
     }
 

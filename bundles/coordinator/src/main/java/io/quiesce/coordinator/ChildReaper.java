@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
  * Reaps the job roots the platform spawned, so they do not linger as zombies, and reports their exit status.
  *
  * <p>It waits only on the PIDs registered here, never {@code waitpid(-1)}: a wait on a process that a backend
- * traces would take that backend's ptrace stops. For the same reason a job's root is {@link #hold held} while
- * a backend works on the job.
+ * traces would take that backend's ptrace stops. For the same reason a job's processes are {@link #hold held}
+ * while a backend works on the job.
  */
 final class ChildReaper implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChildReaper.class);

@@ -372,6 +372,8 @@ public class Coordinator implements CheckpointService {
             long start = proc.stat(root).map(ProcStat::startTime).orElse(0L);
             j.update(x -> x.running(manifest.backend(), root, start));
             reaper.watch(root, status -> exited(j, status));
+            // Restored processes are children of this JVM whatever their saved tree was: reap every one of them.
+            result.pids().stream().skip(1).forEach(pid -> reaper.watch(pid, status -> LOG.info("job {} process {} ended with status {}", j.id(), pid, status)));
             save(j);
             return result;
         } finally {

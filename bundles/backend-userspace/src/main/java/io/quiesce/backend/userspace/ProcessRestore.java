@@ -11,7 +11,8 @@ import io.quiesce.backend.userspace.image.VmaImage;
 import io.quiesce.backend.userspace.inject.SyscallInjector;
 import io.quiesce.backend.userspace.linux.LibC;
 import io.quiesce.backend.userspace.linux.PrctlMmMap;
-import io.quiesce.backend.userspace.linux.Spawner;
+import io.quiesce.api.LaunchSpec;
+import io.quiesce.process.Spawner;
 import io.quiesce.backend.userspace.linux.Syscalls;
 import io.quiesce.backend.userspace.memory.MemoryRestore;
 import io.quiesce.backend.userspace.memory.ProcessMemory;
@@ -27,6 +28,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -38,6 +40,7 @@ import org.slf4j.LoggerFactory;
  * with the saved registers, ready to be detached.
  */
 final class ProcessRestore {
+    private static final Path DEV_NULL = Path.of("/dev/null");
     private static final Logger LOG = LoggerFactory.getLogger(ProcessRestore.class);
     private static final long STUB_START_TIMEOUT_MS = 5000;
 
@@ -88,7 +91,8 @@ final class ProcessRestore {
     Tracee restoreSeized(ProcessImage image, Path folder, Path imageFile, UnaryOperator<String> relocate, Path fallbackOut,
             List<Integer> spawned) throws CheckpointException {
         long t0 = System.nanoTime();
-        int pid = Spawner.spawn(stub, List.of(image.comm()), List.of(), null);
+        // argv and comm of the stub do not matter: PR_SET_MM_MAP and PR_SET_NAME put the saved ones back
+        int pid = (int) Spawner.spawn(new LaunchSpec(List.of(stub.toString()), Map.of(), Path.of("/"), DEV_NULL, DEV_NULL));
         spawned.add(pid);
         awaitPause(pid);
         Tracee t = new Tracee(pid);

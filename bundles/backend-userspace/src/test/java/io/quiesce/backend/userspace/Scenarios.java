@@ -7,13 +7,15 @@ import io.quiesce.api.image.ImageFormat;
 import io.quiesce.api.image.Manifest;
 import io.quiesce.backend.userspace.image.ImageFiles;
 import io.quiesce.backend.userspace.linux.LibC;
-import io.quiesce.backend.userspace.linux.Spawner;
+import io.quiesce.api.LaunchSpec;
+import io.quiesce.process.Spawner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -47,12 +49,13 @@ final class Scenarios {
         return bin;
     }
 
-    /** Starts a scenario with its stdout/stderr appended to {@code log}. */
+    /** Starts a scenario with its stdout/stderr appended to {@code log} (null: /dev/null). */
     static int spawn(String name, Path log, String... args) throws Exception {
         List<String> argv = new ArrayList<>();
-        argv.add(name);
+        argv.add(binary(name).toString());
         argv.addAll(List.of(args));
-        return Spawner.spawn(binary(name), argv, List.of("PATH=/usr/bin:/bin"), log);
+        Path out = log == null ? Path.of("/dev/null") : log;
+        return (int) Spawner.spawn(new LaunchSpec(argv, Map.of("PATH", "/usr/bin:/bin"), Path.of("/"), out, out));
     }
 
     /** @return true when the child is still running (not exited, not yet reaped) */

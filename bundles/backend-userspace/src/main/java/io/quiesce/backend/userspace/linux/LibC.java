@@ -4,11 +4,9 @@ import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
-import com.sun.jna.StringArray;
-import com.sun.jna.ptr.IntByReference;
 
 /**
- * The bundle's binding to glibc: ptrace, waitpid, kill, the posix_spawn family and raw syscall. Every native
+ * The bundle's binding to glibc: ptrace, waitpid, kill and raw syscall (processes are started by {@code io.quiesce.process.Spawner}). Every native
  * declaration of this bundle lives in this package. The errno of the last call is read with
  * {@link Native#getLastError()}, which JNA preserves per thread.
  */
@@ -20,13 +18,9 @@ public interface LibC extends Library {
     int SIGKILL = 9, SIGTRAP = 5, SIGSTOP = 19;
     /** waitpid(2) options: {@code __WALL} waits for clones too, which ptrace needs for every TID. */
     int WNOHANG = 1, WALL = 0x40000000;
-    /** posix_spawnattr flags (glibc). */
-    short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
     /** open(2) flags. */
     int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_ACCMODE = 3, O_CREAT = 0100, O_EXCL = 0200, O_NOCTTY = 0400,
             O_TRUNC = 01000, O_APPEND = 02000, O_CLOEXEC = 02000000;
-    /** Sizes of opaque glibc types, rounded up generously (x86_64: 80, 336 and 128 bytes). */
-    int FILE_ACTIONS_SIZE = 256, SPAWNATTR_SIZE = 512, SIGSET_SIZE = 128;
 
     /**
      * glibc's variadic {@code ptrace}; passing four longs matches its va_arg reads on x86_64. Buffers are passed
@@ -43,32 +37,18 @@ public interface LibC extends Library {
     /** Raw syscall(2), for calls glibc does not wrap (get_robust_list). */
     long syscall(long number, long a1, long a2, long a3);
 
-    int posix_spawn(IntByReference pid, String path, Pointer fileActions, Pointer attr, StringArray argv, StringArray envp);
 
-    int posix_spawn_file_actions_init(Pointer fileActions);
 
-    int posix_spawn_file_actions_destroy(Pointer fileActions);
 
-    int posix_spawn_file_actions_addopen(Pointer fileActions, int fd, String path, int oflag, int mode);
 
-    int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newfd);
 
-    /** glibc ≥ 2.34: closes every descriptor from {@code from} up in the child, so the JVM's fds do not leak. */
-    int posix_spawn_file_actions_addclosefrom_np(Pointer fileActions, int from);
 
-    int posix_spawnattr_init(Pointer attr);
 
-    int posix_spawnattr_destroy(Pointer attr);
 
-    int posix_spawnattr_setflags(Pointer attr, short flags);
 
-    int posix_spawnattr_setsigmask(Pointer attr, Pointer sigset);
 
-    int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigset);
 
-    int sigemptyset(Pointer set);
 
-    int sigfillset(Pointer set);
 
     /** @return a zeroed native buffer of {@code size} bytes */
     static Memory buffer(long size) {
