@@ -169,7 +169,20 @@ public class CliEndToEndIT {
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(folder.resolve("manifest.json"))));
         long atCheckpoint = lastCounter(out);
         assertTrue("the job keeps counting after a checkpoint", PlatformOptions.await(10000, () -> lastCounterOr0(out) >= atCheckpoint + 5));
-        assertTrue(quiesce(home, "inspect", "ctr").out().contains("backend   userspace"));
+        String inspect = quiesce(home, "inspect", "ctr").out();
+        assertTrue(inspect, inspect.contains("backend   userspace") && inspect.contains("PID " + pid + " (counter00)"));
+        assertTrue(inspect, inspect.contains("fd 3 regular-file " + out + " @") && inspect.contains("fd 0 char-device /dev/null"));
+        assertTrue(inspect, inspect.matches("(?s).*rw-p .* saved in \\d+ runs?, crc32c [0-9a-f]{8}.*\\[heap\\].*"));
+        JsonNode process = quiesce(home, "inspect", "ctr", "--json").json().get("hosts").get(0).get("processes").get(0);
+        assertEquals(pid, process.get("pid").asLong());
+        long saved = 0;
+        for (JsonNode region : process.get("regions")) {
+            saved += region.get("savedBytes").asLong();
+            for (JsonNode run : region.get("runs")) {
+                assertTrue(run.has("crc32c") && run.get("length").asLong() > 0);
+            }
+        }
+        assertTrue("the 16 MiB pattern is in the saved regions: " + saved, saved >= 16L << 20);
 
         Run second = quiesce(home, "checkpoint", "--kill", "ctr", "--json");
         assertEquals(second.err(), 0, second.exit());

@@ -135,7 +135,7 @@ final class CheckpointProtocol {
             }
             // commit
             Manifest manifest = new Manifest(ImageFormat.MAGIC, ImageFormat.VERSION, r.id(), r.name(), r.argv(), epoch,
-                    Instant.now().toString(), backend.name(), fabricNames, List.of(new HostRecord(hostName(), List.of(), files)),
+                    Instant.now().toString(), backend.name(), fabricNames, List.of(new HostRecord(hostName(), dump.records(), files)),
                     dump.bytes(), dump.warnings());
             Path committedFolder;
             try {

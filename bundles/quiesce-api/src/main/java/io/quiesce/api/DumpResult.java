@@ -9,12 +9,28 @@ import java.util.List;
  * @param files     the files written, relative to the staging folder
  * @param processes the saved processes' PIDs
  * @param warnings  things the user should know (e.g. PIDs that will not be restored exactly); never null
+ * @param records   what was saved of each process (mappings, descriptors), for the manifest and {@code inspect};
+ *                  may be empty when a backend cannot tell (BLCR's context files are opaque)
  */
-public record DumpResult(long bytes, List<String> files, List<Long> processes, List<String> warnings) {
+public record DumpResult(long bytes, List<String> files, List<Long> processes, List<String> warnings,
+        List<io.quiesce.api.image.ProcessRecord> records) {
     /** Copies the lists so the result cannot change afterwards. */
     public DumpResult {
         files = List.copyOf(files);
         processes = List.copyOf(processes);
         warnings = List.copyOf(warnings);
+        records = records == null ? List.of() : List.copyOf(records);
+    }
+
+    /**
+     * A result without per-process records.
+     *
+     * @param bytes     total bytes written
+     * @param files     the files written
+     * @param processes the saved processes' PIDs
+     * @param warnings  things the user should know
+     */
+    public DumpResult(long bytes, List<String> files, List<Long> processes, List<String> warnings) {
+        this(bytes, files, processes, warnings, List.of());
     }
 }

@@ -9,6 +9,7 @@ import io.quiesce.api.JobInfo;
 import io.quiesce.api.PlatformStatus;
 import io.quiesce.api.PluginInfo;
 import io.quiesce.api.RestartResult;
+import io.quiesce.api.image.FdEntry;
 import io.quiesce.api.image.Manifest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -170,12 +171,49 @@ public final class Formatter {
         sb.append("  fabrics   ").append(m.fabrics().isEmpty() ? "-" : String.join(", ", m.fabrics())).append('\n');
         sb.append("  size      ").append(bytes(m.bytes()));
         m.hosts().forEach(h -> {
-            sb.append("\n  host ").append(h.host()).append(": ").append(h.processes().size()).append(" processes, files ").append(h.files());
-            h.processes().forEach(p -> sb.append("\n    PID ").append(p.pid()).append(" ").append(p.comm()).append(", ")
-                    .append(p.regions().size()).append(" mappings, ").append(p.fds().size()).append(" fds"));
+            sb.append("\n  host ").append(h.host()).append(": ").append(h.processes().size()).append(" processes, ")
+                    .append(h.files().size()).append(" files");
+            h.processes().forEach(p -> {
+                long saved = p.regions().stream().mapToLong(r -> r.savedBytes()).sum();
+                sb.append("\n    PID ").append(p.pid()).append(" (").append(p.comm()).append("), parent ").append(p.ppid()).append(", ")
+                        .append(p.threads()).append(p.threads() == 1 ? " thread, " : " threads, ").append(bytes(saved)).append(" saved: ")
+                        .append(String.join(" ", p.argv()));
+                for (var r : p.regions()) {
+                    sb.append(String.format("%n      %012x-%012x %s %9s saved", r.start(), r.end(), r.protection(), bytes(r.savedBytes())));
+                    if (!r.runs().isEmpty()) {
+                        sb.append(String.format(" in %d run%s, crc32c %s", r.runs().size(), r.runs().size() == 1 ? "" : "s",
+                                String.join(",", r.runs().stream().map(x -> String.format("%08x", x.crc32c())).limit(4).toList())
+                                        + (r.runs().size() > 4 ? ",..." : "")));
+                    }
+                    if (r.path() != null && !r.path().isEmpty()) {
+                        sb.append("  ").append(r.path());
+                    }
+                }
+                for (var fd : p.fds()) {
+                    sb.append("\n      fd ").append(fd.fd()).append(' ').append(fd.kind().name().toLowerCase().replace('_', '-')).append(' ')
+                            .append(describe(fd));
+                }
+            });
         });
         m.warnings().forEach(w -> sb.append("\n  warning: ").append(w));
         return sb.toString();
+    }
+
+    private static String describe(FdEntry fd) {
+        if (fd instanceof FdEntry.RegularFile f) {
+            return f.path() + " @" + f.offset() + String.format(" flags 0%o", f.flags()) + (f.deleted() ? " (deleted, contents saved)" : "");
+        } else if (fd instanceof FdEntry.CharDevice c) {
+            return c.path();
+        } else if (fd instanceof FdEntry.Pipe p) {
+            return "pipe:[" + p.inode() + "] " + (p.writeEnd() ? "write" : "read") + " end";
+        } else if (fd instanceof FdEntry.Fifo f) {
+            return f.path();
+        } else if (fd instanceof FdEntry.TcpSocket t) {
+            return t.state() + " " + t.local() + (t.remote() == null ? "" : " -> " + t.remote());
+        } else if (fd instanceof FdEntry.UnixSocket u) {
+            return "socket:[" + u.inode() + "]" + (u.path() == null ? "" : " " + u.path());
+        }
+        return ((FdEntry.Other) fd).target();
     }
 
     static String status(PlatformStatus s, String control, boolean json) {

@@ -42,7 +42,7 @@ final class ProcessDump {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessDump.class);
 
     /** What was written for one process. */
-    record Written(List<String> files, long bytes, long millis) {
+    record Written(List<String> files, long bytes, long millis, ProcessImage image) {
     }
 
     private final Path proc;
@@ -133,7 +133,7 @@ final class ProcessDump {
                     + "{} ms, page copy {} ms, fsync {} ms)", pid, memoryDump.pagesSaved(), memoryDump.pagesSkipped(),
                     vmaImages.size(), fds.size(), ms, (tInject - t0) / 1_000_000, injected, (tPages - tInject) / 1_000_000,
                     (tSync - tPages) / 1_000_000, (end - tSync) / 1_000_000);
-            return new Written(List.of(jsonName, pagesName), pagesBytes + jsonBytes, ms);
+            return new Written(List.of(jsonName, pagesName), pagesBytes + jsonBytes, ms, image);
         }
     }
 }

@@ -6,7 +6,9 @@ import io.quiesce.api.DumpResult;
 import io.quiesce.api.FrozenProcess;
 import io.quiesce.api.HostJob;
 import io.quiesce.api.NotSupportedException;
+import io.quiesce.api.image.ProcessRecord;
 import io.quiesce.backend.userspace.image.ImageFiles;
+import io.quiesce.backend.userspace.image.ManifestRecords;
 import io.quiesce.backend.userspace.image.ImageIndex;
 import io.quiesce.backend.userspace.linux.LibC;
 import io.quiesce.backend.userspace.proc.ProcStatus;
@@ -106,11 +108,13 @@ final class UserspaceCheckpointSession implements CheckpointSession {
             ProcessDump dumper = new ProcessDump(proc);
             List<String> files = new ArrayList<>();
             List<String> processFiles = new ArrayList<>();
+            List<ProcessRecord> records = new ArrayList<>();
             long bytes = 0;
             for (Map.Entry<Long, Tracee> e : tracees.entrySet()) {
                 ProcessDump.Written w = dumper.dumpSeized(e.getValue(), staging);
                 files.addAll(w.files());
                 processFiles.add(w.files().get(0));
+                records.add(ManifestRecords.of(w.image()));
                 bytes += w.bytes();
             }
             try {
@@ -125,7 +129,7 @@ final class UserspaceCheckpointSession implements CheckpointSession {
                         null, staging, ex);
             }
             return new DumpResult(bytes, files, List.copyOf(tracees.keySet()),
-                    List.of("restored processes get new PIDs (PID namespaces are not used yet)"));
+                    List.of("restored processes get new PIDs (PID namespaces are not used yet)"), records);
         });
     }
 

@@ -35,7 +35,8 @@ public class CheckpointStoreTest {
 
     private static Manifest manifest(long epoch) {
         ProcessRecord p = new ProcessRecord(42, 1, "sim", List.of("./sim"), 1,
-                List.of(new MemoryRegion(0x1000, 0x3000, "rw-p", "[heap]", 8192, "pages-42.img", 0xabcdef)),
+                List.of(new MemoryRegion(0x1000, 0x3000, "rw-p", "[heap]", 8192, "pages-42.img",
+                        List.of(new io.quiesce.api.image.PageRun(0x1000, 8192, 0, 0xabcdef)))),
                 List.of(new FdEntry.RegularFile(3, "/tmp/out", 128, 02001, false, null), new FdEntry.Pipe(4, 77, true, 1, "pipe-77.img")));
         return new Manifest(ImageFormat.MAGIC, ImageFormat.VERSION, "7", "sim", List.of("./sim", "-n", "4"), epoch,
                 "2026-11-24T10:00:00Z", "userspace", List.of("tcp"), List.of(new HostRecord("h1", List.of(p), List.of("pages-42.img"))),

@@ -1,0 +1,35 @@
+package io.quiesce.backend.userspace.image;
+
+import io.quiesce.api.image.FdEntry;
+import io.quiesce.api.image.MemoryRegion;
+import io.quiesce.api.image.PageRun;
+import io.quiesce.api.image.ProcessRecord;
+import java.util.List;
+
+/** Summarises a saved process in the platform's image model, for the manifest and {@code inspect}. */
+public final class ManifestRecords {
+    private ManifestRecords() {
+    }
+
+    /**
+     * @param image a process as this engine saved it
+     * @return its record: identity, every mapping with its saved runs and checksums, every descriptor
+     */
+    public static ProcessRecord of(ProcessImage image) {
+        List<MemoryRegion> regions = image.vmas().stream().map(v -> {
+            List<PageRun> runs = v.runs().stream().map(r -> new PageRun(r.address(), r.length(), r.fileOffset(), r.crc32c())).toList();
+            long saved = runs.stream().mapToLong(PageRun::length).sum();
+            return new MemoryRegion(v.start(), v.end(), v.perms(), v.path(), saved, runs.isEmpty() ? null : image.pagesFile(), runs);
+        }).toList();
+        List<FdEntry> fds = image.fds().stream().map(ManifestRecords::fd).toList();
+        return new ProcessRecord(image.pid(), image.ppid(), image.comm(), image.argv(), image.threads().size(), regions, fds);
+    }
+
+    private static FdEntry fd(FdImage f) {
+        return switch (f.kind()) {
+            case FdImage.REGULAR -> new FdEntry.RegularFile(f.fd(), f.path(), f.offset(), f.flags(), false, null);
+            case FdImage.CHAR_DEVICE -> new FdEntry.CharDevice(f.fd(), f.path(), f.flags());
+            default -> new FdEntry.Other(f.fd(), f.kind() + ":" + f.path());
+        };
+    }
+}
