@@ -175,14 +175,14 @@ public class CliEndToEndIT {
         assertTrue(inspect, inspect.matches("(?s).*rw-p .* saved in \\d+ runs?, crc32c [0-9a-f]{8}.*\\[heap\\].*"));
         JsonNode process = quiesce(home, "inspect", "ctr", "--json").json().get("hosts").get(0).get("processes").get(0);
         assertEquals(pid, process.get("pid").asLong());
-        long saved = 0;
+        long savedBytes = 0;
         for (JsonNode region : process.get("regions")) {
-            saved += region.get("savedBytes").asLong();
+            savedBytes += region.get("savedBytes").asLong();
             for (JsonNode run : region.get("runs")) {
                 assertTrue(run.has("crc32c") && run.get("length").asLong() > 0);
             }
         }
-        assertTrue("the 16 MiB pattern is in the saved regions: " + saved, saved >= 16L << 20);
+        assertTrue("the 16 MiB pattern is in the saved regions: " + savedBytes, savedBytes >= 16L << 20);
 
         Run second = quiesce(home, "checkpoint", "--kill", "ctr", "--json");
         assertEquals(second.err(), 0, second.exit());
