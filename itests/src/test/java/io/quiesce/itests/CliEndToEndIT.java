@@ -218,6 +218,37 @@ public class CliEndToEndIT {
     }
 
     @Test
+    public void aPlatformKilledMidCheckpointLeavesTheJobRunningAndNoPartialCheckpoint() throws Exception {
+        Path home = home("crash");
+        assertEquals(0, quiesce(home, "start").exit());
+        long platform = quiesce(home, "status", "--json").json().get("pid").asLong();
+        Path out = home.resolve("counter.out");
+        // 512 MiB keeps the dump busy long enough to be interrupted
+        Run launch = quiesce(home, "launch", "--json", "--name", "big", "--", counter().toString(), out.toString(), "512", "20");
+        long pid = launch.json().get("pids").get(0).asLong();
+        pids.add(pid);
+        assertTrue(PlatformOptions.await(30000, () -> lastCounterOr0(out) >= 2));
+        ProcessBuilder background = new ProcessBuilder(PlatformOptions.root().resolve("bin/quiesce").toString(), "checkpoint", "big")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        background.environment().put("QUIESCE_HOME", home.toString());
+        Process checkpoint = background.start();
+        Path staging = home.resolve("store").resolve(launch.json().get("job").asText()).resolve(".staging-1");
+        assertTrue("the dump started", PlatformOptions.await(30000, () -> Files.isDirectory(staging)));
+        ProcessHandle.of(platform).orElseThrow().destroyForcibly(); // SIGKILL, mid-dump
+        assertTrue(checkpoint.waitFor(30, TimeUnit.SECONDS));
+        assertTrue("the checkpoint is reported failed", checkpoint.exitValue() != 0);
+        // the kernel detaches a dead tracer's tracees: the job runs on, untraced
+        long before = lastCounter(out);
+        assertTrue("the job counts on", PlatformOptions.await(30000, () -> lastCounterOr0(out) >= before + 3));
+        String status = Files.readString(Path.of("/proc/" + pid + "/status"));
+        assertTrue(status, status.contains("TracerPid:\t0\n"));
+        assertEquals(0, quiesce(home, "start").exit());
+        assertFalse("no partial checkpoint stays", Files.exists(staging));
+        assertEquals(0, quiesce(home, "checkpoints", "--json").json().size());
+        assertEquals("running", quiesce(home, "jobs", "big", "--json").json().get(0).get("state").asText());
+    }
+
+    @Test
     public void twoHomesRunSideBySideAndTokensDoNotCross() throws Exception {
         Path a = home("a");
         Path b = home("b");
