@@ -2,6 +2,13 @@ package io.quiesce.backend.userspace;
 
 import io.quiesce.api.CheckpointException;
 import io.quiesce.backend.userspace.files.FileDump;
+import io.quiesce.backend.userspace.files.FileSharing;
+import io.quiesce.backend.userspace.image.PipeImage;
+import io.quiesce.backend.userspace.pipes.PipeContents;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import io.quiesce.backend.userspace.image.FdImage;
 import io.quiesce.backend.userspace.image.ImageFiles;
 import io.quiesce.backend.userspace.image.MmImage;
@@ -45,6 +52,10 @@ final class ProcessDump {
     record Written(List<String> files, long bytes, long millis) {
     }
 
+    /** The descriptors of every process of the job, and its pipes with their saved contents. */
+    record JobFiles(Map<Long, List<FdImage>> fds, List<PipeImage> pipes, List<String> files, long bytes) {
+    }
+
     private final Path proc;
 
     ProcessDump(Path proc) {
@@ -52,11 +63,49 @@ final class ProcessDump {
     }
 
     /**
+     * Saves what the job's processes share before any of them is dumped: descriptors numbered by open file
+     * description across the job, and each pipe's bytes in flight ({@code pipe-INODE.img}, copied without being
+     * consumed).
+     *
+     * @param pids   the frozen processes, root first
+     * @param folder the staging folder
+     * @throws io.quiesce.api.NotSupportedException naming PID and fd for a descriptor this version cannot restore
+     */
+    JobFiles dumpJobFilesSeized(List<Long> pids, Path folder) throws CheckpointException {
+        Map<Long, List<FdImage>> raw = new LinkedHashMap<>();
+        FileDump fileDump = new FileDump(proc);
+        for (long pid : pids) {
+            raw.put(pid, fileDump.dump(pid));
+        }
+        FileSharing.Result shared = FileSharing.assign(raw);
+        List<PipeImage> pipes = new ArrayList<>();
+        List<String> files = new ArrayList<>();
+        long bytes = 0;
+        for (FileSharing.Pipe p : shared.pipes()) {
+            PipeContents.Saved saved = PipeContents.dump(p.readerPid(), p.readerFd());
+            String name = "pipe-" + p.inode() + ".img";
+            Path file = folder.resolve(name);
+            try (FileChannel out = ImageFiles.create(file)) {
+                out.write(ByteBuffer.wrap(saved.bytes()));
+                out.force(true);
+            } catch (IOException e) {
+                throw new CheckpointException("cannot write " + file + ": " + e.getMessage(), p.readerPid(), null, file, e);
+            }
+            pipes.add(new PipeImage(p.inode(), p.readShare(), p.writeShare(), saved.capacity(), name, saved.bytes().length));
+            files.add(name);
+            bytes += saved.bytes().length;
+            LOG.info("pipe:[{}] saved: {} bytes in flight (capacity {})", p.inode(), saved.bytes().length, saved.capacity());
+        }
+        return new JobFiles(shared.fds(), pipes, files, bytes);
+    }
+
+    /**
      * @param t      the process's (only) thread, in the freeze's stop
+     * @param fds    its descriptors, from {@link #dumpJobFilesSeized}
      * @param folder the staging folder
      * @return the files written; on return the process is stopped at a syscall-exit stop with resumable registers
      */
-    Written dumpSeized(Tracee t, Path folder) throws CheckpointException {
+    Written dumpSeized(Tracee t, List<FdImage> fds, Path folder) throws CheckpointException {
         long t0 = System.nanoTime();
         long pid = t.tid();
         ThreadImage thread = ThreadState.collectSeized(t);
@@ -83,7 +132,6 @@ final class ProcessDump {
         }
         MemoryDump memoryDump = new MemoryDump(proc, pid);
         memoryDump.checkSupported(vmas);
-        List<FdImage> fds = new FileDump(proc).dump(pid);
         long tInject = System.nanoTime();
         List<SigactionImage> sigactions;
         long brk;

@@ -3,6 +3,7 @@ package io.quiesce.backend.userspace;
 import io.quiesce.api.CheckpointException;
 import io.quiesce.api.ImageException;
 import io.quiesce.backend.userspace.files.FileRestore;
+import io.quiesce.backend.userspace.files.FileTable;
 import io.quiesce.backend.userspace.image.MmImage;
 import io.quiesce.backend.userspace.image.PageRun;
 import io.quiesce.backend.userspace.image.ProcessImage;
@@ -85,11 +86,42 @@ final class ProcessRestore {
     }
 
     /**
-     * Spawns the stub (returned through {@code spawned} at once, so the caller can kill it on failure) and rebuilds
-     * the process in it.
+     * A process rebuilt but for its last steps, kept stopped with its injector, so that later processes of the job
+     * can still take descriptors it holds or has parked.
      */
-    Tracee restoreSeized(ProcessImage image, Path folder, Path imageFile, UnaryOperator<String> relocate, Path fallbackOut,
-            List<Integer> spawned) throws CheckpointException {
+    static final class Rebuilt implements AutoCloseable {
+        final ProcessImage image;
+        final Tracee tracee;
+        final SyscallInjector inj;
+        final ProcessMemory memory;
+        final long t0;
+        final long pagesBytes;
+        final long pagesMs;
+
+        private Rebuilt(ProcessImage image, Tracee tracee, SyscallInjector inj, ProcessMemory memory, long t0, long pagesBytes,
+                long pagesMs) {
+            this.image = image;
+            this.tracee = tracee;
+            this.inj = inj;
+            this.memory = memory;
+            this.t0 = t0;
+            this.pagesBytes = pagesBytes;
+            this.pagesMs = pagesMs;
+        }
+
+        @Override
+        public void close() {
+            memory.close();
+        }
+    }
+
+    /**
+     * Spawns the stub (returned through {@code spawned} at once, so the caller can kill it on failure) and rebuilds
+     * the process in it up to {@link #completeSeized}: memory, mm, descriptors (through {@code files}), cwd, umask,
+     * name and sigactions.
+     */
+    Rebuilt restoreSeized(ProcessImage image, Path folder, Path imageFile, UnaryOperator<String> relocate, Path fallbackOut,
+            FileTable files, List<Integer> spawned) throws CheckpointException {
         long t0 = System.nanoTime();
         // argv and comm of the stub do not matter: PR_SET_MM_MAP and PR_SET_NAME put the saved ones back
         int pid = (int) Spawner.spawn(new LaunchSpec(List.of(stub.toString()), Map.of(), Path.of("/"), DEV_NULL, DEV_NULL));
@@ -112,32 +144,47 @@ final class ProcessRestore {
         for (VmaImage v : image.vmas()) {
             saved.add(new Vma(v.start(), v.end(), v.perms(), v.offset(), "", v.inode(), v.path()));
         }
-        ThreadImage thread = image.threads().get(0);
         Path pagesFile = folder.resolve(image.pagesFile());
-        try (ProcessMemory memory = new ProcessMemory(proc, pid);
-                FileChannel pages = FileChannel.open(pagesFile, StandardOpenOption.READ)) {
+        ProcessMemory memory = new ProcessMemory(proc, pid);
+        try (FileChannel pages = FileChannel.open(pagesFile, StandardOpenOption.READ)) {
             SyscallInjector inj = SyscallInjector.bootstrapSeized(t, memory, SyscallInjector.chooseScratch(List.of(stubVmas, saved)));
             ThreadState.unregisterRseqSeized(inj);
-            FileRestore files = new FileRestore(pid);
-            files.closeAllSeized(inj, stubFds);
+            FileRestore fileRestore = new FileRestore(pid);
+            fileRestore.closeAllSeized(inj, stubFds);
             memoryRestore.prepareSeized(inj, stubVmas, image.vmas(), relocate);
             long tPages = System.nanoTime();
             long bytes = memoryRestore.writePagesSeized(memory, pages, pagesFile, image.vmas());
             long pagesMs = (System.nanoTime() - tPages) / 1_000_000;
             setMmMap(inj, image.mm(), pid);
-            files.restoreSeized(inj, image.fds(), relocate, fallbackOut);
+            fileRestore.restoreSeized(inj, image.fds(), relocate, fallbackOut, files);
             inj.check("chdir " + image.cwd(), Syscalls.CHDIR, inj.putPath(relocate.apply(image.cwd())));
             inj.check("umask", Syscalls.UMASK, image.umask());
             inj.check("prctl(PR_SET_NAME)", Syscalls.PRCTL, Syscalls.PR_SET_NAME, inj.putPath(image.comm()));
             SignalRestore.restoreSeized(inj, image.sigactions());
-            ThreadState.restoreKernelStateSeized(inj, memory, thread, pid);
-            ThreadState.finishSeized(inj, thread);
-            LOG.info("process {} restored as {}: {} bytes of pages in {} ms, {} injected syscalls, {} ms in all", image.pid(),
-                    pid, bytes, pagesMs, inj.calls(), (System.nanoTime() - t0) / 1_000_000);
+            return new Rebuilt(image, t, inj, memory, t0, bytes, pagesMs);
         } catch (IOException e) {
+            memory.close();
             throw new ImageException("cannot open: " + e.getMessage(), pagesFile);
+        } catch (CheckpointException | RuntimeException e) {
+            memory.close();
+            throw e;
         }
-        return t;
+    }
+
+    /**
+     * The last steps, once every process of the job has its descriptors: closes parked pipe ends, restores the
+     * thread's kernel state and leaves the process stopped at a syscall-exit stop with its saved registers.
+     */
+    void completeSeized(Rebuilt r, FileTable files) throws CheckpointException {
+        try (r) {
+            int pid = r.tracee.tid();
+            new FileRestore(pid).closeParkedSeized(r.inj, files);
+            ThreadImage thread = r.image.threads().get(0);
+            ThreadState.restoreKernelStateSeized(r.inj, r.memory, thread, pid);
+            ThreadState.finishSeized(r.inj, thread);
+            LOG.info("process {} restored as {}: {} bytes of pages in {} ms, {} injected syscalls, {} ms in all", r.image.pid(),
+                    pid, r.pagesBytes, r.pagesMs, r.inj.calls(), (System.nanoTime() - r.t0) / 1_000_000);
+        }
     }
 
     private static void setMmMap(SyscallInjector inj, MmImage mm, long pid) throws CheckpointException {

@@ -104,18 +104,19 @@ final class UserspaceCheckpointSession implements CheckpointSession {
         return tracer.call(() -> {
             requireAll(State.FROZEN, "dump");
             ProcessDump dumper = new ProcessDump(proc);
-            List<String> files = new ArrayList<>();
+            ProcessDump.JobFiles jobFiles = dumper.dumpJobFilesSeized(List.copyOf(tracees.keySet()), staging);
+            List<String> files = new ArrayList<>(jobFiles.files());
             List<String> processFiles = new ArrayList<>();
-            long bytes = 0;
+            long bytes = jobFiles.bytes();
             for (Map.Entry<Long, Tracee> e : tracees.entrySet()) {
-                ProcessDump.Written w = dumper.dumpSeized(e.getValue(), staging);
+                ProcessDump.Written w = dumper.dumpSeized(e.getValue(), jobFiles.fds().get(e.getKey()), staging);
                 files.addAll(w.files());
                 processFiles.add(w.files().get(0));
                 bytes += w.bytes();
             }
             try {
                 bytes += ImageFiles.writeJson(staging.resolve(ImageFiles.INDEX),
-                        new ImageIndex(ImageFiles.INDEX_MAGIC, ImageFiles.VERSION, processFiles));
+                        new ImageIndex(ImageFiles.INDEX_MAGIC, ImageFiles.VERSION, processFiles, jobFiles.pipes()));
                 files.add(ImageFiles.INDEX);
                 try (FileChannel dir = FileChannel.open(staging, StandardOpenOption.READ)) {
                     dir.force(true); // the new names must be durable before the platform commits

@@ -7,6 +7,7 @@ import io.quiesce.api.ImageException;
 import io.quiesce.api.RestoreOptions;
 import io.quiesce.api.RestoreSession;
 import io.quiesce.api.image.ImageFormat;
+import io.quiesce.backend.userspace.files.FileTable;
 import io.quiesce.backend.userspace.image.ImageFiles;
 import io.quiesce.backend.userspace.image.ImageIndex;
 import io.quiesce.backend.userspace.image.ProcessImage;
@@ -35,6 +36,7 @@ final class UserspaceRestoreSession implements RestoreSession {
     private final List<ProcessImage> images = new ArrayList<>();
     private final List<Path> imageFiles = new ArrayList<>();
     private final Tracer tracer;
+    private final FileTable files;
     private final List<Integer> spawned = new ArrayList<>();
     private final List<Tracee> restored = new ArrayList<>();
     private boolean released;
@@ -46,6 +48,7 @@ final class UserspaceRestoreSession implements RestoreSession {
         this.stub = stub;
         checkManifest(folder.resolve(ImageFormat.MANIFEST));
         ImageIndex index = ImageFiles.readIndex(folder);
+        files = new FileTable(folder, index.pipesOrEmpty(), folder.resolve(ImageFiles.INDEX));
         if (index.processes() == null || index.processes().isEmpty()) {
             throw new ImageException("lists no process", folder.resolve(ImageFiles.INDEX));
         }
@@ -85,13 +88,21 @@ final class UserspaceRestoreSession implements RestoreSession {
             ProcessRestore restorer = new ProcessRestore(proc, stub);
             UnaryOperator<String> relocate = this::relocate;
             List<FrozenProcess> out = new ArrayList<>();
+            List<ProcessRestore.Rebuilt> rebuilt = new ArrayList<>();
             try {
+                // two passes: a process may take descriptors from any process rebuilt before it, so parked pipe
+                // ends are closed only once every process has its descriptors
                 for (int i = 0; i < images.size(); i++) {
-                    Tracee t = restorer.restoreSeized(images.get(i), folder, imageFiles.get(i), relocate, options.stdout(), spawned);
-                    restored.add(t);
-                    out.add(new Frozen(t.tid()));
+                    rebuilt.add(restorer.restoreSeized(images.get(i), folder, imageFiles.get(i), relocate, options.stdout(), files,
+                            spawned));
+                }
+                for (ProcessRestore.Rebuilt r : rebuilt) {
+                    restorer.completeSeized(r, files);
+                    restored.add(r.tracee);
+                    out.add(new Frozen(r.tracee.tid()));
                 }
             } catch (CheckpointException | RuntimeException e) {
+                rebuilt.forEach(ProcessRestore.Rebuilt::close);
                 killAll(); // nothing half-restored may run
                 throw e;
             }

@@ -56,7 +56,8 @@ public class UnprivilegedRerunTest {
         Process p = new ProcessBuilder("runuser", "-u", USER, "--", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dquiesce.scenarios.src=" + c, "-Dquiesce.scenarios.bin=" + bin, "-Djna.tmpdir=" + bin,
                 "-cp", String.join(File.pathSeparator, cp), "org.junit.runner.JUnitCore",
-                CheckpointRestoreTest.class.getName(), ScenarioTest.class.getName(), BadImageTest.class.getName())
+                CheckpointRestoreTest.class.getName(), ScenarioTest.class.getName(), BadImageTest.class.getName(),
+                JobFilesTest.class.getName())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         assertTrue("timed out", p.waitFor(120, TimeUnit.SECONDS));
         String out = Files.readString(log);

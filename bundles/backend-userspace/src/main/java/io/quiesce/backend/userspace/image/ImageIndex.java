@@ -3,11 +3,17 @@ package io.quiesce.backend.userspace.image;
 import java.util.List;
 
 /**
- * The backend's index in an image folder ({@code userspace.json}): which processes it saved, root first.
+ * The backend's index in an image folder ({@code userspace.json}): which processes it saved, root first, and the
+ * resources they share.
  *
  * @param magic         always {@link ImageFiles#INDEX_MAGIC}
  * @param formatVersion {@link ImageFiles#VERSION}
  * @param processes     the process image files, relative to the folder, root first
+ * @param pipes         the job's pipes (null in images that have none recorded)
  */
-public record ImageIndex(String magic, int formatVersion, List<String> processes) {
+public record ImageIndex(String magic, int formatVersion, List<String> processes, List<PipeImage> pipes) {
+    /** @return the pipes, never null */
+    public List<PipeImage> pipesOrEmpty() {
+        return pipes == null ? List.of() : pipes;
+    }
 }
