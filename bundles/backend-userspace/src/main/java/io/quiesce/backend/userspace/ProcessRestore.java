@@ -10,7 +10,10 @@ import io.quiesce.backend.userspace.image.ProcessImage;
 import io.quiesce.backend.userspace.image.ThreadImage;
 import io.quiesce.backend.userspace.image.VmaImage;
 import io.quiesce.backend.userspace.inject.SyscallInjector;
+import io.quiesce.api.Errno;
 import io.quiesce.backend.userspace.linux.LibC;
+import io.quiesce.backend.userspace.linux.Ptrace;
+import io.quiesce.backend.userspace.seize.WaitStatus;
 import io.quiesce.backend.userspace.linux.PrctlMmMap;
 import io.quiesce.api.LaunchSpec;
 import io.quiesce.process.Spawner;
@@ -44,13 +47,29 @@ final class ProcessRestore {
     private static final Path DEV_NULL = Path.of("/dev/null");
     private static final Logger LOG = LoggerFactory.getLogger(ProcessRestore.class);
     private static final long STUB_START_TIMEOUT_MS = 5000;
+    private static final long PID_FREE_TIMEOUT_MS = 2000;
+    private static final long EEXIST = 17;
 
     private final Path proc;
     private final Path stub;
+    private final List<List<Vma>> jobLayouts;
 
-    ProcessRestore(Path proc, Path stub) {
+    /**
+     * @param images every saved process of the job: the scratch area is placed where none of them has a mapping,
+     *               so that children forked with it inherited can be rebuilt around it
+     */
+    ProcessRestore(Path proc, Path stub, List<ProcessImage> images) {
         this.proc = proc;
         this.stub = stub;
+        List<List<Vma>> l = new ArrayList<>();
+        for (ProcessImage image : images) {
+            List<Vma> saved = new ArrayList<>();
+            for (VmaImage v : image.vmas()) {
+                saved.add(new Vma(v.start(), v.end(), v.perms(), v.offset(), "", v.inode(), v.path()));
+            }
+            l.add(saved);
+        }
+        this.jobLayouts = List.copyOf(l);
     }
 
     /**
@@ -130,28 +149,109 @@ final class ProcessRestore {
         Tracee t = new Tracee(pid);
         t.seizeAndInterrupt();
         t.awaitInterruptStop();
-        List<Vma> stubVmas;
-        List<Integer> stubFds;
-        try (Stream<Path> s = Files.list(proc.resolve(pid + "/fd"))) {
-            stubVmas = ProcMaps.read(proc, pid);
-            stubFds = s.map(p -> Integer.parseInt(p.getFileName().toString())).sorted().toList();
-        } catch (IOException e) {
-            throw new CheckpointException("cannot read /proc/" + pid + " of the restore stub: " + e.getMessage(), pid, null, null, e);
-        }
-        MemoryRestore memoryRestore = new MemoryRestore(pid, imageFile);
-        memoryRestore.checkSpecials(stubVmas, image.vmas());
-        List<Vma> saved = new ArrayList<>();
-        for (VmaImage v : image.vmas()) {
-            saved.add(new Vma(v.start(), v.end(), v.perms(), v.offset(), "", v.inode(), v.path()));
-        }
-        Path pagesFile = folder.resolve(image.pagesFile());
+        List<Vma> stubVmas = readMaps(pid, "the restore stub");
+        List<Integer> stubFds = readFds(pid, "the restore stub");
+        List<List<Vma>> layouts = new ArrayList<>(jobLayouts);
+        layouts.add(stubVmas);
         ProcessMemory memory = new ProcessMemory(proc, pid);
+        try {
+            SyscallInjector inj = SyscallInjector.bootstrapSeized(t, memory, SyscallInjector.chooseScratch(layouts));
+            return rebuildSeized(inj, memory, stubVmas, stubFds, image, folder, imageFile, relocate, fallbackOut, files, t0);
+        } catch (CheckpointException | RuntimeException e) {
+            memory.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Creates a saved child of an already rebuilt process by forking that process (so the child is its child, and
+     * its waitpid reaches it), then rebuilds the child inside the copy as {@link #restoreSeized} does in a stub.
+     *
+     * @param parent   the rebuilt parent, not yet completed
+     * @param exactPid true to ask for the saved PID (clone3 set_tid); when refused, the child gets any PID and
+     *                 {@code warnings} says so
+     */
+    Rebuilt forkSeized(Rebuilt parent, ProcessImage image, Path folder, Path imageFile, UnaryOperator<String> relocate,
+            Path fallbackOut, FileTable files, List<Integer> spawned, boolean exactPid, List<String> warnings)
+            throws CheckpointException {
+        long t0 = System.nanoTime();
+        long pid = exactPid ? parent.inj.forkSeized(image.pid()) : -1;
+        // EEXIST: the saved process may still be a zombie that its new parent (init or a subreaper) has not reaped yet
+        for (long deadline = System.currentTimeMillis() + PID_FREE_TIMEOUT_MS; pid == -EEXIST
+                && System.currentTimeMillis() < deadline;) {
+            sleep(5);
+            pid = parent.inj.forkSeized(image.pid());
+        }
+        if (pid < 0) {
+            if (exactPid) {
+                warnings.add(String.format("process %d could not get its PID back (clone3 set_tid: %s); it has a new PID",
+                        image.pid(), Errno.name(pid)));
+            }
+            pid = parent.inj.forkSeized(0);
+        }
+        if (pid < 0) {
+            throw new CheckpointException("fork of process " + parent.tracee.tid() + " for its child " + image.pid() + " failed: "
+                    + Errno.name(pid), parent.tracee.tid(), Errno.name(pid), null, null);
+        }
+        spawned.add((int) pid);
+        Tracee t = new Tracee((int) pid);
+        int s = t.waitStop("its first stop after the injected fork");
+        if (WaitStatus.event(s) != Ptrace.EVENT_STOP) {
+            throw new CheckpointException("forked child " + pid + " first stopped with " + WaitStatus.describe(s), pid, null, null,
+                    null);
+        }
+        long scratch = parent.inj.scratch();
+        List<Vma> inherited = readMaps(pid, "the forked child").stream()
+                .filter(v -> v.start() != scratch).toList();
+        List<Integer> inheritedFds = readFds(pid, "the forked child");
+        ProcessMemory memory = new ProcessMemory(proc, pid);
+        try {
+            SyscallInjector inj = SyscallInjector.adoptSeized(t, memory, scratch);
+            return rebuildSeized(inj, memory, inherited, inheritedFds, image, folder, imageFile, relocate, fallbackOut, files, t0);
+        } catch (CheckpointException | RuntimeException e) {
+            memory.close();
+            throw e;
+        }
+    }
+
+    private static void sleep(long ms) throws CheckpointException {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CheckpointException("interrupted while restoring", e);
+        }
+    }
+
+    private List<Vma> readMaps(long pid, String what) throws CheckpointException {
+        try {
+            return ProcMaps.read(proc, pid);
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read /proc/" + pid + "/maps of " + what + ": " + e.getMessage(), pid, null, null, e);
+        }
+    }
+
+    private List<Integer> readFds(long pid, String what) throws CheckpointException {
+        try (Stream<Path> s = Files.list(proc.resolve(pid + "/fd"))) {
+            return s.map(p -> Integer.parseInt(p.getFileName().toString())).sorted().toList();
+        } catch (IOException e) {
+            throw new CheckpointException("cannot list /proc/" + pid + "/fd of " + what + ": " + e.getMessage(), pid, null, null, e);
+        }
+    }
+
+    /** Replaces what a stub or a forked copy holds (mappings {@code old}, descriptors {@code oldFds}) with the image. */
+    private Rebuilt rebuildSeized(SyscallInjector inj, ProcessMemory memory, List<Vma> old, List<Integer> oldFds, ProcessImage image,
+            Path folder, Path imageFile, UnaryOperator<String> relocate, Path fallbackOut, FileTable files, long t0)
+            throws CheckpointException {
+        long pid = inj.tracee().tid();
+        MemoryRestore memoryRestore = new MemoryRestore(pid, imageFile);
+        memoryRestore.checkSpecials(old, image.vmas());
+        Path pagesFile = folder.resolve(image.pagesFile());
         try (FileChannel pages = FileChannel.open(pagesFile, StandardOpenOption.READ)) {
-            SyscallInjector inj = SyscallInjector.bootstrapSeized(t, memory, SyscallInjector.chooseScratch(List.of(stubVmas, saved)));
             ThreadState.unregisterRseqSeized(inj);
             FileRestore fileRestore = new FileRestore(pid);
-            fileRestore.closeAllSeized(inj, stubFds);
-            memoryRestore.prepareSeized(inj, stubVmas, image.vmas(), relocate);
+            fileRestore.closeAllSeized(inj, oldFds);
+            memoryRestore.prepareSeized(inj, old, image.vmas(), relocate);
             long tPages = System.nanoTime();
             long bytes = memoryRestore.writePagesSeized(memory, pages, pagesFile, image.vmas());
             long pagesMs = (System.nanoTime() - tPages) / 1_000_000;
@@ -161,13 +261,9 @@ final class ProcessRestore {
             inj.check("umask", Syscalls.UMASK, image.umask());
             inj.check("prctl(PR_SET_NAME)", Syscalls.PRCTL, Syscalls.PR_SET_NAME, inj.putPath(image.comm()));
             SignalRestore.restoreSeized(inj, image.sigactions());
-            return new Rebuilt(image, t, inj, memory, t0, bytes, pagesMs);
+            return new Rebuilt(image, inj.tracee(), inj, memory, t0, bytes, pagesMs);
         } catch (IOException e) {
-            memory.close();
             throw new ImageException("cannot open: " + e.getMessage(), pagesFile);
-        } catch (CheckpointException | RuntimeException e) {
-            memory.close();
-            throw e;
         }
     }
 

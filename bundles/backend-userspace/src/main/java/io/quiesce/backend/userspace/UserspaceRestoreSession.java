@@ -15,6 +15,7 @@ import io.quiesce.backend.userspace.seize.Tracee;
 import io.quiesce.backend.userspace.seize.Tracer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -39,6 +40,7 @@ final class UserspaceRestoreSession implements RestoreSession {
     private final FileTable files;
     private final List<Integer> spawned = new ArrayList<>();
     private final List<Tracee> restored = new ArrayList<>();
+    private final List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
     private boolean released;
 
     UserspaceRestoreSession(Path folder, RestoreOptions options, Path proc, Path stub) throws CheckpointException {
@@ -85,29 +87,76 @@ final class UserspaceRestoreSession implements RestoreSession {
     @Override
     public List<FrozenProcess> restore() throws CheckpointException {
         return tracer.call(() -> {
-            ProcessRestore restorer = new ProcessRestore(proc, stub);
+            ProcessRestore restorer = new ProcessRestore(proc, stub, images);
             UnaryOperator<String> relocate = this::relocate;
-            List<FrozenProcess> out = new ArrayList<>();
+            Map<Long, ProcessRestore.Rebuilt> byOldPid = new HashMap<>();
             List<ProcessRestore.Rebuilt> rebuilt = new ArrayList<>();
             try {
-                // two passes: a process may take descriptors from any process rebuilt before it, so parked pipe
-                // ends are closed only once every process has its descriptors
-                for (int i = 0; i < images.size(); i++) {
-                    rebuilt.add(restorer.restoreSeized(images.get(i), folder, imageFiles.get(i), relocate, options.stdout(), files,
-                            spawned));
+                // parents before children: a saved child whose parent is in the job is forked from the rebuilt
+                // parent, so it stays that parent's child; the others start from a stub (children of this JVM)
+                for (int i : treeOrder()) {
+                    ProcessImage image = images.get(i);
+                    ProcessRestore.Rebuilt parent = byOldPid.get(image.ppid());
+                    ProcessRestore.Rebuilt r = parent == null
+                            ? restorer.restoreSeized(image, folder, imageFiles.get(i), relocate, options.stdout(), files, spawned)
+                            : restorer.forkSeized(parent, image, folder, imageFiles.get(i), relocate, options.stdout(), files,
+                                    spawned, true, warnings);
+                    byOldPid.put(image.pid(), r);
+                    rebuilt.add(r);
                 }
+                // a process may take descriptors from any process rebuilt before it, so parked pipe ends are closed
+                // only once every process has its descriptors
                 for (ProcessRestore.Rebuilt r : rebuilt) {
                     restorer.completeSeized(r, files);
-                    restored.add(r.tracee);
-                    out.add(new Frozen(r.tracee.tid()));
                 }
             } catch (CheckpointException | RuntimeException e) {
                 rebuilt.forEach(ProcessRestore.Rebuilt::close);
                 killAll(); // nothing half-restored may run
                 throw e;
             }
+            List<FrozenProcess> out = new ArrayList<>();
+            for (ProcessImage image : images) {
+                Tracee t = byOldPid.get(image.pid()).tracee;
+                restored.add(t);
+                out.add(new Frozen(t.tid()));
+                if (t.tid() != image.pid()) {
+                    warnings.add("process " + image.pid() + " runs on as PID " + t.tid());
+                }
+            }
             return out;
         });
+    }
+
+    /** @return image indexes with every parent before its children, roots in index order */
+    private List<Integer> treeOrder() {
+        Map<Long, Integer> index = new HashMap<>();
+        for (int i = 0; i < images.size(); i++) {
+            index.put(images.get(i).pid(), i);
+        }
+        List<Integer> order = new ArrayList<>();
+        java.util.Set<Integer> placed = new java.util.HashSet<>();
+        for (int i = 0; i < images.size(); i++) {
+            place(i, index, order, placed, 0);
+        }
+        return order;
+    }
+
+    private void place(int i, Map<Long, Integer> index, List<Integer> order, java.util.Set<Integer> placed, int depth) {
+        if (placed.contains(i) || depth > images.size()) {
+            return;
+        }
+        Integer parent = index.get(images.get(i).ppid());
+        if (parent != null && parent != i) {
+            place(parent, index, order, placed, depth + 1);
+        }
+        if (placed.add(i)) {
+            order.add(i);
+        }
+    }
+
+    @Override
+    public List<String> warnings() {
+        return List.copyOf(warnings);
     }
 
     private String relocate(String path) {

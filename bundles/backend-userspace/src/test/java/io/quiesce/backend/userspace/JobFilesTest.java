@@ -150,7 +150,10 @@ public class JobFilesTest {
         await(out, l -> l.startsWith("parent n=") && l.endsWith(" pid=" + pids.get(0)), 5000);
         assertClean(out);
         assertTrue(Scenarios.alive((int) (long) pids.get(0)));
-        assertTrue(Scenarios.alive((int) newChild));
+        // the child is the restored parent's child now, not this JVM's
+        assertEquals("the restored parent's child", (long) pids.get(0),
+                io.quiesce.backend.userspace.proc.ProcStat.read(Path.of("/proc"), newChild).ppid());
+        assertFalse(Files.readString(Path.of("/proc/" + newChild + "/stat")).contains(") Z "));
     }
 
     @Test

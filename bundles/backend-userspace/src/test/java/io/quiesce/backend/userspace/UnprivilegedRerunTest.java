@@ -57,10 +57,12 @@ public class UnprivilegedRerunTest {
                 "-Dquiesce.scenarios.src=" + c, "-Dquiesce.scenarios.bin=" + bin, "-Djna.tmpdir=" + bin,
                 "-cp", String.join(File.pathSeparator, cp), "org.junit.runner.JUnitCore",
                 CheckpointRestoreTest.class.getName(), ScenarioTest.class.getName(), BadImageTest.class.getName(),
-                JobFilesTest.class.getName())
+                JobFilesTest.class.getName(), TreeTest.class.getName())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         assertTrue("timed out", p.waitFor(120, TimeUnit.SECONDS));
         String out = Files.readString(log);
+        out.lines().filter(l -> l.startsWith("OK (") || l.startsWith("Tests run") || l.startsWith("tree restore warnings"))
+                .forEach(l -> System.out.println("as " + USER + ": " + l));
         assertTrue("as " + USER + ":\n" + out, p.exitValue() == 0 && out.contains("OK ("));
     }
 
