@@ -52,6 +52,69 @@ final class ProcessDump {
     record Written(List<String> files, long bytes, long millis) {
     }
 
+    /**
+     * Which of the job's processes are saved. A job launched under quiesce-init is three levels: the outer init
+     * (the platform's root, outside the namespace), the namespace's PID 1 and the job from PID 2 down; the two
+     * inits are ours and are made afresh at restart, so only the processes inside are saved, with their PIDs there.
+     *
+     * @param pidNamespace true for a job under quiesce-init
+     * @param saved        the processes to save, root first, parents before children
+     * @param nsPids       their PIDs in the job's namespace (0 without one)
+     */
+    record Layout(boolean pidNamespace, List<Long> saved, Map<Long, Long> nsPids) {
+    }
+
+    /**
+     * @param pids the job's processes, root first
+     * @throws io.quiesce.api.NotSupportedException for a job under quiesce-init whose processes are not one tree
+     *                                              below PID 2 (an orphan adopted by PID 1, or PID 2 gone)
+     */
+    Layout layoutOf(List<Long> pids) throws CheckpointException {
+        Map<Long, long[]> ns = new LinkedHashMap<>();
+        Map<Long, Long> ppids = new LinkedHashMap<>();
+        for (long pid : pids) {
+            try {
+                ns.put(pid, ProcStatus.read(proc, pid).nsPids());
+                ppids.put(pid, ProcStat.read(proc, pid).ppid());
+            } catch (IOException | RuntimeException e) {
+                throw new CheckpointException("process " + pid + " is gone or unreadable: " + e.getMessage(), pid, "ESRCH", null, e);
+            }
+        }
+        long root = pids.get(0);
+        int depth = ns.get(root).length;
+        Long inner = null;
+        for (long pid : pids) {
+            long[] n = ns.get(pid);
+            if (n.length == depth + 1 && n[depth] == 1 && ppids.get(pid) == root) {
+                inner = pid;
+            }
+        }
+        if (inner == null) {
+            Map<Long, Long> none = new LinkedHashMap<>();
+            pids.forEach(p -> none.put(p, 0L));
+            return new Layout(false, pids, none);
+        }
+        List<Long> saved = new ArrayList<>();
+        Map<Long, Long> nsPids = new LinkedHashMap<>();
+        for (long pid : pids) {
+            if (pid == root || pid == inner) {
+                continue;
+            }
+            long[] n = ns.get(pid);
+            long nsPid = n[n.length - 1];
+            if (ppids.get(pid).equals(inner) && nsPid != 2) {
+                throw new io.quiesce.api.NotSupportedException(String.format("process %d (PID %d in the job's namespace) was "
+                        + "adopted by the job's init; only the tree below PID 2 can be restored", pid, nsPid));
+            }
+            saved.add(pid);
+            nsPids.put(pid, nsPid);
+        }
+        if (saved.isEmpty()) {
+            throw new CheckpointException("the job's command (PID 2 of its namespace) has ended; only its init is left");
+        }
+        return new Layout(true, saved, nsPids);
+    }
+
     /** The descriptors of every process of the job, and its pipes with their saved contents. */
     record JobFiles(Map<Long, List<FdImage>> fds, List<PipeImage> pipes, List<String> files, long bytes) {
     }
@@ -102,10 +165,11 @@ final class ProcessDump {
     /**
      * @param t      the process's (only) thread, in the freeze's stop
      * @param fds    its descriptors, from {@link #dumpJobFilesSeized}
+     * @param nsPid  its PID in the job's namespace, 0 without one
      * @param folder the staging folder
      * @return the files written; on return the process is stopped at a syscall-exit stop with resumable registers
      */
-    Written dumpSeized(Tracee t, List<FdImage> fds, Path folder) throws CheckpointException {
+    Written dumpSeized(Tracee t, List<FdImage> fds, long nsPid, Path folder) throws CheckpointException {
         long t0 = System.nanoTime();
         long pid = t.tid();
         ThreadImage thread = ThreadState.collectSeized(t);
@@ -167,7 +231,7 @@ final class ProcessDump {
                 throw new CheckpointException("cannot write " + pagesFile + ": " + e.getMessage(), pid, null, pagesFile, e);
             }
             ProcessImage image = new ProcessImage(ImageFiles.PROCESS_MAGIC, ImageFiles.VERSION, pid, stat.ppid(), comm, argv,
-                    exe, cwd, umask, List.of(thread), mm, vmaImages, pagesName, pagesBytes, fds, sigactions);
+                    exe, cwd, umask, List.of(thread), mm, vmaImages, pagesName, pagesBytes, fds, sigactions, nsPid);
             long jsonBytes;
             try {
                 jsonBytes = ImageFiles.writeJson(folder.resolve(jsonName), image);

@@ -21,6 +21,7 @@ import io.quiesce.backend.userspace.linux.Syscalls;
 import io.quiesce.backend.userspace.memory.MemoryRestore;
 import io.quiesce.backend.userspace.memory.ProcessMemory;
 import io.quiesce.backend.userspace.proc.ProcMaps;
+import io.quiesce.backend.userspace.proc.ProcStatus;
 import io.quiesce.backend.userspace.proc.Vma;
 import io.quiesce.backend.userspace.registers.ThreadState;
 import io.quiesce.backend.userspace.seize.Tracee;
@@ -140,11 +141,14 @@ final class ProcessRestore {
      * name and sigactions.
      */
     Rebuilt restoreSeized(ProcessImage image, Path folder, Path imageFile, UnaryOperator<String> relocate, Path fallbackOut,
-            FileTable files, List<Integer> spawned) throws CheckpointException {
+            FileTable files, List<Integer> spawned, int existingStub) throws CheckpointException {
         long t0 = System.nanoTime();
-        // argv and comm of the stub do not matter: PR_SET_MM_MAP and PR_SET_NAME put the saved ones back
-        int pid = (int) Spawner.spawn(new LaunchSpec(List.of(stub.toString()), Map.of(), Path.of("/"), DEV_NULL, DEV_NULL));
-        spawned.add(pid);
+        int pid = existingStub;
+        if (pid <= 0) {
+            // argv and comm of the stub do not matter: PR_SET_MM_MAP and PR_SET_NAME put the saved ones back
+            pid = (int) Spawner.spawn(new LaunchSpec(List.of(stub.toString()), Map.of(), Path.of("/"), DEV_NULL, DEV_NULL));
+            spawned.add(pid);
+        }
         awaitPause(pid);
         Tracee t = new Tracee(pid);
         t.seizeAndInterrupt();
@@ -163,6 +167,58 @@ final class ProcessRestore {
         }
     }
 
+    /** The processes of a fresh job namespace: the outer init (this JVM's child), PID 1 and the empty PID 2. */
+    record InitTree(int outer, int inner, int stub) {
+    }
+
+    /**
+     * Starts {@code quiesce-init restore}: a new PID namespace (and user namespace when unprivileged) whose PID 2
+     * waits in pause(2) to be rebuilt as the saved job root. Every PID is added to {@code spawned} as soon as known.
+     *
+     * @param init   the init executable
+     * @param stdout where the inits' own output goes (the job's descriptors come from the image)
+     */
+    InitTree startInit(Path init, Path stdout, List<Integer> spawned) throws CheckpointException {
+        Path out = stdout == null ? DEV_NULL : stdout;
+        int outer = (int) Spawner.spawn(new LaunchSpec(List.of(init.toString(), "restore"), Map.of(), Path.of("/"), DEV_NULL, out));
+        spawned.add(outer);
+        int inner = onlyChild(outer, "quiesce-init (outer)");
+        spawned.add(inner);
+        int stubPid = onlyChild(inner, "quiesce-init (PID 1)");
+        spawned.add(stubPid);
+        return new InitTree(outer, inner, stubPid);
+    }
+
+    private int onlyChild(int pid, String what) throws CheckpointException {
+        long deadline = System.currentTimeMillis() + STUB_START_TIMEOUT_MS;
+        Path children = proc.resolve(pid + "/task/" + pid + "/children");
+        while (true) {
+            try {
+                String c = Files.readString(children).trim();
+                if (!c.isEmpty()) {
+                    return Integer.parseInt(c.split(" ")[0]);
+                }
+            } catch (IOException e) {
+                throw new CheckpointException(what + " (PID " + pid + ") ended before starting its child: " + e.getMessage(), pid,
+                        "ESRCH", null, e);
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new CheckpointException(what + " (PID " + pid + ") started no child within " + STUB_START_TIMEOUT_MS + " ms",
+                        pid, null, null, null);
+            }
+            sleep(1);
+        }
+    }
+
+    /** @return the PID {@code pid} sees as its own (its PID in its innermost namespace) */
+    long nsPidOf(long pid) throws CheckpointException {
+        try {
+            return ProcStatus.read(proc, pid).nsPid();
+        } catch (IOException | RuntimeException e) {
+            throw new CheckpointException("cannot read /proc/" + pid + "/status: " + e.getMessage(), pid, null, null, e);
+        }
+    }
+
     /**
      * Creates a saved child of an already rebuilt process by forking that process (so the child is its child, and
      * its waitpid reaches it), then rebuilds the child inside the copy as {@link #restoreSeized} does in a stub.
@@ -175,17 +231,18 @@ final class ProcessRestore {
             Path fallbackOut, FileTable files, List<Integer> spawned, boolean exactPid, List<String> warnings)
             throws CheckpointException {
         long t0 = System.nanoTime();
-        long pid = exactPid ? parent.inj.forkSeized(image.pid()) : -1;
+        long wanted = image.nsPid() > 0 ? image.nsPid() : image.pid();
+        long pid = exactPid ? parent.inj.forkSeized(wanted) : -1;
         // EEXIST: the saved process may still be a zombie that its new parent (init or a subreaper) has not reaped yet
         for (long deadline = System.currentTimeMillis() + PID_FREE_TIMEOUT_MS; pid == -EEXIST
                 && System.currentTimeMillis() < deadline;) {
             sleep(5);
-            pid = parent.inj.forkSeized(image.pid());
+            pid = parent.inj.forkSeized(wanted);
         }
         if (pid < 0) {
             if (exactPid) {
-                warnings.add(String.format("process %d could not get its PID back (clone3 set_tid: %s); it has a new PID",
-                        image.pid(), Errno.name(pid)));
+                warnings.add(String.format("process %d could not get its PID %d back (clone3 set_tid: %s); it has a new PID",
+                        image.pid(), wanted, Errno.name(pid)));
             }
             pid = parent.inj.forkSeized(0);
         }
@@ -249,7 +306,7 @@ final class ProcessRestore {
         Path pagesFile = folder.resolve(image.pagesFile());
         try (FileChannel pages = FileChannel.open(pagesFile, StandardOpenOption.READ)) {
             ThreadState.unregisterRseqSeized(inj);
-            FileRestore fileRestore = new FileRestore(pid);
+            FileRestore fileRestore = new FileRestore(pid, nsPidOf(pid));
             fileRestore.closeAllSeized(inj, oldFds);
             memoryRestore.prepareSeized(inj, old, image.vmas(), relocate);
             long tPages = System.nanoTime();
@@ -274,7 +331,7 @@ final class ProcessRestore {
     void completeSeized(Rebuilt r, FileTable files) throws CheckpointException {
         try (r) {
             int pid = r.tracee.tid();
-            new FileRestore(pid).closeParkedSeized(r.inj, files);
+            new FileRestore(pid, 0).closeParkedSeized(r.inj, files);
             ThreadImage thread = r.image.threads().get(0);
             ThreadState.restoreKernelStateSeized(r.inj, r.memory, thread, pid);
             ThreadState.finishSeized(r.inj, thread);
@@ -336,12 +393,21 @@ final class ProcessRestore {
         }
     }
 
-    /** Kills a process and reaps it (it is a child of this JVM, traced or not). */
-    static void killAndReap(int pid) {
-        LibC.INSTANCE.kill(pid, LibC.SIGKILL);
-        int[] st = new int[1];
-        while (LibC.INSTANCE.waitpid(pid, st, LibC.WALL) == pid && (st[0] & 0xff) == 0x7f) {
-            // a stop reported before the kill took effect: wait on for the exit
+    /**
+     * Kills processes and reaps those that are this JVM's children or tracees, the last spawned first: a
+     * namespace's PID 1 ends only once every traced process of its namespace has been reaped here, and the outer
+     * init only after PID 1.
+     */
+    static void killAndReap(List<Integer> pids) {
+        for (int pid : pids) {
+            LibC.INSTANCE.kill(pid, LibC.SIGKILL);
+        }
+        for (int i = pids.size() - 1; i >= 0; i--) {
+            int pid = pids.get(i);
+            int[] st = new int[1];
+            while (LibC.INSTANCE.waitpid(pid, st, LibC.WALL) == pid && (st[0] & 0xff) == 0x7f) {
+                // a stop reported before the kill took effect: wait on for the exit
+            }
         }
     }
 }

@@ -6,12 +6,15 @@ import io.quiesce.api.CheckpointBackend;
 import io.quiesce.api.CheckpointException;
 import io.quiesce.api.CheckpointSession;
 import io.quiesce.api.HostJob;
+import io.quiesce.api.LaunchSpec;
 import io.quiesce.api.NotSupportedException;
 import io.quiesce.api.RestoreOptions;
 import io.quiesce.api.RestoreSession;
 import java.io.File;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -80,11 +83,30 @@ public class UserspaceBackend implements CheckpointBackend {
             return EnumSet.noneOf(BackendCapability.class);
         }
         EnumSet<BackendCapability> c = EnumSet.of(BackendCapability.UNPRIVILEGED, BackendCapability.CONTINUE_AFTER_CHECKPOINT,
-                BackendCapability.KILL_AFTER_CHECKPOINT);
+                BackendCapability.KILL_AFTER_CHECKPOINT, BackendCapability.PROCESS_TREES, BackendCapability.PIPES);
         if (stub != null) {
             c.add(BackendCapability.RESTORE);
         }
         return c;
+    }
+
+    /**
+     * Runs the job under quiesce-init, in a PID namespace of its own (and a user namespace when unprivileged, where
+     * the job runs as uid 0 mapped to the launching user), so a restart can give every process its PID back. The
+     * spawned root is the outer init; it ends with the job's exit status and forwards signals to it.
+     */
+    @Override
+    public LaunchSpec prepareLaunch(LaunchSpec spec) throws CheckpointException {
+        if (stub == null) {
+            return spec; // no restore possible anyway: leave the job as it is
+        }
+        String init = stub.initPath().toString();
+        if (spec.argv().get(0).equals(init)) {
+            return spec;
+        }
+        List<String> argv = new ArrayList<>(List.of(init, "run", "--"));
+        argv.addAll(spec.argv());
+        return spec.withArgv(argv);
     }
 
     @Override
@@ -103,10 +125,6 @@ public class UserspaceBackend implements CheckpointBackend {
         if (stub == null) {
             throw new NotSupportedException("backend 'userspace' cannot restore: its stub could not be extracted (see the log)");
         }
-        if (options.exactPids()) {
-            throw new NotSupportedException("backend 'userspace' cannot give restored processes their original PIDs yet "
-                    + "(that needs jobs launched in their own PID namespace); restart without exact PIDs");
-        }
-        return new UserspaceRestoreSession(imageFolder, options, PROC, stub.path());
+        return new UserspaceRestoreSession(imageFolder, options, PROC, stub.path(), stub.initPath());
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quiesce.api.CheckpointException;
 import io.quiesce.api.FrozenProcess;
 import io.quiesce.api.ImageException;
+import io.quiesce.api.NotSupportedException;
 import io.quiesce.api.RestoreOptions;
 import io.quiesce.api.RestoreSession;
 import io.quiesce.api.image.ImageFormat;
@@ -34,6 +35,9 @@ final class UserspaceRestoreSession implements RestoreSession {
     private final RestoreOptions options;
     private final Path proc;
     private final Path stub;
+    private final Path init;
+    private final boolean pidNamespace;
+    private final List<Long> initPids = new ArrayList<>();
     private final List<ProcessImage> images = new ArrayList<>();
     private final List<Path> imageFiles = new ArrayList<>();
     private final Tracer tracer;
@@ -43,14 +47,20 @@ final class UserspaceRestoreSession implements RestoreSession {
     private final List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
     private boolean released;
 
-    UserspaceRestoreSession(Path folder, RestoreOptions options, Path proc, Path stub) throws CheckpointException {
+    UserspaceRestoreSession(Path folder, RestoreOptions options, Path proc, Path stub, Path init) throws CheckpointException {
         this.folder = folder;
         this.options = options;
         this.proc = proc;
         this.stub = stub;
+        this.init = init;
         checkManifest(folder.resolve(ImageFormat.MANIFEST));
         ImageIndex index = ImageFiles.readIndex(folder);
         files = new FileTable(folder, index.pipesOrEmpty(), folder.resolve(ImageFiles.INDEX));
+        pidNamespace = index.pidNamespace();
+        if (options.exactPids() && !pidNamespace) {
+            throw new NotSupportedException("backend 'userspace' cannot promise the original PIDs for " + folder + ": the job "
+                    + "was not launched in a PID namespace of its own (launch it through the platform); restart without exact PIDs");
+        }
         if (index.processes() == null || index.processes().isEmpty()) {
             throw new ImageException("lists no process", folder.resolve(ImageFiles.INDEX));
         }
@@ -91,16 +101,40 @@ final class UserspaceRestoreSession implements RestoreSession {
             UnaryOperator<String> relocate = this::relocate;
             Map<Long, ProcessRestore.Rebuilt> byOldPid = new HashMap<>();
             List<ProcessRestore.Rebuilt> rebuilt = new ArrayList<>();
+            int nsStub = 0;
             try {
+                if (pidNamespace) {
+                    ProcessRestore.InitTree t = restorer.startInit(init, options.stdout(), spawned);
+                    initPids.add((long) t.outer());
+                    initPids.add((long) t.inner());
+                    nsStub = t.stub();
+                }
                 // parents before children: a saved child whose parent is in the job is forked from the rebuilt
                 // parent, so it stays that parent's child; the others start from a stub (children of this JVM)
                 for (int i : treeOrder()) {
                     ProcessImage image = images.get(i);
                     ProcessRestore.Rebuilt parent = byOldPid.get(image.ppid());
+                    if (parent == null && pidNamespace && nsStub == 0) {
+                        throw new NotSupportedException("process " + image.pid() + " of " + folder + " has no parent in the job, "
+                                + "but its namespace has only one PID 2 (the job root)");
+                    }
                     ProcessRestore.Rebuilt r = parent == null
-                            ? restorer.restoreSeized(image, folder, imageFiles.get(i), relocate, options.stdout(), files, spawned)
+                            ? restorer.restoreSeized(image, folder, imageFiles.get(i), relocate, options.stdout(), files, spawned,
+                                    pidNamespace ? nsStub : 0)
                             : restorer.forkSeized(parent, image, folder, imageFiles.get(i), relocate, options.stdout(), files,
                                     spawned, true, warnings);
+                    if (options.exactPids() && !warnings.isEmpty()) {
+                        throw new NotSupportedException("exact PIDs were asked for: " + warnings.get(0));
+                    }
+                    if (parent == null && pidNamespace) {
+                        nsStub = -1; // used
+                        if (image.nsPid() != 2) {
+                            String w = "process " + image.nsPid() + " of the job's namespace runs on as PID 2 there";
+                            if (options.exactPids()) {
+                                throw new NotSupportedException("exact PIDs were asked for: " + w);
+                            }
+                        }
+                    }
                     byOldPid.put(image.pid(), r);
                     rebuilt.add(r);
                 }
@@ -119,7 +153,12 @@ final class UserspaceRestoreSession implements RestoreSession {
                 Tracee t = byOldPid.get(image.pid()).tracee;
                 restored.add(t);
                 out.add(new Frozen(t.tid()));
-                if (t.tid() != image.pid()) {
+                if (pidNamespace) {
+                    long now = restorer.nsPidOf(t.tid());
+                    if (now != image.nsPid()) {
+                        warnings.add("process " + image.nsPid() + " of the job's namespace runs on as PID " + now + " there");
+                    }
+                } else if (t.tid() != image.pid()) {
                     warnings.add("process " + image.pid() + " runs on as PID " + t.tid());
                 }
             }
@@ -174,7 +213,7 @@ final class UserspaceRestoreSession implements RestoreSession {
             if (restored.size() != images.size()) {
                 throw new CheckpointException("release before every process of " + folder + " was restored");
             }
-            List<Long> pids = new ArrayList<>();
+            List<Long> pids = new ArrayList<>(initPids); // the outer init is this JVM's child: the root
             for (Tracee t : restored) {
                 t.detachSeized();
                 pids.add((long) t.tid());
@@ -185,9 +224,7 @@ final class UserspaceRestoreSession implements RestoreSession {
     }
 
     private void killAll() {
-        for (int pid : spawned) {
-            ProcessRestore.killAndReap(pid);
-        }
+        ProcessRestore.killAndReap(spawned);
         spawned.clear();
         restored.clear();
     }

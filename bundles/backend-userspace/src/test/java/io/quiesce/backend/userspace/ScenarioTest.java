@@ -231,7 +231,7 @@ public class ScenarioTest {
     }
 
     @Test
-    public void exactPidsAreRefusedUntilPidNamespacesExist() throws Exception {
+    public void exactPidsAreRefusedWithoutAPidNamespace() throws Exception {
         Path out = root().resolve("x.out");
         int pid = start("counter00", null, out.toString(), "1", "20");
         await(out, l -> l.startsWith("counter=2 "), 5000);

@@ -74,7 +74,7 @@ public class TreeTest {
         return ProcStat.read(Path.of("/proc"), pid).ppid();
     }
 
-    @Test
+    @Test(timeout = 30000)
     public void treeRunsOnAfterACheckpointThatResumes() throws Exception {
         Path out = root().resolve("tree.out");
         long[] pids = startTree(out);
@@ -89,7 +89,7 @@ public class TreeTest {
         assertEquals("root exited 0", 0, waitExit(pids[0]));
     }
 
-    @Test
+    @Test(timeout = 30000)
     public void treeIsRebuiltByForkingFromTheRestoredParents() throws Exception {
         Path out = root().resolve("tree.out");
         long[] pids = startTree(out);
@@ -130,7 +130,7 @@ public class TreeTest {
         if (!exact) {
             // without the right to choose PIDs (unprivileged, no PID namespace) the children have new PIDs, and a
             // waitpid by the saved PID cannot reach them: the warnings must say so
-            assertTrue(warnings.toString(), warnings.stream().anyMatch(w -> w.contains("could not get its PID back")));
+            assertTrue(warnings.toString(), warnings.stream().anyMatch(w -> w.contains("could not get its PID " + pids[1] + " back")));
             return;
         }
         await(out, l -> l.startsWith("tree "), 10000);

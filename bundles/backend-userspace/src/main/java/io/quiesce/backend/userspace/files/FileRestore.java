@@ -27,10 +27,15 @@ import java.util.function.UnaryOperator;
  */
 public final class FileRestore {
     private final long pid;
+    private final long nsPid;
 
-    /** @param pid the process being rebuilt */
-    public FileRestore(long pid) {
+    /**
+     * @param pid   the process being rebuilt
+     * @param nsPid its PID as processes of its own PID namespace see it (what an injected pidfd_open needs)
+     */
+    public FileRestore(long pid, long nsPid) {
         this.pid = pid;
+        this.nsPid = nsPid;
     }
 
     /** Closes every descriptor the stub inherited. */
@@ -59,7 +64,7 @@ public final class FileRestore {
             } else {
                 openSeized(inj, f, relocate, fallback);
             }
-            table.hold(f.share(), pid, f.fd());
+            table.hold(f.share(), pid, nsPid, f.fd());
             if (FdImage.PIPE.equals(f.kind()) && table.firstFlags(f.share())) {
                 inj.check("fcntl(F_SETFL) of fd " + f.fd(), Syscalls.FCNTL, f.fd(), Syscalls.F_SETFL, f.flags());
             }
@@ -104,7 +109,7 @@ public final class FileRestore {
             }
             return;
         }
-        long pidfd = inj.check("pidfd_open(" + h.pid() + ")", Syscalls.PIDFD_OPEN, h.pid(), 0);
+        long pidfd = inj.check("pidfd_open(" + h.nsPid() + ")", Syscalls.PIDFD_OPEN, h.nsPid(), 0);
         long got = inj.call(Syscalls.PIDFD_GETFD, pidfd, h.fd(), 0);
         inj.call(Syscalls.CLOSE, pidfd);
         if (got < 0) {
@@ -129,7 +134,7 @@ public final class FileRestore {
         int parkedAt = (int) inj.check("parking the other end of fd " + f.fd(), Syscalls.FCNTL, other, Syscalls.F_DUPFD_CLOEXEC,
                 parkBase);
         inj.check("close", Syscalls.CLOSE, other);
-        table.park(writeEnd ? p.readShare() : p.writeShare(), pid, parkedAt);
+        table.park(writeEnd ? p.readShare() : p.writeShare(), pid, nsPid, parkedAt);
         moveSeized(inj, mine, f.fd());
         PipeContents.refill(pid, writeEnd ? f.fd() : parkedAt, table.contents(p));
     }

@@ -19,8 +19,8 @@ import java.util.Set;
  * restorer's tracer thread only.
  */
 public final class FileTable {
-    /** A descriptor of a rebuilt process. */
-    public record Holder(long pid, int fd) {
+    /** A descriptor of a rebuilt process, whose PID is {@code pid} here and {@code nsPid} in its own namespace. */
+    public record Holder(long pid, long nsPid, int fd) {
     }
 
     private final Path folder;
@@ -86,15 +86,15 @@ public final class FileTable {
         return share == 0 ? null : holders.get(share);
     }
 
-    void hold(int share, long pid, int fd) {
+    void hold(int share, long pid, long nsPid, int fd) {
         if (share != 0) {
-            holders.putIfAbsent(share, new Holder(pid, fd));
+            holders.putIfAbsent(share, new Holder(pid, nsPid, fd));
         }
     }
 
     /** Records a descriptor kept in {@code pid} only so that another process can take it over. */
-    void park(int share, long pid, int fd) {
-        holders.put(share, new Holder(pid, fd));
+    void park(int share, long pid, long nsPid, int fd) {
+        holders.put(share, new Holder(pid, nsPid, fd));
         parked.computeIfAbsent(pid, k -> new ArrayList<>()).add(fd);
     }
 

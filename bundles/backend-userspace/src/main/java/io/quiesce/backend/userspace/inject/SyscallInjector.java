@@ -114,7 +114,7 @@ public final class SyscallInjector {
      * {@code set_tid} (needs CAP_CHECKPOINT_RESTORE over the PID namespace and a free PID).
      *
      * @param pid the PID wanted in the tracee's PID namespace, or 0 for any
-     * @return the child's PID, or a negative errno when clone3 failed (no child exists then)
+     * @return the child's PID in this JVM's PID namespace, or a negative errno when clone3 failed (no child exists then)
      */
     public long forkSeized(long pid) throws CheckpointException {
         byte[] args = new byte[CLONE_ARGS_SIZE + 8];
@@ -142,11 +142,12 @@ public final class SyscallInjector {
         }
         calls++;
         long rc = tracee.getRegsSeized().get(X86_64Regs.RAX);
-        if (rc >= 0 && rc != child) {
-            throw new CheckpointException("process " + tracee.tid() + ": injected clone3 returned " + rc + " but the fork event "
-                    + "named " + child, tracee.tid(), null, null, null);
+        if (rc >= 0 && child < 0) {
+            throw new CheckpointException("process " + tracee.tid() + ": injected clone3 returned " + rc + " without a fork event",
+                    tracee.tid(), null, null, null);
         }
-        return rc;
+        // rc is the PID in the tracee's namespace; the event gives it in ours, which ptrace needs
+        return rc < 0 ? rc : child;
     }
 
     private static boolean isSyscallInsn(byte[] b) {
