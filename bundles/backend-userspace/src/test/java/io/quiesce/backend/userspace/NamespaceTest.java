@@ -162,6 +162,22 @@ public class NamespaceTest {
     }
 
     @Test(timeout = 30000)
+    public void checkpointThatResumesLeavesTheInitsAndTheTreeRunning() throws Exception {
+        Path out = root().resolve("tree.out");
+        int outer = launch(out, "tree00", "40");
+        await(out, l -> l.startsWith("G tick=10 "), 5000);
+        Path folder = Files.createDirectory(root().resolve("cp"));
+        try (CheckpointSession s = backend.openCheckpoint(job(outer))) {
+            s.freeze();
+            s.dump(folder);
+            s.resume();
+        }
+        await(out, l -> l.startsWith("tree "), 10000);
+        assertTrue(Files.readString(out), Files.readString(out).contains("tree ok"));
+        assertEquals(0, waitExit(outer));
+    }
+
+    @Test(timeout = 30000)
     public void pipeInsideTheNamespaceIsRestored() throws Exception {
         Path out = root().resolve("pipe.out");
         int outer = launch(out, "pipe00");
