@@ -146,7 +146,7 @@ final class ProcessDump {
         long bytes = 0;
         for (FileSharing.Pipe p : shared.pipes()) {
             PipeContents.Saved saved = PipeContents.dump(p.readerPid(), p.readerFd());
-            String name = "pipe-" + p.inode() + ".img";
+            String name = (p.fifo() ? "fifo-" : "pipe-") + p.inode() + ".img";
             Path file = folder.resolve(name);
             try (FileChannel out = ImageFiles.create(file)) {
                 out.write(ByteBuffer.wrap(saved.bytes()));
@@ -154,10 +154,10 @@ final class ProcessDump {
             } catch (IOException e) {
                 throw new CheckpointException("cannot write " + file + ": " + e.getMessage(), p.readerPid(), null, file, e);
             }
-            pipes.add(new PipeImage(p.inode(), p.readShare(), p.writeShare(), saved.capacity(), name, saved.bytes().length));
+            pipes.add(new PipeImage(p.inode(), p.readShare(), p.writeShare(), saved.capacity(), name, saved.bytes().length, p.fifo()));
             files.add(name);
             bytes += saved.bytes().length;
-            LOG.info("pipe:[{}] saved: {} bytes in flight (capacity {})", p.inode(), saved.bytes().length, saved.capacity());
+            LOG.info((p.fifo() ? "fifo " : "pipe:") + "[{}] saved: {} bytes in flight (capacity {})", p.inode(), saved.bytes().length, saved.capacity());
         }
         return new JobFiles(shared.fds(), pipes, files, bytes);
     }

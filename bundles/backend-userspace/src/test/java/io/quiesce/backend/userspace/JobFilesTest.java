@@ -157,6 +157,26 @@ public class JobFilesTest {
     }
 
     @Test
+    public void fifoWithBytesInFlightSurvivesResumeAndRestore() throws Exception {
+        Path out = root().resolve("fifo.out");
+        Path fifo = root().resolve("fifo");
+        int[] pc = startPair("fifo00", out, fifo.toString());
+        await(out, l -> l.startsWith("child n=20 "), 5000);
+        Path first = checkpoint(false, pc);
+        assertTrue(ImageFiles.readIndex(first).pipes().get(0).fifo());
+        long got0 = childGot(out);
+        await(out, l -> l.startsWith("child n=") && field(l, "got") > got0 + 8192, 5000);
+        Path folder = checkpoint(true, pc);
+        PipeImage p = ImageFiles.readIndex(folder).pipes().get(0);
+        assertTrue("the FIFO was full at the freeze: " + p, p.bytes() > 0);
+        long got = childGot(out);
+        List<Long> pids = restore(folder);
+        await(out, l -> l.startsWith("child n=") && l.endsWith(" pid=" + pids.get(1)) && field(l, "got") > got + p.bytes(), 10000);
+        await(out, l -> l.startsWith("parent n=") && l.endsWith(" pid=" + pids.get(0)), 5000);
+        assertClean(out);
+    }
+
+    @Test
     public void pipeToAProcessOutsideTheJobIsRefusedByPidAndFd() throws Exception {
         Path out = root().resolve("pipe.out");
         int[] pc = startPair("pipe00", out);

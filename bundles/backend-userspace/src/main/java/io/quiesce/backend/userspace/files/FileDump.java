@@ -20,7 +20,7 @@ import java.util.stream.Stream;
  * message naming the PID, the descriptor and its link text.
  */
 public final class FileDump {
-    private static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFCHR = 0020000;
+    private static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFCHR = 0020000, S_IFIFO = 0010000;
 
     private static final Pattern PIPE = Pattern.compile("pipe:\\[(\\d+)\\]");
 
@@ -60,7 +60,7 @@ public final class FileDump {
                 String kind = classify(mode);
                 if (kind == null) {
                     throw new NotSupportedException(String.format("process %d fd %d (%s): this kind of descriptor is not "
-                            + "supported yet (regular files, character devices and pipes are)", pid, fd, target));
+                            + "supported yet (regular files, character devices, pipes and FIFOs are)", pid, fd, target));
                 }
                 FdInfo info = FdInfo.read(proc, pid, fd);
                 long inode = (Long) Files.getAttribute(link, "unix:ino");
@@ -77,6 +77,7 @@ public final class FileDump {
         return switch (mode & S_IFMT) {
             case S_IFREG -> FdImage.REGULAR;
             case S_IFCHR -> FdImage.CHAR_DEVICE;
+            case S_IFIFO -> FdImage.FIFO;
             default -> null;
         };
     }

@@ -61,6 +61,8 @@ public final class FileRestore {
                 takeOverSeized(inj, h, f.fd());
             } else if (FdImage.PIPE.equals(f.kind())) {
                 createPipeSeized(inj, f, table, parkBase);
+            } else if (FdImage.FIFO.equals(f.kind())) {
+                openFifoSeized(inj, f, relocate, table, parkBase);
             } else {
                 openSeized(inj, f, relocate, fallback);
             }
@@ -137,6 +139,39 @@ public final class FileRestore {
         table.park(writeEnd ? p.readShare() : p.writeShare(), pid, nsPid, parkedAt);
         moveSeized(inj, mine, f.fd());
         PipeContents.refill(pid, writeEnd ? f.fd() : parkedAt, table.contents(p));
+    }
+
+    /**
+     * Opens a FIFO by path without blocking: the first time a FIFO is met, a keeper descriptor opened O_RDWR (a
+     * reader and a writer at once, so no open of it blocks or fails with ENXIO) is kept until every process has its
+     * descriptors, and the saved bytes are written through it. The descriptor itself is opened non-blocking and then
+     * given its saved status flags.
+     */
+    private void openFifoSeized(SyscallInjector inj, FdImage f, UnaryOperator<String> relocate, FileTable table, int parkBase)
+            throws CheckpointException {
+        String path = relocate.apply(f.path());
+        PipeImage p = table.fifo(f.inode(), pid, f.fd());
+        if (table.prime(f.inode())) {
+            long keeper = inj.call(Syscalls.OPEN, inj.putPath(path), LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
+            if (keeper < 0) {
+                throw new CheckpointException(String.format("cannot reopen FIFO %s for fd %d of process %d: %s", path, f.fd(), pid,
+                        Errno.name(keeper)), pid, Errno.name(keeper), Path.of(path), null);
+            }
+            int kept = (int) inj.check("keeping FIFO " + path + " open", Syscalls.FCNTL, keeper, Syscalls.F_DUPFD_CLOEXEC, parkBase);
+            inj.call(Syscalls.CLOSE, keeper);
+            table.keep(pid, kept);
+            inj.check("fcntl(F_SETPIPE_SZ, " + p.capacity() + ") of FIFO " + path, Syscalls.FCNTL, kept, Syscalls.F_SETPIPE_SZ,
+                    p.capacity());
+            PipeContents.refill(pid, kept, table.contents(p));
+        }
+        int flags = f.flags() & ~(LibC.O_CREAT | LibC.O_TRUNC | LibC.O_EXCL | LibC.O_CLOEXEC) | LibC.O_NOCTTY | LibC.O_NONBLOCK;
+        long tmp = inj.call(Syscalls.OPEN, inj.putPath(path), flags, 0);
+        if (tmp < 0) {
+            throw new CheckpointException(String.format("cannot reopen FIFO %s as fd %d of process %d: %s", path, f.fd(), pid,
+                    Errno.name(tmp)), pid, Errno.name(tmp), Path.of(path), null);
+        }
+        moveSeized(inj, tmp, f.fd());
+        inj.check("fcntl(F_SETFL) of fd " + f.fd(), Syscalls.FCNTL, f.fd(), Syscalls.F_SETFL, f.flags());
     }
 
     /** Moves a temporary descriptor to its saved number. */

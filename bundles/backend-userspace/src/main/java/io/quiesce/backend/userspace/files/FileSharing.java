@@ -20,7 +20,7 @@ import java.util.Map;
  */
 public final class FileSharing {
     /** One anonymous pipe with both ends in the job: a descriptor of each end (process, descriptor). */
-    public record Pipe(long inode, int readShare, int writeShare, long readerPid, int readerFd) {
+    public record Pipe(long inode, int readShare, int writeShare, long readerPid, int readerFd, boolean fifo) {
     }
 
     /** The job's descriptors with {@link FdImage#share()} set, and its pipes. */
@@ -42,6 +42,7 @@ public final class FileSharing {
         List<Seen> descriptions = new ArrayList<>(); // one representative per description
         Map<Long, List<FdImage>> out = new LinkedHashMap<>();
         Map<Long, List<Seen>> pipeEnds = new LinkedHashMap<>();
+        Map<Long, List<Seen>> fifoOpens = new LinkedHashMap<>();
         for (Map.Entry<Long, List<FdImage>> e : fds.entrySet()) {
             long pid = e.getKey();
             List<FdImage> numbered = new ArrayList<>();
@@ -61,6 +62,8 @@ public final class FileSharing {
                     share = descriptions.size();
                     if (FdImage.PIPE.equals(f.kind())) {
                         pipeEnds.computeIfAbsent(f.inode(), k -> new ArrayList<>()).add(new Seen(pid, f.withShare(share)));
+                    } else if (FdImage.FIFO.equals(f.kind())) {
+                        fifoOpens.computeIfAbsent(f.inode(), k -> new ArrayList<>()).add(new Seen(pid, f.withShare(share)));
                     }
                 }
                 numbered.add(f.withShare(share));
@@ -88,7 +91,18 @@ public final class FileSharing {
                         + "any process of the job (a pipe to or from a process outside the job, or one whose other end was "
                         + "closed, cannot be restored)", s.pid(), s.fd().fd(), s.fd().path(), reader == null ? "read" : "write"));
             }
-            pipes.add(new Pipe(e.getKey(), reader.fd().share(), writer.fd().share(), reader.pid(), reader.fd().fd()));
+            pipes.add(new Pipe(e.getKey(), reader.fd().share(), writer.fd().share(), reader.pid(), reader.fd().fd(), false));
+        }
+        for (Map.Entry<Long, List<Seen>> e : fifoOpens.entrySet()) {
+            Seen reader = e.getValue().stream().filter(s -> s.fd().readable()).findFirst().orElse(null);
+            Seen writer = e.getValue().stream().filter(s -> s.fd().writable()).findFirst().orElse(null);
+            if (reader == null || writer == null) {
+                Seen s = e.getValue().get(0);
+                throw new NotSupportedException(String.format("process %d fd %d (%s): no process of the job has this FIFO open "
+                        + "for %s (its other end is outside the job or closed)", s.pid(), s.fd().fd(), s.fd().path(),
+                        reader == null ? "reading" : "writing"));
+            }
+            pipes.add(new Pipe(e.getKey(), reader.fd().share(), writer.fd().share(), reader.pid(), reader.fd().fd(), true));
         }
         return new Result(out, pipes);
     }

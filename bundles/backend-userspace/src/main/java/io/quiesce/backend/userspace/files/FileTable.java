@@ -25,6 +25,8 @@ public final class FileTable {
 
     private final Path folder;
     private final Map<Integer, PipeImage> pipes = new HashMap<>();
+    private final Map<Long, PipeImage> fifos = new HashMap<>();
+    private final Set<Long> primed = new HashSet<>();
     private final Map<Integer, Holder> holders = new HashMap<>();
     private final Set<Integer> flagsSet = new HashSet<>();
     private final Map<Long, List<Integer>> parked = new HashMap<>();
@@ -54,8 +56,12 @@ public final class FileTable {
                 throw new ImageException("holds " + size + " bytes; " + indexFile.getFileName() + " says " + p.bytes()
                         + " in a pipe of " + p.capacity(), data);
             }
-            this.pipes.put(p.readShare(), p);
-            this.pipes.put(p.writeShare(), p);
+            if (p.fifo()) {
+                fifos.put(p.inode(), p);
+            } else {
+                this.pipes.put(p.readShare(), p);
+                this.pipes.put(p.writeShare(), p);
+            }
         }
     }
 
@@ -66,6 +72,25 @@ public final class FileTable {
             throw new ImageException("process " + pid + " fd " + fd + " is a pipe end the index does not list", folder);
         }
         return p;
+    }
+
+    /** @return the named pipe of inode {@code inode} */
+    PipeImage fifo(long inode, long pid, int fd) throws ImageException {
+        PipeImage p = fifos.get(inode);
+        if (p == null) {
+            throw new ImageException("process " + pid + " fd " + fd + " is a FIFO the index does not list", folder);
+        }
+        return p;
+    }
+
+    /** @return true the first time it is asked for the FIFO {@code inode}: its contents are still to be written */
+    boolean prime(long inode) {
+        return primed.add(inode);
+    }
+
+    /** Records a descriptor kept in {@code pid} until every process has its descriptors, for no one to take over. */
+    void keep(long pid, int fd) {
+        parked.computeIfAbsent(pid, k -> new ArrayList<>()).add(fd);
     }
 
     /** @return the pipe's saved bytes */

@@ -4,7 +4,7 @@ package io.quiesce.backend.userspace.image;
  * A saved descriptor.
  *
  * @param fd     descriptor number
- * @param kind   {@link #REGULAR}, {@link #CHAR_DEVICE} or {@link #PIPE}
+ * @param kind   {@link #REGULAR}, {@link #CHAR_DEVICE}, {@link #PIPE} or {@link #FIFO}
  * @param path   the path it was opened as (for a pipe, the link text {@code pipe:[INODE]})
  * @param offset the file position
  * @param flags  open flags from fdinfo, including O_CLOEXEC for a close-on-exec descriptor
@@ -20,6 +20,8 @@ public record FdImage(int fd, String kind, String path, long offset, int flags, 
     public static final String CHAR_DEVICE = "char-device";
     /** Kind of an end of an anonymous pipe; {@code flags & O_ACCMODE} tells which end. */
     public static final String PIPE = "pipe";
+    /** Kind of a descriptor of a named pipe (FIFO), reopened by path. */
+    public static final String FIFO = "fifo";
 
     /** @return this descriptor with its open file description number set */
     public FdImage withShare(int s) {
@@ -29,5 +31,15 @@ public record FdImage(int fd, String kind, String path, long offset, int flags, 
     /** @return true for the write end of a pipe */
     public boolean writeEnd() {
         return (flags & 3) == 1;
+    }
+
+    /** @return true when opened for reading (O_RDONLY or O_RDWR) */
+    public boolean readable() {
+        return (flags & 3) != 1;
+    }
+
+    /** @return true when opened for writing (O_WRONLY or O_RDWR) */
+    public boolean writable() {
+        return (flags & 3) != 0;
     }
 }

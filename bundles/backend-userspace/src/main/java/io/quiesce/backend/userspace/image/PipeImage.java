@@ -9,6 +9,8 @@ package io.quiesce.backend.userspace.image;
  * @param capacity   its buffer size (F_GETPIPE_SZ)
  * @param dataFile   the file holding the bytes in flight, relative to the image folder
  * @param bytes      how many bytes were in flight
+ * @param fifo       true for a named pipe: its descriptors are reopened by path, and {@code readShare} and
+ *                   {@code writeShare} are one readable and one writable description among possibly several
  */
-public record PipeImage(long inode, int readShare, int writeShare, int capacity, String dataFile, long bytes) {
+public record PipeImage(long inode, int readShare, int writeShare, int capacity, String dataFile, long bytes, boolean fifo) {
 }

@@ -26,7 +26,7 @@ public class FileSharingTest {
         assertEquals(1, r.fds().get(10L).get(0).share());
         assertEquals(2, r.fds().get(10L).get(1).share());
         assertEquals(3, r.fds().get(11L).get(0).share());
-        assertEquals(List.of(new FileSharing.Pipe(77, 3, 2, 11, 3)), r.pipes());
+        assertEquals(List.of(new FileSharing.Pipe(77, 3, 2, 11, 3, false)), r.pipes());
     }
 
     @Test
