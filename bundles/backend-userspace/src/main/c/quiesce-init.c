@@ -3,6 +3,7 @@
  *
  *   quiesce-init run -- CMD ARGS...   launch: CMD runs as PID 2 of a new namespace
  *   quiesce-init restore              restart: PID 2 is an empty process waiting in pause(2), for the engine to rebuild
+ *   quiesce-init probe                exits 0 when the namespaces can be made here (PID 2 exits at once)
  *
  * Three processes: this one (the "outer" init, the platform's child, outside the namespace) unshares and forks the
  * namespace's PID 1 (the "inner" init), which forks PID 2. The outer init forwards the usual job-control and
@@ -83,8 +84,9 @@ static void exit_like(int st)
 int main(int argc, char **argv)
 {
     int restore = argc >= 2 && strcmp(argv[1], "restore") == 0;
-    if (!restore && (argc < 4 || strcmp(argv[1], "run") != 0 || strcmp(argv[2], "--") != 0)) {
-        fprintf(stderr, "usage: quiesce-init run -- CMD [ARGS...] | quiesce-init restore\n");
+    int probe = argc >= 2 && strcmp(argv[1], "probe") == 0;
+    if (!restore && !probe && (argc < 4 || strcmp(argv[1], "run") != 0 || strcmp(argv[2], "--") != 0)) {
+        fprintf(stderr, "usage: quiesce-init run -- CMD [ARGS...] | quiesce-init restore | quiesce-init probe\n");
         return 125;
     }
     uid_t uid = geteuid();
@@ -138,6 +140,8 @@ int main(int argc, char **argv)
     if (job == 0) {
         set_forwarding(SIG_DFL);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        if (probe)
+            _exit(0);
         if (restore) {
             for (;;)
                 syscall(SYS_pause); /* the engine seizes this process here and rebuilds the saved PID 2 in it */

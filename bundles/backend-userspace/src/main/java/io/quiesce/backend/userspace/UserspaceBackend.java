@@ -15,6 +15,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
+import io.quiesce.backend.userspace.linux.LibC;
+import io.quiesce.process.Spawner;
 import java.util.Set;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -25,8 +28,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The userspace checkpointer: ptrace and /proc from Java, no kernel module, no LD_PRELOAD, no root. This version
- * checkpoints jobs made of single-threaded processes (regular files and character devices as descriptors) and
- * restores them into a stub with new PIDs.
+ * checkpoints jobs made of single-threaded processes (trees of them; regular files, character devices, pipes and
+ * FIFOs as descriptors). Jobs launched through {@link #prepareLaunch} run under quiesce-init in a PID namespace
+ * of their own and get every PID back at restart; others are restored with new PIDs where the engine cannot
+ * choose them.
  */
 @Component(immediate = true, property = { CheckpointBackend.NAME + "=" + UserspaceBackend.NAME_VALUE, "service.ranking:Integer=100" })
 public class UserspaceBackend implements CheckpointBackend {
@@ -37,6 +42,7 @@ public class UserspaceBackend implements CheckpointBackend {
 
     private Availability availability;
     private StubBinary stub;
+    private Boolean namespaces;
 
     @Activate
     void activate(BundleContext context) {
@@ -97,8 +103,8 @@ public class UserspaceBackend implements CheckpointBackend {
      */
     @Override
     public LaunchSpec prepareLaunch(LaunchSpec spec) throws CheckpointException {
-        if (stub == null) {
-            return spec; // no restore possible anyway: leave the job as it is
+        if (stub == null || !namespacesWork()) {
+            return spec; // no restore, or no namespaces here: the job runs as it is and restarts with new PIDs
         }
         String init = stub.initPath().toString();
         if (spec.argv().get(0).equals(init)) {
@@ -107,6 +113,28 @@ public class UserspaceBackend implements CheckpointBackend {
         List<String> argv = new ArrayList<>(List.of(init, "run", "--"));
         argv.addAll(spec.argv());
         return spec.withArgv(argv);
+    }
+
+    /** Runs {@code quiesce-init probe} once: can this user make a PID (and user) namespace here? */
+    private synchronized boolean namespacesWork() {
+        if (namespaces == null) {
+            try {
+                Path out = Path.of("/dev/null");
+                int pid = (int) Spawner.spawn(new LaunchSpec(List.of(stub.initPath().toString(), "probe"), Map.of(), Path.of("/"), out,
+                        out));
+                int[] st = new int[1];
+                int rc = LibC.INSTANCE.waitpid(pid, st, 0);
+                namespaces = rc == pid && st[0] == 0;
+            } catch (CheckpointException | RuntimeException e) {
+                LOG.warn("cannot probe for PID namespaces: {}", e.getMessage());
+                namespaces = false;
+            }
+            if (!namespaces) {
+                LOG.warn("jobs run without a PID namespace of their own (quiesce-init probe failed: user or PID namespaces are "
+                        + "not available to this user); restarted processes get new PIDs");
+            }
+        }
+        return namespaces;
     }
 
     @Override
