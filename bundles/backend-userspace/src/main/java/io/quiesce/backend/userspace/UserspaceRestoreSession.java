@@ -114,7 +114,7 @@ final class UserspaceRestoreSession implements RestoreSession {
                 for (int i : treeOrder()) {
                     ProcessImage image = images.get(i);
                     ProcessRestore.Rebuilt parent = byOldPid.get(image.ppid());
-                    if (parent == null && pidNamespace && nsStub == 0) {
+                    if (parent == null && pidNamespace && nsStub < 0) {
                         throw new NotSupportedException("process " + image.pid() + " of " + folder + " has no parent in the job, "
                                 + "but its namespace has only one PID 2 (the job root)");
                     }
@@ -127,12 +127,10 @@ final class UserspaceRestoreSession implements RestoreSession {
                         throw new NotSupportedException("exact PIDs were asked for: " + warnings.get(0));
                     }
                     if (parent == null && pidNamespace) {
-                        nsStub = -1; // used
-                        if (image.nsPid() != 2) {
-                            String w = "process " + image.nsPid() + " of the job's namespace runs on as PID 2 there";
-                            if (options.exactPids()) {
-                                throw new NotSupportedException("exact PIDs were asked for: " + w);
-                            }
+                        nsStub = -1; // used: the namespace has one PID 2
+                        if (image.nsPid() != 2 && options.exactPids()) {
+                            throw new NotSupportedException("exact PIDs were asked for, but process " + image.nsPid()
+                                    + " of the job's namespace can only be rebuilt as its PID 2");
                         }
                     }
                     byOldPid.put(image.pid(), r);
