@@ -178,31 +178,37 @@ public class NamespaceTest {
     }
 
     @Test(timeout = 30000)
-    public void pipeInsideTheNamespaceIsRestored() throws Exception {
+    public void pipeInsideTheNamespaceIsRestoredTwice() throws Exception {
         Path out = root().resolve("pipe.out");
         int outer = launch(out, "pipe00");
         await(out, l -> l.startsWith("child n=20 "), 5000);
-        HostJob job = job(outer);
-        Path folder = Files.createDirectory(root().resolve("cp"));
-        try (CheckpointSession s = backend.openCheckpoint(job)) {
-            s.freeze();
-            s.dump(folder);
-            s.kill();
+        for (int generation = 1; generation <= 2; generation++) {
+            HostJob job = job(outer);
+            assertEquals("outer init, PID 1, parent, child: " + job.pids(), 4, job.pids().size());
+            Path folder = Files.createDirectory(root().resolve("cp" + generation));
+            try (CheckpointSession s = backend.openCheckpoint(job)) {
+                s.freeze();
+                s.dump(folder);
+                s.kill();
+            }
+            roots.remove((Integer) outer);
+            Scenarios.commit(folder, "userspace", ImageFormat.VERSION);
+            long inFlight = ImageFiles.readIndex(folder).pipes().get(0).bytes();
+            assertTrue(inFlight > 0);
+            long got = lastGot(out);
+            List<Long> pids;
+            try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), null, Map.of(), true))) {
+                rs.restore();
+                pids = rs.release();
+                assertEquals(rs.warnings().toString(), List.of(), rs.warnings());
+            }
+            outer = (int) (long) pids.get(0);
+            roots.add(outer);
+            // the child keeps its PID 3 of the namespace and reads on through every byte that was in flight
+            await(out, l -> l.startsWith("child n=") && l.endsWith(" pid=3") && field(l, "got") > got + inFlight, 10000);
+            String all = Files.readString(out);
+            assertFalse(all, all.contains("MISMATCH") || all.contains("EOF"));
         }
-        roots.remove((Integer) outer);
-        Scenarios.commit(folder, "userspace", ImageFormat.VERSION);
-        long inFlight = ImageFiles.readIndex(folder).pipes().get(0).bytes();
-        assertTrue(inFlight > 0);
-        long got = lastGot(out);
-        List<Long> pids;
-        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), null, Map.of(), true))) {
-            rs.restore();
-            pids = rs.release();
-        }
-        roots.add((int) (long) pids.get(0));
-        await(out, l -> l.startsWith("child n=") && l.endsWith(" pid=3") && field(l, "got") > got + inFlight, 10000);
-        String all = Files.readString(out);
-        assertFalse(all, all.contains("MISMATCH") || all.contains("EOF"));
     }
 
     private static long lastGot(Path out) throws Exception {
