@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -133,7 +134,9 @@ int main(int argc, char **argv)
         exit_like(n == sizeof job_st ? job_st : st);
     }
     close(status_pipe[0]);
-    /* PID 1 of the namespace */
+    /* PID 1 of the namespace: it ends (and the kernel kills the whole namespace) when the outer init ends, so a
+     * platform that kills its root does not leave the job running unseen */
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* (the outer init waits for us, so it cannot end before this line unless killed) */
     pid_t job = fork();
     if (job < 0)
         _exit(125);

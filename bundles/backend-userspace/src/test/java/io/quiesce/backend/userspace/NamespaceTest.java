@@ -130,6 +130,23 @@ public class NamespaceTest {
     }
 
     @Test(timeout = 30000)
+    public void killingTheOuterInitEndsTheWholeNamespace() throws Exception {
+        Path out = root().resolve("pipe.out");
+        int outer = launch(out, "pipe00");
+        await(out, l -> l.startsWith("child n=2"), 5000);
+        List<Long> inside = tree(outer).subList(1, 4);
+        LibC.INSTANCE.kill(outer, LibC.SIGKILL);
+        assertEquals(LibC.SIGKILL, waitExit(outer) & 0x7f);
+        long deadline = System.currentTimeMillis() + 5000;
+        for (long p : inside) {
+            while (runs(p)) {
+                assertTrue("process " + p + " of the namespace outlived its outer init", System.currentTimeMillis() < deadline);
+                Thread.sleep(10);
+            }
+        }
+    }
+
+    @Test(timeout = 30000)
     public void treeComesBackWithItsPidsAndWaitsForItsChildren() throws Exception {
         Path out = root().resolve("tree.out");
         int outer = launch(out, "tree00", "60");
@@ -208,6 +225,15 @@ public class NamespaceTest {
             await(out, l -> l.startsWith("child n=") && l.endsWith(" pid=3") && field(l, "got") > got + inFlight, 10000);
             String all = Files.readString(out);
             assertFalse(all, all.contains("MISMATCH") || all.contains("EOF"));
+        }
+    }
+
+    /** @return true while {@code pid} exists and is not a zombie */
+    private static boolean runs(long pid) {
+        try {
+            return !Files.readString(Path.of("/proc/" + pid + "/stat")).contains(") Z ");
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 
