@@ -2,6 +2,13 @@ package io.quiesce.backend.userspace;
 
 import io.quiesce.api.CheckpointException;
 import io.quiesce.backend.userspace.files.FileDump;
+import io.quiesce.backend.userspace.files.FileSharing;
+import io.quiesce.backend.userspace.image.PipeImage;
+import io.quiesce.backend.userspace.pipes.PipeContents;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import io.quiesce.backend.userspace.image.FdImage;
 import io.quiesce.backend.userspace.image.ImageFiles;
 import io.quiesce.backend.userspace.image.MmImage;
@@ -45,6 +52,73 @@ final class ProcessDump {
     record Written(List<String> files, long bytes, long millis, ProcessImage image) {
     }
 
+    /**
+     * Which of the job's processes are saved. A job launched under quiesce-init is three levels: the outer init
+     * (the platform's root, outside the namespace), the namespace's PID 1 and the job from PID 2 down; the two
+     * inits are ours and are made afresh at restart, so only the processes inside are saved, with their PIDs there.
+     *
+     * @param pidNamespace true for a job under quiesce-init
+     * @param saved        the processes to save, root first, parents before children
+     * @param nsPids       their PIDs in the job's namespace (0 without one)
+     */
+    record Layout(boolean pidNamespace, List<Long> saved, Map<Long, Long> nsPids) {
+    }
+
+    /**
+     * @param pids the job's processes, root first
+     * @throws io.quiesce.api.NotSupportedException for a job under quiesce-init whose processes are not one tree
+     *                                              below PID 2 (an orphan adopted by PID 1, or PID 2 gone)
+     */
+    Layout layoutOf(List<Long> pids) throws CheckpointException {
+        Map<Long, long[]> ns = new LinkedHashMap<>();
+        Map<Long, Long> ppids = new LinkedHashMap<>();
+        for (long pid : pids) {
+            try {
+                ns.put(pid, ProcStatus.read(proc, pid).nsPids());
+                ppids.put(pid, ProcStat.read(proc, pid).ppid());
+            } catch (IOException | RuntimeException e) {
+                throw new CheckpointException("process " + pid + " is gone or unreadable: " + e.getMessage(), pid, "ESRCH", null, e);
+            }
+        }
+        long root = pids.get(0);
+        int depth = ns.get(root).length;
+        Long inner = null;
+        for (long pid : pids) {
+            long[] n = ns.get(pid);
+            if (n.length == depth + 1 && n[depth] == 1 && ppids.get(pid) == root) {
+                inner = pid;
+            }
+        }
+        if (inner == null) {
+            Map<Long, Long> none = new LinkedHashMap<>();
+            pids.forEach(p -> none.put(p, 0L));
+            return new Layout(false, pids, none);
+        }
+        List<Long> saved = new ArrayList<>();
+        Map<Long, Long> nsPids = new LinkedHashMap<>();
+        for (long pid : pids) {
+            if (pid == root || pid == inner) {
+                continue;
+            }
+            long[] n = ns.get(pid);
+            long nsPid = n[n.length - 1];
+            if (ppids.get(pid).equals(inner) && nsPid != 2) {
+                throw new io.quiesce.api.NotSupportedException(String.format("process %d (PID %d in the job's namespace) was "
+                        + "adopted by the job's init; only the tree below PID 2 can be restored", pid, nsPid));
+            }
+            saved.add(pid);
+            nsPids.put(pid, nsPid);
+        }
+        if (saved.isEmpty()) {
+            throw new CheckpointException("the job's command (PID 2 of its namespace) has ended; only its init is left");
+        }
+        return new Layout(true, saved, nsPids);
+    }
+
+    /** The descriptors of every process of the job, and its pipes with their saved contents. */
+    record JobFiles(Map<Long, List<FdImage>> fds, List<PipeImage> pipes, List<String> files, long bytes) {
+    }
+
     private final Path proc;
 
     ProcessDump(Path proc) {
@@ -52,11 +126,50 @@ final class ProcessDump {
     }
 
     /**
+     * Saves what the job's processes share before any of them is dumped: descriptors numbered by open file
+     * description across the job, and each pipe's bytes in flight ({@code pipe-INODE.img}, copied without being
+     * consumed).
+     *
+     * @param pids   the frozen processes, root first
+     * @param folder the staging folder
+     * @throws io.quiesce.api.NotSupportedException naming PID and fd for a descriptor this version cannot restore
+     */
+    JobFiles dumpJobFilesSeized(List<Long> pids, Path folder) throws CheckpointException {
+        Map<Long, List<FdImage>> raw = new LinkedHashMap<>();
+        FileDump fileDump = new FileDump(proc);
+        for (long pid : pids) {
+            raw.put(pid, fileDump.dump(pid));
+        }
+        FileSharing.Result shared = FileSharing.assign(raw);
+        List<PipeImage> pipes = new ArrayList<>();
+        List<String> files = new ArrayList<>();
+        long bytes = 0;
+        for (FileSharing.Pipe p : shared.pipes()) {
+            PipeContents.Saved saved = PipeContents.dump(p.readerPid(), p.readerFd());
+            String name = (p.fifo() ? "fifo-" : "pipe-") + p.inode() + ".img";
+            Path file = folder.resolve(name);
+            try (FileChannel out = ImageFiles.create(file)) {
+                out.write(ByteBuffer.wrap(saved.bytes()));
+                out.force(true);
+            } catch (IOException e) {
+                throw new CheckpointException("cannot write " + file + ": " + e.getMessage(), p.readerPid(), null, file, e);
+            }
+            pipes.add(new PipeImage(p.inode(), p.readShare(), p.writeShare(), saved.capacity(), name, saved.bytes().length, p.fifo()));
+            files.add(name);
+            bytes += saved.bytes().length;
+            LOG.info((p.fifo() ? "fifo " : "pipe:") + "[{}] saved: {} bytes in flight (capacity {})", p.inode(), saved.bytes().length, saved.capacity());
+        }
+        return new JobFiles(shared.fds(), pipes, files, bytes);
+    }
+
+    /**
      * @param t      the process's (only) thread, in the freeze's stop
+     * @param fds    its descriptors, from {@link #dumpJobFilesSeized}
+     * @param nsPid  its PID in the job's namespace, 0 without one
      * @param folder the staging folder
      * @return the files written; on return the process is stopped at a syscall-exit stop with resumable registers
      */
-    Written dumpSeized(Tracee t, Path folder) throws CheckpointException {
+    Written dumpSeized(Tracee t, List<FdImage> fds, long nsPid, Path folder) throws CheckpointException {
         long t0 = System.nanoTime();
         long pid = t.tid();
         ThreadImage thread = ThreadState.collectSeized(t);
@@ -83,7 +196,6 @@ final class ProcessDump {
         }
         MemoryDump memoryDump = new MemoryDump(proc, pid);
         memoryDump.checkSupported(vmas);
-        List<FdImage> fds = new FileDump(proc).dump(pid);
         long tInject = System.nanoTime();
         List<SigactionImage> sigactions;
         long brk;
@@ -119,7 +231,7 @@ final class ProcessDump {
                 throw new CheckpointException("cannot write " + pagesFile + ": " + e.getMessage(), pid, null, pagesFile, e);
             }
             ProcessImage image = new ProcessImage(ImageFiles.PROCESS_MAGIC, ImageFiles.VERSION, pid, stat.ppid(), comm, argv,
-                    exe, cwd, umask, List.of(thread), mm, vmaImages, pagesName, pagesBytes, fds, sigactions);
+                    exe, cwd, umask, List.of(thread), mm, vmaImages, pagesName, pagesBytes, fds, sigactions, nsPid);
             long jsonBytes;
             try {
                 jsonBytes = ImageFiles.writeJson(folder.resolve(jsonName), image);

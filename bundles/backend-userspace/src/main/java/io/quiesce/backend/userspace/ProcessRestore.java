@@ -3,13 +3,17 @@ package io.quiesce.backend.userspace;
 import io.quiesce.api.CheckpointException;
 import io.quiesce.api.ImageException;
 import io.quiesce.backend.userspace.files.FileRestore;
+import io.quiesce.backend.userspace.files.FileTable;
 import io.quiesce.backend.userspace.image.MmImage;
 import io.quiesce.backend.userspace.image.PageRun;
 import io.quiesce.backend.userspace.image.ProcessImage;
 import io.quiesce.backend.userspace.image.ThreadImage;
 import io.quiesce.backend.userspace.image.VmaImage;
 import io.quiesce.backend.userspace.inject.SyscallInjector;
+import io.quiesce.api.Errno;
 import io.quiesce.backend.userspace.linux.LibC;
+import io.quiesce.backend.userspace.linux.Ptrace;
+import io.quiesce.backend.userspace.seize.WaitStatus;
 import io.quiesce.backend.userspace.linux.PrctlMmMap;
 import io.quiesce.api.LaunchSpec;
 import io.quiesce.process.Spawner;
@@ -17,6 +21,7 @@ import io.quiesce.backend.userspace.linux.Syscalls;
 import io.quiesce.backend.userspace.memory.MemoryRestore;
 import io.quiesce.backend.userspace.memory.ProcessMemory;
 import io.quiesce.backend.userspace.proc.ProcMaps;
+import io.quiesce.backend.userspace.proc.ProcStatus;
 import io.quiesce.backend.userspace.proc.Vma;
 import io.quiesce.backend.userspace.registers.ThreadState;
 import io.quiesce.backend.userspace.seize.Tracee;
@@ -43,13 +48,29 @@ final class ProcessRestore {
     private static final Path DEV_NULL = Path.of("/dev/null");
     private static final Logger LOG = LoggerFactory.getLogger(ProcessRestore.class);
     private static final long STUB_START_TIMEOUT_MS = 5000;
+    private static final long PID_FREE_TIMEOUT_MS = 2000;
+    private static final long EEXIST = 17;
 
     private final Path proc;
     private final Path stub;
+    private final List<List<Vma>> jobLayouts;
 
-    ProcessRestore(Path proc, Path stub) {
+    /**
+     * @param images every saved process of the job: the scratch area is placed where none of them has a mapping,
+     *               so that children forked with it inherited can be rebuilt around it
+     */
+    ProcessRestore(Path proc, Path stub, List<ProcessImage> images) {
         this.proc = proc;
         this.stub = stub;
+        List<List<Vma>> l = new ArrayList<>();
+        for (ProcessImage image : images) {
+            List<Vma> saved = new ArrayList<>();
+            for (VmaImage v : image.vmas()) {
+                saved.add(new Vma(v.start(), v.end(), v.perms(), v.offset(), "", v.inode(), v.path()));
+            }
+            l.add(saved);
+        }
+        this.jobLayouts = List.copyOf(l);
     }
 
     /**
@@ -85,59 +106,238 @@ final class ProcessRestore {
     }
 
     /**
-     * Spawns the stub (returned through {@code spawned} at once, so the caller can kill it on failure) and rebuilds
-     * the process in it.
+     * A process rebuilt but for its last steps, kept stopped with its injector, so that later processes of the job
+     * can still take descriptors it holds or has parked.
      */
-    Tracee restoreSeized(ProcessImage image, Path folder, Path imageFile, UnaryOperator<String> relocate, Path fallbackOut,
-            List<Integer> spawned) throws CheckpointException {
+    static final class Rebuilt implements AutoCloseable {
+        final ProcessImage image;
+        final Tracee tracee;
+        final SyscallInjector inj;
+        final ProcessMemory memory;
+        final long t0;
+        final long pagesBytes;
+        final long pagesMs;
+
+        private Rebuilt(ProcessImage image, Tracee tracee, SyscallInjector inj, ProcessMemory memory, long t0, long pagesBytes,
+                long pagesMs) {
+            this.image = image;
+            this.tracee = tracee;
+            this.inj = inj;
+            this.memory = memory;
+            this.t0 = t0;
+            this.pagesBytes = pagesBytes;
+            this.pagesMs = pagesMs;
+        }
+
+        @Override
+        public void close() {
+            memory.close();
+        }
+    }
+
+    /**
+     * Spawns the stub (returned through {@code spawned} at once, so the caller can kill it on failure) and rebuilds
+     * the process in it up to {@link #completeSeized}: memory, mm, descriptors (through {@code files}), cwd, umask,
+     * name and sigactions.
+     */
+    Rebuilt restoreSeized(ProcessImage image, Path folder, Path imageFile, UnaryOperator<String> relocate, Path fallbackOut,
+            FileTable files, List<Integer> spawned, int existingStub) throws CheckpointException {
         long t0 = System.nanoTime();
-        // argv and comm of the stub do not matter: PR_SET_MM_MAP and PR_SET_NAME put the saved ones back
-        int pid = (int) Spawner.spawn(new LaunchSpec(List.of(stub.toString()), Map.of(), Path.of("/"), DEV_NULL, DEV_NULL));
-        spawned.add(pid);
+        int pid = existingStub;
+        if (pid <= 0) {
+            // argv and comm of the stub do not matter: PR_SET_MM_MAP and PR_SET_NAME put the saved ones back
+            pid = (int) Spawner.spawn(new LaunchSpec(List.of(stub.toString()), Map.of(), Path.of("/"), DEV_NULL, DEV_NULL));
+            spawned.add(pid);
+        }
         awaitPause(pid);
         Tracee t = new Tracee(pid);
         t.seizeAndInterrupt();
         t.awaitInterruptStop();
-        List<Vma> stubVmas;
-        List<Integer> stubFds;
-        try (Stream<Path> s = Files.list(proc.resolve(pid + "/fd"))) {
-            stubVmas = ProcMaps.read(proc, pid);
-            stubFds = s.map(p -> Integer.parseInt(p.getFileName().toString())).sorted().toList();
+        List<Vma> stubVmas = readMaps(pid, "the restore stub");
+        List<Integer> stubFds = readFds(pid, "the restore stub");
+        List<List<Vma>> layouts = new ArrayList<>(jobLayouts);
+        layouts.add(stubVmas);
+        ProcessMemory memory = new ProcessMemory(proc, pid);
+        try {
+            SyscallInjector inj = SyscallInjector.bootstrapSeized(t, memory, SyscallInjector.chooseScratch(layouts));
+            return rebuildSeized(inj, memory, stubVmas, stubFds, image, folder, imageFile, relocate, fallbackOut, files, t0);
+        } catch (CheckpointException | RuntimeException e) {
+            memory.close();
+            throw e;
+        }
+    }
+
+    /** The processes of a fresh job namespace: the outer init (this JVM's child), PID 1 and the empty PID 2. */
+    record InitTree(int outer, int inner, int stub) {
+    }
+
+    /**
+     * Starts {@code quiesce-init restore}: a new PID namespace (and user namespace when unprivileged) whose PID 2
+     * waits in pause(2) to be rebuilt as the saved job root. Every PID is added to {@code spawned} as soon as known.
+     *
+     * @param init   the init executable
+     * @param stdout where the inits' own output goes (the job's descriptors come from the image)
+     */
+    InitTree startInit(Path init, Path stdout, List<Integer> spawned) throws CheckpointException {
+        Path out = stdout == null ? DEV_NULL : stdout;
+        int outer = (int) Spawner.spawn(new LaunchSpec(List.of(init.toString(), "restore"), Map.of(), Path.of("/"), DEV_NULL, out));
+        spawned.add(outer);
+        int inner = onlyChild(outer, "quiesce-init (outer)");
+        spawned.add(inner);
+        int stubPid = onlyChild(inner, "quiesce-init (PID 1)");
+        spawned.add(stubPid);
+        return new InitTree(outer, inner, stubPid);
+    }
+
+    private int onlyChild(int pid, String what) throws CheckpointException {
+        long deadline = System.currentTimeMillis() + STUB_START_TIMEOUT_MS;
+        Path children = proc.resolve(pid + "/task/" + pid + "/children");
+        while (true) {
+            try {
+                String c = Files.readString(children).trim();
+                if (!c.isEmpty()) {
+                    return Integer.parseInt(c.split(" ")[0]);
+                }
+            } catch (IOException e) {
+                throw new CheckpointException(what + " (PID " + pid + ") ended before starting its child: " + e.getMessage(), pid,
+                        "ESRCH", null, e);
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new CheckpointException(what + " (PID " + pid + ") started no child within " + STUB_START_TIMEOUT_MS + " ms",
+                        pid, null, null, null);
+            }
+            sleep(1);
+        }
+    }
+
+    /** @return the PID {@code pid} sees as its own (its PID in its innermost namespace) */
+    long nsPidOf(long pid) throws CheckpointException {
+        try {
+            return ProcStatus.read(proc, pid).nsPid();
+        } catch (IOException | RuntimeException e) {
+            throw new CheckpointException("cannot read /proc/" + pid + "/status: " + e.getMessage(), pid, null, null, e);
+        }
+    }
+
+    /**
+     * Creates a saved child of an already rebuilt process by forking that process (so the child is its child, and
+     * its waitpid reaches it), then rebuilds the child inside the copy as {@link #restoreSeized} does in a stub.
+     *
+     * @param parent   the rebuilt parent, not yet completed
+     * @param exactPid true to ask for the saved PID (clone3 set_tid); when refused, the child gets any PID and
+     *                 {@code warnings} says so
+     */
+    Rebuilt forkSeized(Rebuilt parent, ProcessImage image, Path folder, Path imageFile, UnaryOperator<String> relocate,
+            Path fallbackOut, FileTable files, List<Integer> spawned, boolean exactPid, List<String> warnings)
+            throws CheckpointException {
+        long t0 = System.nanoTime();
+        long wanted = image.nsPid() > 0 ? image.nsPid() : image.pid();
+        long pid = exactPid ? parent.inj.forkSeized(wanted) : -1;
+        // EEXIST: the saved process may still be a zombie that its new parent (init or a subreaper) has not reaped yet
+        for (long deadline = System.currentTimeMillis() + PID_FREE_TIMEOUT_MS; pid == -EEXIST
+                && System.currentTimeMillis() < deadline;) {
+            sleep(5);
+            pid = parent.inj.forkSeized(wanted);
+        }
+        if (pid < 0) {
+            if (exactPid) {
+                warnings.add(String.format("process %d could not get its PID %d back (clone3 set_tid: %s); it has a new PID",
+                        image.pid(), wanted, Errno.name(pid)));
+            }
+            pid = parent.inj.forkSeized(0);
+        }
+        if (pid < 0) {
+            throw new CheckpointException("fork of process " + parent.tracee.tid() + " for its child " + image.pid() + " failed: "
+                    + Errno.name(pid), parent.tracee.tid(), Errno.name(pid), null, null);
+        }
+        spawned.add((int) pid);
+        Tracee t = new Tracee((int) pid);
+        int s = t.waitStop("its first stop after the injected fork");
+        if (WaitStatus.event(s) != Ptrace.EVENT_STOP) {
+            throw new CheckpointException("forked child " + pid + " first stopped with " + WaitStatus.describe(s), pid, null, null,
+                    null);
+        }
+        long scratch = parent.inj.scratch();
+        List<Vma> inherited = readMaps(pid, "the forked child").stream()
+                .filter(v -> v.start() != scratch).toList();
+        List<Integer> inheritedFds = readFds(pid, "the forked child");
+        ProcessMemory memory = new ProcessMemory(proc, pid);
+        try {
+            SyscallInjector inj = SyscallInjector.adoptSeized(t, memory, scratch);
+            return rebuildSeized(inj, memory, inherited, inheritedFds, image, folder, imageFile, relocate, fallbackOut, files, t0);
+        } catch (CheckpointException | RuntimeException e) {
+            memory.close();
+            throw e;
+        }
+    }
+
+    private static void sleep(long ms) throws CheckpointException {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CheckpointException("interrupted while restoring", e);
+        }
+    }
+
+    private List<Vma> readMaps(long pid, String what) throws CheckpointException {
+        try {
+            return ProcMaps.read(proc, pid);
         } catch (IOException e) {
-            throw new CheckpointException("cannot read /proc/" + pid + " of the restore stub: " + e.getMessage(), pid, null, null, e);
+            throw new CheckpointException("cannot read /proc/" + pid + "/maps of " + what + ": " + e.getMessage(), pid, null, null, e);
         }
+    }
+
+    private List<Integer> readFds(long pid, String what) throws CheckpointException {
+        try (Stream<Path> s = Files.list(proc.resolve(pid + "/fd"))) {
+            return s.map(p -> Integer.parseInt(p.getFileName().toString())).sorted().toList();
+        } catch (IOException e) {
+            throw new CheckpointException("cannot list /proc/" + pid + "/fd of " + what + ": " + e.getMessage(), pid, null, null, e);
+        }
+    }
+
+    /** Replaces what a stub or a forked copy holds (mappings {@code old}, descriptors {@code oldFds}) with the image. */
+    private Rebuilt rebuildSeized(SyscallInjector inj, ProcessMemory memory, List<Vma> old, List<Integer> oldFds, ProcessImage image,
+            Path folder, Path imageFile, UnaryOperator<String> relocate, Path fallbackOut, FileTable files, long t0)
+            throws CheckpointException {
+        long pid = inj.tracee().tid();
         MemoryRestore memoryRestore = new MemoryRestore(pid, imageFile);
-        memoryRestore.checkSpecials(stubVmas, image.vmas());
-        List<Vma> saved = new ArrayList<>();
-        for (VmaImage v : image.vmas()) {
-            saved.add(new Vma(v.start(), v.end(), v.perms(), v.offset(), "", v.inode(), v.path()));
-        }
-        ThreadImage thread = image.threads().get(0);
+        memoryRestore.checkSpecials(old, image.vmas());
         Path pagesFile = folder.resolve(image.pagesFile());
-        try (ProcessMemory memory = new ProcessMemory(proc, pid);
-                FileChannel pages = FileChannel.open(pagesFile, StandardOpenOption.READ)) {
-            SyscallInjector inj = SyscallInjector.bootstrapSeized(t, memory, SyscallInjector.chooseScratch(List.of(stubVmas, saved)));
+        try (FileChannel pages = FileChannel.open(pagesFile, StandardOpenOption.READ)) {
             ThreadState.unregisterRseqSeized(inj);
-            FileRestore files = new FileRestore(pid);
-            files.closeAllSeized(inj, stubFds);
-            memoryRestore.prepareSeized(inj, stubVmas, image.vmas(), relocate);
+            FileRestore fileRestore = new FileRestore(pid, nsPidOf(pid));
+            fileRestore.closeAllSeized(inj, oldFds);
+            memoryRestore.prepareSeized(inj, old, image.vmas(), relocate);
             long tPages = System.nanoTime();
             long bytes = memoryRestore.writePagesSeized(memory, pages, pagesFile, image.vmas());
             long pagesMs = (System.nanoTime() - tPages) / 1_000_000;
             setMmMap(inj, image.mm(), pid);
-            files.restoreSeized(inj, image.fds(), relocate, fallbackOut);
+            fileRestore.restoreSeized(inj, image.fds(), relocate, fallbackOut, files);
             inj.check("chdir " + image.cwd(), Syscalls.CHDIR, inj.putPath(relocate.apply(image.cwd())));
             inj.check("umask", Syscalls.UMASK, image.umask());
             inj.check("prctl(PR_SET_NAME)", Syscalls.PRCTL, Syscalls.PR_SET_NAME, inj.putPath(image.comm()));
             SignalRestore.restoreSeized(inj, image.sigactions());
-            ThreadState.restoreKernelStateSeized(inj, memory, thread, pid);
-            ThreadState.finishSeized(inj, thread);
-            LOG.info("process {} restored as {}: {} bytes of pages in {} ms, {} injected syscalls, {} ms in all", image.pid(),
-                    pid, bytes, pagesMs, inj.calls(), (System.nanoTime() - t0) / 1_000_000);
+            return new Rebuilt(image, inj.tracee(), inj, memory, t0, bytes, pagesMs);
         } catch (IOException e) {
             throw new ImageException("cannot open: " + e.getMessage(), pagesFile);
         }
-        return t;
+    }
+
+    /**
+     * The last steps, once every process of the job has its descriptors: closes parked pipe ends, restores the
+     * thread's kernel state and leaves the process stopped at a syscall-exit stop with its saved registers.
+     */
+    void completeSeized(Rebuilt r, FileTable files) throws CheckpointException {
+        try (r) {
+            int pid = r.tracee.tid();
+            new FileRestore(pid, 0).closeParkedSeized(r.inj, files);
+            ThreadImage thread = r.image.threads().get(0);
+            ThreadState.restoreKernelStateSeized(r.inj, r.memory, thread, pid);
+            ThreadState.finishSeized(r.inj, thread);
+            LOG.info("process {} restored as {}: {} bytes of pages in {} ms, {} injected syscalls, {} ms in all", r.image.pid(),
+                    pid, r.pagesBytes, r.pagesMs, r.inj.calls(), (System.nanoTime() - r.t0) / 1_000_000);
+        }
     }
 
     private static void setMmMap(SyscallInjector inj, MmImage mm, long pid) throws CheckpointException {
@@ -193,12 +393,21 @@ final class ProcessRestore {
         }
     }
 
-    /** Kills a process and reaps it (it is a child of this JVM, traced or not). */
-    static void killAndReap(int pid) {
-        LibC.INSTANCE.kill(pid, LibC.SIGKILL);
-        int[] st = new int[1];
-        while (LibC.INSTANCE.waitpid(pid, st, LibC.WALL) == pid && (st[0] & 0xff) == 0x7f) {
-            // a stop reported before the kill took effect: wait on for the exit
+    /**
+     * Kills processes and reaps those that are this JVM's children or tracees, the last spawned first: a
+     * namespace's PID 1 ends only once every traced process of its namespace has been reaped here, and the outer
+     * init only after PID 1.
+     */
+    static void killAndReap(List<Integer> pids) {
+        for (int pid : pids) {
+            LibC.INSTANCE.kill(pid, LibC.SIGKILL);
+        }
+        for (int i = pids.size() - 1; i >= 0; i--) {
+            int pid = pids.get(i);
+            int[] st = new int[1];
+            while (LibC.INSTANCE.waitpid(pid, st, LibC.WALL) == pid && (st[0] & 0xff) == 0x7f) {
+                // a stop reported before the kill took effect: wait on for the exit
+            }
         }
     }
 }

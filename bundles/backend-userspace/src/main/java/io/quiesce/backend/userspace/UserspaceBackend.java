@@ -6,12 +6,18 @@ import io.quiesce.api.CheckpointBackend;
 import io.quiesce.api.CheckpointException;
 import io.quiesce.api.CheckpointSession;
 import io.quiesce.api.HostJob;
+import io.quiesce.api.LaunchSpec;
 import io.quiesce.api.NotSupportedException;
 import io.quiesce.api.RestoreOptions;
 import io.quiesce.api.RestoreSession;
 import java.io.File;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import io.quiesce.backend.userspace.linux.LibC;
+import io.quiesce.process.Spawner;
 import java.util.Set;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -22,8 +28,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The userspace checkpointer: ptrace and /proc from Java, no kernel module, no LD_PRELOAD, no root. This version
- * checkpoints jobs made of single-threaded processes (regular files and character devices as descriptors) and
- * restores them into a stub with new PIDs.
+ * checkpoints jobs made of single-threaded processes (trees of them; regular files, character devices, pipes and
+ * FIFOs as descriptors). Jobs launched through {@link #prepareLaunch} run under quiesce-init in a PID namespace
+ * of their own and get every PID back at restart; others are restored with new PIDs where the engine cannot
+ * choose them.
  */
 @Component(immediate = true, property = { CheckpointBackend.NAME + "=" + UserspaceBackend.NAME_VALUE, "service.ranking:Integer=100" })
 public class UserspaceBackend implements CheckpointBackend {
@@ -34,6 +42,7 @@ public class UserspaceBackend implements CheckpointBackend {
 
     private Availability availability;
     private StubBinary stub;
+    private Boolean namespaces;
 
     @Activate
     void activate(BundleContext context) {
@@ -80,11 +89,52 @@ public class UserspaceBackend implements CheckpointBackend {
             return EnumSet.noneOf(BackendCapability.class);
         }
         EnumSet<BackendCapability> c = EnumSet.of(BackendCapability.UNPRIVILEGED, BackendCapability.CONTINUE_AFTER_CHECKPOINT,
-                BackendCapability.KILL_AFTER_CHECKPOINT);
+                BackendCapability.KILL_AFTER_CHECKPOINT, BackendCapability.PROCESS_TREES, BackendCapability.PIPES);
         if (stub != null) {
             c.add(BackendCapability.RESTORE);
         }
         return c;
+    }
+
+    /**
+     * Runs the job under quiesce-init, in a PID namespace of its own (and a user namespace when unprivileged, where
+     * the job runs as uid 0 mapped to the launching user), so a restart can give every process its PID back. The
+     * spawned root is the outer init; it ends with the job's exit status and forwards signals to it.
+     */
+    @Override
+    public LaunchSpec prepareLaunch(LaunchSpec spec) throws CheckpointException {
+        if (stub == null || !namespacesWork()) {
+            return spec; // no restore, or no namespaces here: the job runs as it is and restarts with new PIDs
+        }
+        String init = stub.initPath().toString();
+        if (spec.argv().get(0).equals(init)) {
+            return spec;
+        }
+        List<String> argv = new ArrayList<>(List.of(init, "run", "--"));
+        argv.addAll(spec.argv());
+        return spec.withArgv(argv);
+    }
+
+    /** Runs {@code quiesce-init probe} once: can this user make a PID (and user) namespace here? */
+    private synchronized boolean namespacesWork() {
+        if (namespaces == null) {
+            try {
+                Path out = Path.of("/dev/null");
+                int pid = (int) Spawner.spawn(new LaunchSpec(List.of(stub.initPath().toString(), "probe"), Map.of(), Path.of("/"), out,
+                        out));
+                int[] st = new int[1];
+                int rc = LibC.INSTANCE.waitpid(pid, st, 0);
+                namespaces = rc == pid && st[0] == 0;
+            } catch (CheckpointException | RuntimeException e) {
+                LOG.warn("cannot probe for PID namespaces: {}", e.getMessage());
+                namespaces = false;
+            }
+            if (!namespaces) {
+                LOG.warn("jobs run without a PID namespace of their own (quiesce-init probe failed: user or PID namespaces are "
+                        + "not available to this user); restarted processes get new PIDs");
+            }
+        }
+        return namespaces;
     }
 
     @Override
@@ -103,10 +153,6 @@ public class UserspaceBackend implements CheckpointBackend {
         if (stub == null) {
             throw new NotSupportedException("backend 'userspace' cannot restore: its stub could not be extracted (see the log)");
         }
-        if (options.exactPids()) {
-            throw new NotSupportedException("backend 'userspace' cannot give restored processes their original PIDs yet "
-                    + "(that needs jobs launched in their own PID namespace); restart without exact PIDs");
-        }
-        return new UserspaceRestoreSession(imageFolder, options, PROC, stub.path());
+        return new UserspaceRestoreSession(imageFolder, options, PROC, stub.path(), stub.initPath());
     }
 }

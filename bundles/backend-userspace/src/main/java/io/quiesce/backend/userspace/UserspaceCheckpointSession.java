@@ -106,20 +106,22 @@ final class UserspaceCheckpointSession implements CheckpointSession {
         return tracer.call(() -> {
             requireAll(State.FROZEN, "dump");
             ProcessDump dumper = new ProcessDump(proc);
-            List<String> files = new ArrayList<>();
+            ProcessDump.Layout layout = dumper.layoutOf(List.copyOf(tracees.keySet()));
+            ProcessDump.JobFiles jobFiles = dumper.dumpJobFilesSeized(layout.saved(), staging);
+            List<String> files = new ArrayList<>(jobFiles.files());
             List<String> processFiles = new ArrayList<>();
             List<ProcessRecord> records = new ArrayList<>();
-            long bytes = 0;
-            for (Map.Entry<Long, Tracee> e : tracees.entrySet()) {
-                ProcessDump.Written w = dumper.dumpSeized(e.getValue(), staging);
+            long bytes = jobFiles.bytes();
+            for (long pid : layout.saved()) {
+                ProcessDump.Written w = dumper.dumpSeized(tracees.get(pid), jobFiles.fds().get(pid), layout.nsPids().get(pid), staging);
                 files.addAll(w.files());
                 processFiles.add(w.files().get(0));
-                records.add(ManifestRecords.of(w.image()));
+                records.add(ManifestRecords.of(w.image(), jobFiles.pipes()));
                 bytes += w.bytes();
             }
             try {
                 bytes += ImageFiles.writeJson(staging.resolve(ImageFiles.INDEX),
-                        new ImageIndex(ImageFiles.INDEX_MAGIC, ImageFiles.VERSION, processFiles));
+                        new ImageIndex(ImageFiles.INDEX_MAGIC, ImageFiles.VERSION, processFiles, jobFiles.pipes(), layout.pidNamespace()));
                 files.add(ImageFiles.INDEX);
                 try (FileChannel dir = FileChannel.open(staging, StandardOpenOption.READ)) {
                     dir.force(true); // the new names must be durable before the platform commits
@@ -128,8 +130,8 @@ final class UserspaceCheckpointSession implements CheckpointSession {
                 throw new CheckpointException("cannot write " + staging.resolve(ImageFiles.INDEX) + ": " + ex.getMessage(), -1,
                         null, staging, ex);
             }
-            return new DumpResult(bytes, files, List.copyOf(tracees.keySet()),
-                    List.of("restored processes get new PIDs (PID namespaces are not used yet)"), records);
+            return new DumpResult(bytes, files, List.copyOf(tracees.keySet()), layout.pidNamespace() ? List.of()
+                    : List.of("the job was not launched in a PID namespace of its own: restored processes may get new PIDs"), records);
         });
     }
 
@@ -175,7 +177,11 @@ final class UserspaceCheckpointSession implements CheckpointSession {
                     LibC.INSTANCE.kill((int) pid, LibC.SIGKILL);
                 }
             }
-            for (long pid : tracees.keySet()) {
+            // reap children before parents: a namespace's PID 1 ends only once every traced process of its
+            // namespace has been reaped by us (zap_pid_ns_processes), and the outer init only after PID 1
+            List<Long> reverse = new ArrayList<>(tracees.keySet());
+            java.util.Collections.reverse(reverse);
+            for (long pid : reverse) {
                 if (states.get(pid) == State.DEAD) {
                     continue;
                 }

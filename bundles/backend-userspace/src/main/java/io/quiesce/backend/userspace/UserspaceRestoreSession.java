@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quiesce.api.CheckpointException;
 import io.quiesce.api.FrozenProcess;
 import io.quiesce.api.ImageException;
+import io.quiesce.api.NotSupportedException;
 import io.quiesce.api.RestoreOptions;
 import io.quiesce.api.RestoreSession;
 import io.quiesce.api.image.ImageFormat;
+import io.quiesce.backend.userspace.files.FileTable;
 import io.quiesce.backend.userspace.image.ImageFiles;
 import io.quiesce.backend.userspace.image.ImageIndex;
 import io.quiesce.backend.userspace.image.ProcessImage;
@@ -14,6 +16,7 @@ import io.quiesce.backend.userspace.seize.Tracee;
 import io.quiesce.backend.userspace.seize.Tracer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -32,20 +35,32 @@ final class UserspaceRestoreSession implements RestoreSession {
     private final RestoreOptions options;
     private final Path proc;
     private final Path stub;
+    private final Path init;
+    private final boolean pidNamespace;
+    private final List<Long> initPids = new ArrayList<>();
     private final List<ProcessImage> images = new ArrayList<>();
     private final List<Path> imageFiles = new ArrayList<>();
     private final Tracer tracer;
+    private final FileTable files;
     private final List<Integer> spawned = new ArrayList<>();
     private final List<Tracee> restored = new ArrayList<>();
+    private final List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
     private boolean released;
 
-    UserspaceRestoreSession(Path folder, RestoreOptions options, Path proc, Path stub) throws CheckpointException {
+    UserspaceRestoreSession(Path folder, RestoreOptions options, Path proc, Path stub, Path init) throws CheckpointException {
         this.folder = folder;
         this.options = options;
         this.proc = proc;
         this.stub = stub;
+        this.init = init;
         checkManifest(folder.resolve(ImageFormat.MANIFEST));
         ImageIndex index = ImageFiles.readIndex(folder);
+        files = new FileTable(folder, index.pipesOrEmpty(), folder.resolve(ImageFiles.INDEX));
+        pidNamespace = index.pidNamespace();
+        if (options.exactPids() && !pidNamespace) {
+            throw new NotSupportedException("backend 'userspace' cannot promise the original PIDs for " + folder + ": the job "
+                    + "was not launched in a PID namespace of its own (launch it through the platform); restart without exact PIDs");
+        }
         if (index.processes() == null || index.processes().isEmpty()) {
             throw new ImageException("lists no process", folder.resolve(ImageFiles.INDEX));
         }
@@ -82,21 +97,103 @@ final class UserspaceRestoreSession implements RestoreSession {
     @Override
     public List<FrozenProcess> restore() throws CheckpointException {
         return tracer.call(() -> {
-            ProcessRestore restorer = new ProcessRestore(proc, stub);
+            ProcessRestore restorer = new ProcessRestore(proc, stub, images);
             UnaryOperator<String> relocate = this::relocate;
-            List<FrozenProcess> out = new ArrayList<>();
+            Map<Long, ProcessRestore.Rebuilt> byOldPid = new HashMap<>();
+            List<ProcessRestore.Rebuilt> rebuilt = new ArrayList<>();
+            int nsStub = 0;
             try {
-                for (int i = 0; i < images.size(); i++) {
-                    Tracee t = restorer.restoreSeized(images.get(i), folder, imageFiles.get(i), relocate, options.stdout(), spawned);
-                    restored.add(t);
-                    out.add(new Frozen(t.tid()));
+                if (pidNamespace) {
+                    ProcessRestore.InitTree t = restorer.startInit(init, options.stdout(), spawned);
+                    initPids.add((long) t.outer());
+                    initPids.add((long) t.inner());
+                    nsStub = t.stub();
+                }
+                // parents before children: a saved child whose parent is in the job is forked from the rebuilt
+                // parent, so it stays that parent's child; the others start from a stub (children of this JVM)
+                for (int i : treeOrder()) {
+                    ProcessImage image = images.get(i);
+                    ProcessRestore.Rebuilt parent = byOldPid.get(image.ppid());
+                    if (parent == null && pidNamespace && nsStub < 0) {
+                        throw new NotSupportedException("process " + image.pid() + " of " + folder + " has no parent in the job, "
+                                + "but its namespace has only one PID 2 (the job root)");
+                    }
+                    ProcessRestore.Rebuilt r = parent == null
+                            ? restorer.restoreSeized(image, folder, imageFiles.get(i), relocate, options.stdout(), files, spawned,
+                                    pidNamespace ? nsStub : 0)
+                            : restorer.forkSeized(parent, image, folder, imageFiles.get(i), relocate, options.stdout(), files,
+                                    spawned, true, warnings);
+                    if (options.exactPids() && !warnings.isEmpty()) {
+                        throw new NotSupportedException("exact PIDs were asked for: " + warnings.get(0));
+                    }
+                    if (parent == null && pidNamespace) {
+                        nsStub = -1; // used: the namespace has one PID 2
+                        if (image.nsPid() != 2 && options.exactPids()) {
+                            throw new NotSupportedException("exact PIDs were asked for, but process " + image.nsPid()
+                                    + " of the job's namespace can only be rebuilt as its PID 2");
+                        }
+                    }
+                    byOldPid.put(image.pid(), r);
+                    rebuilt.add(r);
+                }
+                // a process may take descriptors from any process rebuilt before it, so parked pipe ends are closed
+                // only once every process has its descriptors
+                for (ProcessRestore.Rebuilt r : rebuilt) {
+                    restorer.completeSeized(r, files);
                 }
             } catch (CheckpointException | RuntimeException e) {
+                rebuilt.forEach(ProcessRestore.Rebuilt::close);
                 killAll(); // nothing half-restored may run
                 throw e;
             }
+            List<FrozenProcess> out = new ArrayList<>();
+            for (ProcessImage image : images) {
+                Tracee t = byOldPid.get(image.pid()).tracee;
+                restored.add(t);
+                out.add(new Frozen(t.tid()));
+                if (pidNamespace) {
+                    long now = restorer.nsPidOf(t.tid());
+                    if (now != image.nsPid()) {
+                        warnings.add("process " + image.nsPid() + " of the job's namespace runs on as PID " + now + " there");
+                    }
+                } else if (t.tid() != image.pid()) {
+                    warnings.add("process " + image.pid() + " runs on as PID " + t.tid());
+                }
+            }
             return out;
         });
+    }
+
+    /** @return image indexes with every parent before its children, roots in index order */
+    private List<Integer> treeOrder() {
+        Map<Long, Integer> index = new HashMap<>();
+        for (int i = 0; i < images.size(); i++) {
+            index.put(images.get(i).pid(), i);
+        }
+        List<Integer> order = new ArrayList<>();
+        java.util.Set<Integer> placed = new java.util.HashSet<>();
+        for (int i = 0; i < images.size(); i++) {
+            place(i, index, order, placed, 0);
+        }
+        return order;
+    }
+
+    private void place(int i, Map<Long, Integer> index, List<Integer> order, java.util.Set<Integer> placed, int depth) {
+        if (placed.contains(i) || depth > images.size()) {
+            return;
+        }
+        Integer parent = index.get(images.get(i).ppid());
+        if (parent != null && parent != i) {
+            place(parent, index, order, placed, depth + 1);
+        }
+        if (placed.add(i)) {
+            order.add(i);
+        }
+    }
+
+    @Override
+    public List<String> warnings() {
+        return List.copyOf(warnings);
     }
 
     private String relocate(String path) {
@@ -114,7 +211,7 @@ final class UserspaceRestoreSession implements RestoreSession {
             if (restored.size() != images.size()) {
                 throw new CheckpointException("release before every process of " + folder + " was restored");
             }
-            List<Long> pids = new ArrayList<>();
+            List<Long> pids = new ArrayList<>(initPids); // the outer init is this JVM's child: the root
             for (Tracee t : restored) {
                 t.detachSeized();
                 pids.add((long) t.tid());
@@ -125,9 +222,7 @@ final class UserspaceRestoreSession implements RestoreSession {
     }
 
     private void killAll() {
-        for (int pid : spawned) {
-            ProcessRestore.killAndReap(pid);
-        }
+        ProcessRestore.killAndReap(spawned);
         spawned.clear();
         restored.clear();
     }

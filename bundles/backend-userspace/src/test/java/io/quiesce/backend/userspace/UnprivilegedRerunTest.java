@@ -56,10 +56,14 @@ public class UnprivilegedRerunTest {
         Process p = new ProcessBuilder("runuser", "-u", USER, "--", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dquiesce.scenarios.src=" + c, "-Dquiesce.scenarios.bin=" + bin, "-Djna.tmpdir=" + bin,
                 "-cp", String.join(File.pathSeparator, cp), "org.junit.runner.JUnitCore",
-                CheckpointRestoreTest.class.getName(), ScenarioTest.class.getName(), BadImageTest.class.getName())
+                CheckpointRestoreTest.class.getName(), ScenarioTest.class.getName(), BadImageTest.class.getName(),
+                JobFilesTest.class.getName(), TreeTest.class.getName(),
+                NamespaceTest.class.getName())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         assertTrue("timed out", p.waitFor(120, TimeUnit.SECONDS));
         String out = Files.readString(log);
+        out.lines().filter(l -> l.startsWith("OK (") || l.startsWith("Tests run") || l.startsWith("tree restore warnings") || l.startsWith("Failures") || l.startsWith("1) ") || l.startsWith("2) ") || l.contains("Exception"))
+                .forEach(l -> System.out.println("as " + USER + ": " + l));
         assertTrue("as " + USER + ":\n" + out, p.exitValue() == 0 && out.contains("OK ("));
     }
 

@@ -9,15 +9,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * Classifies and saves a process's descriptors from /proc/PID/fd and fdinfo. This version reopens regular files
- * and character devices by path; anything else (pipes, sockets, anon inodes, deleted files, directories) is
- * refused with a message naming the PID, the descriptor and its link text.
+ * and character devices by path and recreates anonymous pipes (see {@link FileSharing} for what the job's
+ * processes share); anything else (FIFOs, sockets, anon inodes, deleted files, directories) is refused with a
+ * message naming the PID, the descriptor and its link text.
  */
 public final class FileDump {
-    private static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFCHR = 0020000;
+    private static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFCHR = 0020000, S_IFIFO = 0010000;
+
+    private static final Pattern PIPE = Pattern.compile("pipe:\\[(\\d+)\\]");
 
     private final Path proc;
 
@@ -44,15 +49,22 @@ public final class FileDump {
             Path link = fdDir.resolve(Integer.toString(fd));
             try {
                 String target = Files.readSymbolicLink(link).toString();
+                Matcher pipe = PIPE.matcher(target);
+                if (pipe.matches()) {
+                    FdInfo info = FdInfo.read(proc, pid, fd);
+                    out.add(new FdImage(fd, FdImage.PIPE, target, 0, info.flags(), 0, Long.parseLong(pipe.group(1))));
+                    continue;
+                }
                 int mode = target.startsWith("/") && !target.endsWith(" (deleted)")
                         ? (Integer) Files.getAttribute(link, "unix:mode") : 0;
                 String kind = classify(mode);
                 if (kind == null) {
                     throw new NotSupportedException(String.format("process %d fd %d (%s): this kind of descriptor is not "
-                            + "supported yet (regular files and character devices are)", pid, fd, target));
+                            + "supported yet (regular files, character devices, pipes and FIFOs are)", pid, fd, target));
                 }
                 FdInfo info = FdInfo.read(proc, pid, fd);
-                out.add(new FdImage(fd, kind, target, FdImage.REGULAR.equals(kind) ? info.pos() : 0, info.flags()));
+                long inode = (Long) Files.getAttribute(link, "unix:ino");
+                out.add(new FdImage(fd, kind, target, FdImage.REGULAR.equals(kind) ? info.pos() : 0, info.flags(), 0, inode));
             } catch (IOException e) {
                 throw new CheckpointException("cannot read " + link + ": " + e.getMessage(), pid, null, link, e);
             }
@@ -65,6 +77,7 @@ public final class FileDump {
         return switch (mode & S_IFMT) {
             case S_IFREG -> FdImage.REGULAR;
             case S_IFCHR -> FdImage.CHAR_DEVICE;
+            case S_IFIFO -> FdImage.FIFO;
             default -> null;
         };
     }

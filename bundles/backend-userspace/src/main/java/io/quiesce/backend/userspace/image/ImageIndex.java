@@ -3,11 +3,19 @@ package io.quiesce.backend.userspace.image;
 import java.util.List;
 
 /**
- * The backend's index in an image folder ({@code userspace.json}): which processes it saved, root first.
+ * The backend's index in an image folder ({@code userspace.json}): which processes it saved, root first, and the
+ * resources they share.
  *
  * @param magic         always {@link ImageFiles#INDEX_MAGIC}
  * @param formatVersion {@link ImageFiles#VERSION}
  * @param processes     the process image files, relative to the folder, root first
+ * @param pipes         the job's pipes (null in images that have none recorded)
+ * @param pidNamespace  true when the job ran under quiesce-init in its own PID namespace: the restore makes a new
+ *                      one and gives every process its {@link ProcessImage#nsPid()} back
  */
-public record ImageIndex(String magic, int formatVersion, List<String> processes) {
+public record ImageIndex(String magic, int formatVersion, List<String> processes, List<PipeImage> pipes, boolean pidNamespace) {
+    /** @return the pipes, never null */
+    public List<PipeImage> pipesOrEmpty() {
+        return pipes == null ? List.of() : pipes;
+    }
 }

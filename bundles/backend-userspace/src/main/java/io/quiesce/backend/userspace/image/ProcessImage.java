@@ -21,8 +21,9 @@ import java.util.List;
  * @param pagesBytes    its expected size
  * @param fds           descriptors
  * @param sigactions    signal dispositions that are not SIG_DFL
+ * @param nsPid         its PID inside the job's PID namespace (jobs launched under quiesce-init), else 0
  */
 public record ProcessImage(String magic, int formatVersion, long pid, long ppid, String comm, List<String> argv, String exe,
         String cwd, int umask, List<ThreadImage> threads, MmImage mm, List<VmaImage> vmas, String pagesFile, long pagesBytes,
-        List<FdImage> fds, List<SigactionImage> sigactions) {
+        List<FdImage> fds, List<SigactionImage> sigactions, long nsPid) {
 }

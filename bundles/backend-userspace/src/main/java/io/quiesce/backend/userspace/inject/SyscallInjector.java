@@ -3,6 +3,7 @@ package io.quiesce.backend.userspace.inject;
 import io.quiesce.api.CheckpointException;
 import io.quiesce.api.Errno;
 import io.quiesce.backend.userspace.linux.LibC;
+import io.quiesce.backend.userspace.linux.Ptrace;
 import io.quiesce.backend.userspace.linux.Syscalls;
 import io.quiesce.backend.userspace.linux.X86_64Regs;
 import io.quiesce.backend.userspace.memory.ProcessMemory;
@@ -29,6 +30,8 @@ public final class SyscallInjector {
     /** Offsets of the scratch area's parts. */
     public static final int CODE = 0, STRUCT = 0x100, OUT = 0x200, MM_MAP = 0x400, PATH = 0x1000;
     private static final int SYSCALL_STOP = LibC.SIGTRAP | 0x80;
+    /** sizeof(struct clone_args) up to set_tid_size (11 u64 with cgroup; 80 without it is CLONE_ARGS_SIZE_VER1). */
+    private static final int CLONE_ARGS_SIZE = 88;
     private static final byte[] SYSCALL_INT3 = { 0x0f, 0x05, (byte) 0xcc };
 
     private final Tracee tracee;
@@ -91,6 +94,60 @@ public final class SyscallInjector {
         }
         memory.write(scratch + CODE, SYSCALL_INT3);
         return inj;
+    }
+
+    /**
+     * Takes over a scratch area the tracee already has: a child forked by {@link #forkSeized} inherits its parent's,
+     * and is stopped in its first stop with rip inside it.
+     *
+     * @param tracee  the forked child, in its first (event) stop
+     * @param memory  its memory
+     * @param scratch the scratch address of the parent's injector
+     */
+    public static SyscallInjector adoptSeized(Tracee tracee, ProcessMemory memory, long scratch) throws CheckpointException {
+        return new SyscallInjector(tracee, memory, tracee.getRegsSeized(), scratch, tracee.getSigMaskSeized());
+    }
+
+    /**
+     * Forks the tracee with an injected clone3(2) (a plain fork: exit signal SIGCHLD, no shared state), the child
+     * being auto-attached through PTRACE_O_TRACEFORK. With {@code pid > 0} the child gets that PID through
+     * {@code set_tid} (needs CAP_CHECKPOINT_RESTORE over the PID namespace and a free PID).
+     *
+     * @param pid the PID wanted in the tracee's PID namespace, or 0 for any
+     * @return the child's PID in this JVM's PID namespace, or a negative errno when clone3 failed (no child exists then)
+     */
+    public long forkSeized(long pid) throws CheckpointException {
+        byte[] args = new byte[CLONE_ARGS_SIZE + 8];
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(args).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(32, Syscalls.SIGCHLD); // exit_signal
+        if (pid > 0) {
+            b.putLong(64, scratch + STRUCT + CLONE_ARGS_SIZE); // set_tid: the array right after the struct
+            b.putLong(72, 1); // set_tid_size: the tracee's own namespace level only
+            b.putInt(CLONE_ARGS_SIZE, (int) pid);
+        }
+        put(STRUCT, args);
+        tracee.setOptionsSeized(Ptrace.O_TRACESYSGOOD | Ptrace.O_TRACEFORK);
+        tracee.setRegsSeized(template.forSyscall(scratch + CODE, Syscalls.CLONE3, scratch + STRUCT, CLONE_ARGS_SIZE));
+        tracee.cont(0);
+        int s = tracee.waitStop("injected clone3");
+        long child = -1;
+        if (WaitStatus.event(s) == Ptrace.EVENT_FORK) {
+            child = tracee.getEventMsgSeized();
+            tracee.cont(0);
+            s = tracee.waitStop("injected clone3");
+        }
+        if (WaitStatus.stopSignal(s) != LibC.SIGTRAP || WaitStatus.event(s) != 0) {
+            throw new CheckpointException("process " + tracee.tid() + " stopped unexpectedly (" + WaitStatus.describe(s)
+                    + ") in injected clone3", tracee.tid(), null, null, null);
+        }
+        calls++;
+        long rc = tracee.getRegsSeized().get(X86_64Regs.RAX);
+        if (rc >= 0 && child < 0) {
+            throw new CheckpointException("process " + tracee.tid() + ": injected clone3 returned " + rc + " without a fork event",
+                    tracee.tid(), null, null, null);
+        }
+        // rc is the PID in the tracee's namespace; the event gives it in ours, which ptrace needs
+        return rc < 0 ? rc : child;
     }
 
     private static boolean isSyscallInsn(byte[] b) {

@@ -20,7 +20,7 @@ public interface LibC extends Library {
     int WNOHANG = 1, WALL = 0x40000000;
     /** open(2) flags. */
     int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_ACCMODE = 3, O_CREAT = 0100, O_EXCL = 0200, O_NOCTTY = 0400,
-            O_TRUNC = 01000, O_APPEND = 02000, O_CLOEXEC = 02000000;
+            O_TRUNC = 01000, O_APPEND = 02000, O_NONBLOCK = 04000, O_CLOEXEC = 02000000;
 
     /**
      * glibc's variadic {@code ptrace}; passing four longs matches its va_arg reads on x86_64. Buffers are passed
@@ -37,18 +37,22 @@ public interface LibC extends Library {
     /** Raw syscall(2), for calls glibc does not wrap (get_robust_list). */
     long syscall(long number, long a1, long a2, long a3);
 
+    /** Raw syscall(2) with five arguments (kcmp). */
+    long syscall(long number, long a1, long a2, long a3, long a4, long a5);
 
+    int close(int fd);
 
+    /** @return bytes read, or -1 with errno set */
+    long read(int fd, byte[] buf, long count);
 
+    /** @return bytes written, or -1 with errno set */
+    long write(int fd, byte[] buf, long count);
 
+    /** @return 0, with the read end in {@code fds[0]} and the write end in {@code fds[1]}, or -1 */
+    int pipe2(int[] fds, int flags);
 
-
-
-
-
-
-
-
+    /** glibc's variadic fcntl with one int argument (F_GETPIPE_SZ, F_SETPIPE_SZ). */
+    int fcntl(int fd, int cmd, int arg);
 
     /** @return a zeroed native buffer of {@code size} bytes */
     static Memory buffer(long size) {

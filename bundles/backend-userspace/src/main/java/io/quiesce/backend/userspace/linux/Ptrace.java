@@ -8,6 +8,10 @@ public final class Ptrace {
     public static final long GET_RSEQ_CONFIGURATION = 0x420f;
     /** PTRACE_O_TRACESYSGOOD: syscall stops report SIGTRAP|0x80, so they cannot be confused with a real SIGTRAP. */
     public static final long O_TRACESYSGOOD = 1;
+    /** PTRACE_O_TRACEFORK: a fork(2)-like clone stops the parent at EVENT_FORK and auto-attaches the child. */
+    public static final long O_TRACEFORK = 2;
+    /** The event of the parent's stop after a fork-like clone; GETEVENTMSG then gives the child's PID. */
+    public static final int EVENT_FORK = 1;
     /** The event of a stop caused by PTRACE_INTERRUPT or a group stop under SEIZE (status >> 16). */
     public static final int EVENT_STOP = 128;
     /** ELF note types for GETREGSET/SETREGSET. */

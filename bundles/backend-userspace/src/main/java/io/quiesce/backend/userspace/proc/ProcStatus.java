@@ -51,6 +51,24 @@ public final class ProcStatus {
         return Long.parseUnsignedLong(required("SigBlk"), 16);
     }
 
+    /**
+     * @return the process's PID in each PID namespace it is in ({@code NSpid}), outermost first; the last one is
+     *         what it sees as its own PID
+     */
+    public long[] nsPids() {
+        String v = fields.get("NSpid");
+        if (v == null) {
+            v = required("Pid");
+        }
+        return java.util.Arrays.stream(v.trim().split("\\s+")).mapToLong(Long::parseLong).toArray();
+    }
+
+    /** @return the PID this process sees as its own (the last {@code NSpid} entry) */
+    public long nsPid() {
+        long[] l = nsPids();
+        return l[l.length - 1];
+    }
+
     private String required(String key) {
         String v = fields.get(key);
         if (v == null) {

@@ -31,6 +31,18 @@ public final class Tracee {
         return tid;
     }
 
+    /** PTRACE_SETOPTIONS on a stopped tracee. */
+    public void setOptionsSeized(long options) throws CheckpointException {
+        ptrace(Ptrace.SETOPTIONS, 0, options, "PTRACE_SETOPTIONS");
+    }
+
+    /** @return PTRACE_GETEVENTMSG: after EVENT_FORK, the new child's PID */
+    public long getEventMsgSeized() throws CheckpointException {
+        Memory m = new Memory(8);
+        ptrace(Ptrace.GETEVENTMSG, 0, Pointer.nativeValue(m), "PTRACE_GETEVENTMSG");
+        return m.getLong(0);
+    }
+
     /** PTRACE_SEIZE with TRACESYSGOOD, then PTRACE_INTERRUPT: the thread stops at its next kernel exit. */
     public void seizeAndInterrupt() throws CheckpointException {
         ptrace(Ptrace.SEIZE, 0, Ptrace.O_TRACESYSGOOD, "PTRACE_SEIZE");
