@@ -5,9 +5,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,15 +19,8 @@ import org.junit.Test;
  * second platform on another home beside the first. Real processes, real sockets, real files.
  */
 public class CliEndToEndIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private final List<Path> homes = new ArrayList<>();
     private final List<Long> pids = new ArrayList<>();
-
-    record Run(int exit, String out, String err) {
-        JsonNode json() throws IOException {
-            return JSON.readTree(out);
-        }
-    }
 
     private Path home(String name) throws IOException {
         Path h = Files.createTempDirectory("quiesce-e2e-" + name + "-");
@@ -37,19 +28,8 @@ public class CliEndToEndIT {
         return h;
     }
 
-    private static Run quiesce(Path home, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(PlatformOptions.root().resolve("bin/quiesce").toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("QUIESCE_HOME", home.toString());
-        Path out = Files.createTempFile("quiesce-out", ".txt");
-        Path err = Files.createTempFile("quiesce-err", ".txt");
-        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        assertTrue("bin/quiesce " + String.join(" ", args) + " finished", p.waitFor(90, TimeUnit.SECONDS));
-        Run r = new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8).trim(), Files.readString(err, StandardCharsets.UTF_8).trim());
-        Files.delete(out);
-        Files.delete(err);
-        return r;
+    private static Cli.Run quiesce(Path home, String... args) throws IOException, InterruptedException {
+        return Cli.of(home).run(args);
     }
 
     @After
@@ -65,7 +45,7 @@ public class CliEndToEndIT {
     @Test
     public void startLaunchJobsRefusedCheckpointStopAndRestartKeepTheJob() throws Exception {
         Path home = home("main");
-        Run start = quiesce(home, "start");
+        Cli.Run start = quiesce(home, "start");
         assertEquals(start.err(), 0, start.exit());
         assertEquals("start is idempotent", 0, quiesce(home, "start").exit());
         assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(home)));
@@ -81,13 +61,13 @@ public class CliEndToEndIT {
         assertEquals(List.of("mx", "tcp", "verbs"), List.of(fabrics.get(0).get("name").asText(), fabrics.get(1).get("name").asText(),
                 fabrics.get(2).get("name").asText()));
 
-        Run launch = quiesce(home, "launch", "--json", "--name", "e2e", "--", "sh", "-c", "echo started $QUIESCE_JOB; exec sleep 100");
+        Cli.Run launch = quiesce(home, "launch", "--json", "--name", "e2e", "--", "sh", "-c", "echo started $QUIESCE_JOB; exec sleep 100");
         assertEquals(launch.err(), 0, launch.exit());
         String id = launch.json().get("job").asText();
         long pid = launch.json().get("pids").get(0).asLong();
         pids.add(pid);
         assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
-        Run jobs = quiesce(home, "jobs");
+        Cli.Run jobs = quiesce(home, "jobs");
         assertTrue(jobs.out(), jobs.out().contains("e2e") && jobs.out().contains("running") && jobs.out().contains(Long.toString(pid)));
         assertTrue(PlatformOptions.await(5000, () -> {
             try {
@@ -97,21 +77,21 @@ public class CliEndToEndIT {
             }
         }));
 
-        Run blcrCkpt = quiesce(home, "checkpoint", "e2e", "--backend", "blcr");
+        Cli.Run blcrCkpt = quiesce(home, "checkpoint", "e2e", "--backend", "blcr");
         assertEquals(1, blcrCkpt.exit());
         assertTrue(blcrCkpt.err(), blcrCkpt.err().startsWith("checkpoint: backend 'blcr' is unavailable: "));
         assertTrue("the job survives a refused checkpoint", ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
         assertEquals(2, quiesce(home, "checkpoint").exit());
-        Run unknown = quiesce(home, "frobnicate");
+        Cli.Run unknown = quiesce(home, "frobnicate");
         assertEquals(2, unknown.exit());
         assertTrue(unknown.err(), unknown.err().contains("unknown command 'frobnicate'"));
-        Run noJob = quiesce(home, "checkpoint", "nosuch");
+        Cli.Run noJob = quiesce(home, "checkpoint", "nosuch");
         assertEquals(1, noJob.exit());
         assertTrue(noJob.err(), noJob.err().contains("no job 'nosuch'"));
 
         assertEquals(0, quiesce(home, "stop").exit());
         assertTrue("jobs outlive the platform", ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
-        Run down = quiesce(home, "jobs");
+        Cli.Run down = quiesce(home, "jobs");
         assertEquals(3, down.exit());
         assertTrue(down.err(), down.err().contains("not running"));
 
@@ -129,18 +109,13 @@ public class CliEndToEndIT {
         }));
     }
 
-    /** Compiles the userspace engine's counter scenario (a counter in an O_APPEND file over a checked memory pattern). */
-    private static Path counter() throws IOException, InterruptedException {
-        Path bin = PlatformOptions.root().resolve("itests/target/counter00");
-        if (!Files.isExecutable(bin)) {
-            Path src = PlatformOptions.root().resolve("bundles/backend-userspace/src/test/c/counter00.c");
-            Process gcc = new ProcessBuilder("gcc", "-O2", "-o", bin.toString(), src.toString()).inheritIO().start();
-            assertEquals("gcc counter00", 0, gcc.waitFor());
-        }
-        return bin;
+    /** The userspace engine's counter scenario: a counter in an O_APPEND file over a checked memory pattern. */
+    static Path counter() throws IOException, InterruptedException {
+        return Cli.compile(PlatformOptions.root().resolve("bundles/backend-userspace/src/test/c/counter00.c"),
+                PlatformOptions.root().resolve("itests/target/scenarios"));
     }
 
-    private static long lastCounter(Path out) throws IOException {
+    static long lastCounter(Path out) throws IOException {
         List<String> lines = Files.readAllLines(out);
         for (String l : lines) {
             assertFalse("the program checks its own memory: " + l, l.contains("MISMATCH"));
@@ -154,13 +129,13 @@ public class CliEndToEndIT {
         Path home = home("cycle");
         assertEquals(0, quiesce(home, "start").exit());
         Path out = home.resolve("counter.out");
-        Run launch = quiesce(home, "launch", "--json", "--name", "ctr", "--", counter().toString(), out.toString(), "16", "20");
+        Cli.Run launch = quiesce(home, "launch", "--json", "--name", "ctr", "--", counter().toString(), out.toString(), "16", "20");
         assertEquals(launch.err(), 0, launch.exit());
         long pid = launch.json().get("pids").get(0).asLong();
         pids.add(pid);
         assertTrue(PlatformOptions.await(10000, () -> lastCounterOr0(out) >= 5));
 
-        Run first = quiesce(home, "checkpoint", "ctr", "--json");
+        Cli.Run first = quiesce(home, "checkpoint", "ctr", "--json");
         assertEquals(first.err(), 0, first.exit());
         JsonNode c1 = first.json();
         assertEquals(1, c1.get("epoch").asLong());
@@ -186,7 +161,7 @@ public class CliEndToEndIT {
         }
         assertTrue("the 16 MiB pattern is in the saved regions: " + savedBytes, savedBytes >= 16L << 20);
 
-        Run second = quiesce(home, "checkpoint", "--kill", "ctr", "--json");
+        Cli.Run second = quiesce(home, "checkpoint", "--kill", "ctr", "--json");
         assertEquals(second.err(), 0, second.exit());
         assertTrue(second.json().get("killed").asBoolean());
         assertTrue(PlatformOptions.await(5000, () -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)));
@@ -195,7 +170,7 @@ public class CliEndToEndIT {
         assertEquals("checkpointed", quiesce(home, "jobs", "--json").json().get(0).get("state").asText());
         assertEquals(2, quiesce(home, "checkpoints", "ctr", "--json").json().size());
 
-        Run restart = quiesce(home, "restart", "ctr", "--json");
+        Cli.Run restart = quiesce(home, "restart", "ctr", "--json");
         assertEquals(restart.err(), 0, restart.exit());
         long restored = restart.json().get("pids").get(0).asLong();
         pids.add(restored);
@@ -208,12 +183,12 @@ public class CliEndToEndIT {
         JsonNode job = quiesce(home, "jobs", "--json").json().get(0);
         assertEquals("running", job.get("state").asText());
         assertEquals(restored, job.get("pids").get(0).asLong());
-        Run twice = quiesce(home, "restart", "ctr");
+        Cli.Run twice = quiesce(home, "restart", "ctr");
         assertEquals(1, twice.exit());
         assertTrue(twice.err(), twice.err().contains("is still running"));
     }
 
-    private static long lastCounterOr0(Path out) {
+    static long lastCounterOr0(Path out) {
         try {
             return lastCounter(out);
         } catch (IOException | RuntimeException e) {
@@ -228,7 +203,7 @@ public class CliEndToEndIT {
         long platform = quiesce(home, "status", "--json").json().get("pid").asLong();
         Path out = home.resolve("counter.out");
         // 512 MiB keeps the dump busy long enough to be interrupted
-        Run launch = quiesce(home, "launch", "--json", "--name", "big", "--", counter().toString(), out.toString(), "512", "20");
+        Cli.Run launch = quiesce(home, "launch", "--json", "--name", "big", "--", counter().toString(), out.toString(), "512", "20");
         long pid = launch.json().get("pids").get(0).asLong();
         pids.add(pid);
         assertTrue(PlatformOptions.await(30000, () -> lastCounterOr0(out) >= 2));
@@ -258,7 +233,7 @@ public class CliEndToEndIT {
         Path b = home("b");
         assertEquals(0, quiesce(a, "start").exit());
         assertEquals(0, quiesce(b, "start").exit());
-        Run launched = quiesce(a, "launch", "--json", "sleep", "50");
+        Cli.Run launched = quiesce(a, "launch", "--json", "sleep", "50");
         pids.add(launched.json().get("pids").get(0).asLong());
         assertEquals(1, quiesce(a, "jobs", "--json").json().size());
         assertEquals(0, quiesce(b, "jobs", "--json").json().size());
@@ -267,7 +242,7 @@ public class CliEndToEndIT {
         Path mixed = home("mixed");
         Files.copy(a.resolve("control"), mixed.resolve("control"));
         Files.copy(b.resolve("token"), mixed.resolve("token"));
-        Run refused = quiesce(mixed, "jobs");
+        Cli.Run refused = quiesce(mixed, "jobs");
         assertEquals(77, refused.exit());
         assertTrue(refused.err(), refused.err().contains("refused"));
         assertTrue(Files.readString(a.resolve("logs/platform.log")).contains("refused control connection"));
