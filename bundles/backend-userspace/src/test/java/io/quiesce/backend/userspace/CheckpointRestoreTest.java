@@ -25,30 +25,10 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /** The engine on real programs: freeze, dump, then resume or kill and restore. Plain JUnit, no OSGi. */
-public class CheckpointRestoreTest {
-    @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-
-    private UserspaceBackend backend;
-    private final List<Integer> children = new ArrayList<>();
-
+public class CheckpointRestoreTest extends EngineTest {
     @Before
-    public void setUp() {
-        backend = new UserspaceBackend();
-        backend.activateWith(null);
+    public void requireAvailable() {
         assertTrue(backend.availability().toString(), backend.availability().available());
-    }
-
-    @After
-    public void tearDown() {
-        children.forEach(Scenarios::kill);
-        backend.deactivate();
-    }
-
-    private int start(String name, Path log, String... args) throws Exception {
-        int pid = Scenarios.spawn(name, log, args);
-        children.add(pid);
-        return pid;
     }
 
     private RestoreOptions options() {

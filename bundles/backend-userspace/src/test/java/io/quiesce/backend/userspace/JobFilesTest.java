@@ -29,31 +29,7 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /** What the processes of a job share: a pipe with bytes in flight, a file description with its offset. */
-public class JobFilesTest {
-    @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-
-    private UserspaceBackend backend;
-    private final List<Integer> children = new ArrayList<>();
-    private final List<Integer> others = new ArrayList<>(); // not children of this JVM: killed only
-
-    @Before
-    public void setUp() {
-        backend = new UserspaceBackend();
-        backend.activateWith(null);
-    }
-
-    @After
-    public void tearDown() {
-        others.forEach(p -> io.quiesce.backend.userspace.linux.LibC.INSTANCE.kill(p, io.quiesce.backend.userspace.linux.LibC.SIGKILL));
-        children.forEach(Scenarios::kill);
-        backend.deactivate();
-    }
-
-    private Path root() {
-        return tmp.getRoot().toPath();
-    }
-
+public class JobFilesTest extends EngineTest {
     /** Starts a forking scenario; @return {parent, child} */
     private int[] startPair(String name, Path out, String... args) throws Exception {
         int parent = Scenarios.spawn(name, out, args);

@@ -26,36 +26,8 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /** One scenario program per resource: sleeps, signal dispositions, several processes, refusals. */
-public class ScenarioTest {
+public class ScenarioTest extends EngineTest {
     private static final int SIGUSR1 = 10, SIGUSR2 = 12;
-
-    @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-
-    private UserspaceBackend backend;
-    private final List<Integer> children = new ArrayList<>();
-
-    @Before
-    public void setUp() {
-        backend = new UserspaceBackend();
-        backend.activateWith(null);
-    }
-
-    @After
-    public void tearDown() {
-        children.forEach(Scenarios::kill);
-        backend.deactivate();
-    }
-
-    private int start(String name, Path log, String... args) throws Exception {
-        int pid = Scenarios.spawn(name, log, args);
-        children.add(pid);
-        return pid;
-    }
-
-    private Path root() {
-        return tmp.getRoot().toPath();
-    }
 
     /** Freezes, dumps and kills the job; writes the manifest; returns the committed folder. */
     private Path checkpointAndKill(long... pids) throws Exception {

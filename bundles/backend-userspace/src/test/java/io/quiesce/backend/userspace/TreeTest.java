@@ -24,35 +24,11 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /** A process tree whose parents wait for their children by PID (tree00). */
-public class TreeTest {
-    @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-
-    private UserspaceBackend backend;
-    private final List<Integer> roots = new ArrayList<>();
-    private final List<Integer> others = new ArrayList<>();
-
-    @Before
-    public void setUp() {
-        backend = new UserspaceBackend();
-        backend.activateWith(null);
-    }
-
-    @After
-    public void tearDown() {
-        others.forEach(p -> LibC.INSTANCE.kill(p, LibC.SIGKILL));
-        roots.forEach(Scenarios::kill);
-        backend.deactivate();
-    }
-
-    private Path root() {
-        return tmp.getRoot().toPath();
-    }
-
+public class TreeTest extends EngineTest {
     /** Starts tree00; @return root, A, B, G */
     private long[] startTree(Path out) throws Exception {
         int r = Scenarios.spawn("tree00", out, "60");
-        roots.add(r);
+        children.add(r);
         String rl = await(out, l -> l.startsWith("root a="), 5000);
         String al = await(out, l -> l.startsWith("A child="), 5000);
         long[] pids = { r, field(rl, "a"), field(rl, "b"), field(al.substring(2), "child") };
@@ -66,7 +42,7 @@ public class TreeTest {
     private int waitExit(long pid) {
         int[] st = new int[1];
         assertEquals(pid, LibC.INSTANCE.waitpid((int) pid, st, 0));
-        roots.remove((Integer) (int) pid);
+        children.remove((Integer) (int) pid);
         return st[0];
     }
 
@@ -99,7 +75,7 @@ public class TreeTest {
             s.dump(folder);
             s.kill();
         }
-        roots.clear();
+        children.clear();
         others.clear();
         Scenarios.commit(folder, "userspace", ImageFormat.VERSION);
         List<Long> now;
@@ -114,7 +90,7 @@ public class TreeTest {
             warnings = rs.warnings();
         }
         assertEquals("root first, every process", 4, now.size());
-        roots.add((int) (long) now.get(0));
+        children.add((int) (long) now.get(0));
         for (int i = 1; i < 4; i++) {
             others.add((int) (long) now.get(i));
         }

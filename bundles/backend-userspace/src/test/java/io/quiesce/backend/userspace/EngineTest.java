@@ -1,0 +1,51 @@
+package io.quiesce.backend.userspace;
+
+import io.quiesce.backend.userspace.linux.LibC;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * What every engine test needs: the backend activated as OSGi would, a private folder, and every process the test
+ * started killed afterwards (subclasses' own {@code @After} methods run first).
+ */
+abstract class EngineTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    /** The backend under test. */
+    protected UserspaceBackend backend;
+    /** Children of this JVM the test started: killed and reaped afterwards. */
+    protected final List<Integer> children = new ArrayList<>();
+    /** Processes that are not children of this JVM (restored descendants): killed only. */
+    protected final List<Integer> others = new ArrayList<>();
+
+    @Before
+    public void activateBackend() {
+        backend = new UserspaceBackend();
+        backend.activateWith(null);
+    }
+
+    @After
+    public void killProcessesAndDeactivate() {
+        others.forEach(p -> LibC.INSTANCE.kill(p, LibC.SIGKILL));
+        children.forEach(Scenarios::kill);
+        backend.deactivate();
+    }
+
+    /** Starts a scenario as a child of this JVM, killed after the test. */
+    protected int start(String name, Path log, String... args) throws Exception {
+        int pid = Scenarios.spawn(name, log, args);
+        children.add(pid);
+        return pid;
+    }
+
+    /** @return the test's private folder */
+    protected Path root() {
+        return tmp.getRoot().toPath();
+    }
+}
