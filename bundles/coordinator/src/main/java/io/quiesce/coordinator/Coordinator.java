@@ -27,7 +27,7 @@ import io.quiesce.process.ProcFs;
 import io.quiesce.process.ProcStat;
 import io.quiesce.coordinator.store.CheckpointStore;
 import io.quiesce.coordinator.store.ManifestCodec;
-import io.quiesce.coordinator.store.SecureFiles;
+import io.quiesce.api.image.SecureFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.quiesce.backend.blcr;
 
+import io.quiesce.api.image.SecureFiles;
 import io.quiesce.process.ProcFs;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
@@ -117,7 +118,7 @@ final class BlcrCheckpoint implements CheckpointSession {
             long bytes = context.commit();
             BlcrImage image = new BlcrImage(contextName, root, job.pids(), "tree", flags, kernel);
             byte[] encoded = image.encode();
-            AtomicFiles.write(meta, encoded);
+            SecureFiles.write(meta, encoded);
             List<String> warnings = new ArrayList<>();
             if (kmsg != null && !kmsg.isBlank()) {
                 warnings.add("BLCR kernel messages: " + kmsg.strip().replace('\n', ' '));
@@ -264,7 +265,7 @@ final class BlcrCheckpoint implements CheckpointSession {
     private static void deleteQuietly(Path p) {
         try {
             Files.deleteIfExists(p);
-            Files.deleteIfExists(AtomicFiles.temporary(p));
+            Files.deleteIfExists(SecureFiles.temporary(p));
         } catch (IOException e) {
             // the platform deletes the staging folder on abort
         }

@@ -1,5 +1,6 @@
 package io.quiesce.backend.blcr;
 
+import io.quiesce.api.image.SecureFiles;
 import io.quiesce.api.CheckpointException;
 import io.quiesce.api.Errno;
 import io.quiesce.backend.blcr.linux.LibC;
@@ -30,7 +31,7 @@ final class ContextFile {
      * @throws CheckpointException when it cannot be created (names the file and errno)
      */
     static ContextFile create(Path file) throws CheckpointException {
-        Path tmp = AtomicFiles.temporary(file);
+        Path tmp = SecureFiles.temporary(file);
         try {
             Files.deleteIfExists(tmp); // left by a crashed run; the staging folder is ours alone
         } catch (IOException e) {
@@ -73,7 +74,7 @@ final class ContextFile {
                 throw new CheckpointException("cannot close context file " + tmp + ": " + errno, -1, errno, tmp, null);
             }
             long size = Files.size(tmp);
-            AtomicFiles.publish(tmp, file);
+            SecureFiles.publish(tmp, file);
             return size;
         } catch (IOException e) {
             discard();

@@ -1,5 +1,6 @@
 package io.quiesce.coordinator.store;
 
+import io.quiesce.api.image.SecureFiles;
 import io.quiesce.api.CheckpointInfo;
 import io.quiesce.api.ImageException;
 import io.quiesce.api.image.ImageFormat;

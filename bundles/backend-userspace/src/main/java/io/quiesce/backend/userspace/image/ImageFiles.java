@@ -1,5 +1,6 @@
 package io.quiesce.backend.userspace.image;
 
+import io.quiesce.api.image.SecureFiles;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -37,7 +38,7 @@ public final class ImageFiles {
     /** @return a new file created 0600 for writing; fails if it exists */
     public static FileChannel create(Path file) throws IOException {
         return FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                PosixFilePermissions.asFileAttribute(SecureFiles.FILE));
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.quiesce.coordinator.store;
+package io.quiesce.api.image;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,8 +14,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 /**
- * File rules for everything that may hold process memory or secrets: folders 0700, files 0600, written to a
- * temporary name, fsynced and renamed so that a reader never sees half a file.
+ * The platform's rules for everything that may hold process memory or secrets, for the platform and for backends
+ * writing into a staging folder alike: folders 0700, files 0600, small files written to a temporary name, fsynced
+ * and renamed so that a reader never sees half a file, and folders fsynced so renames survive a crash.
  */
 public final class SecureFiles {
     /** rwx------ */
@@ -50,28 +51,52 @@ public final class SecureFiles {
     }
 
     /**
+     * @param file a file's final name
+     * @return the hidden temporary sibling it is written under ({@code .NAME.tmp}, like BLCR's {@code --atomic})
+     */
+    public static Path temporary(Path file) {
+        return file.resolveSibling("." + file.getFileName() + ".tmp");
+    }
+
+    /**
      * Writes a file 0600 atomically: temporary sibling, fsync, rename, fsync of the folder.
      *
      * @param file    the file
      * @param content its bytes
-     * @throws IOException when writing fails; the old file, if any, is then untouched
+     * @throws IOException when writing fails; then nothing is left under the temporary name and the old file, if
+     *                     any, is untouched
      */
     public static void write(Path file, byte[] content) throws IOException {
-        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        Path tmp = temporary(file);
         Files.deleteIfExists(tmp);
-        try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                PosixFilePermissions.asFileAttribute(FILE))) {
-            ByteBuffer buf = ByteBuffer.wrap(content);
-            while (buf.hasRemaining()) {
-                ch.write(buf);
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(FILE))) {
+                ByteBuffer buf = ByteBuffer.wrap(content);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
             }
-            ch.force(true);
+            publish(tmp, file);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
         }
+    }
+
+    /**
+     * Renames a fully written and fsynced temporary file to its final name and makes the rename durable.
+     *
+     * @param tmp  the temporary file
+     * @param file the final name (replaced if it exists)
+     * @throws IOException when the rename or the folder's fsync fails
+     */
+    public static void publish(Path tmp, Path file) throws IOException {
         try {
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
+            throw new IOException("cannot rename " + tmp + " atomically: " + e.getMessage(), e);
         }
         syncFolder(file.toAbsolutePath().getParent());
     }
