@@ -1,9 +1,12 @@
 package io.quiesce.backend.userspace;
 
+import io.quiesce.api.RestoreOptions;
+import io.quiesce.api.RestoreSession;
 import io.quiesce.backend.userspace.linux.LibC;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Rule;
@@ -42,6 +45,16 @@ abstract class EngineTest {
         int pid = Scenarios.spawn(name, log, args);
         children.add(pid);
         return pid;
+    }
+
+    /** Restores a committed folder and releases it; the restored processes are killed after the test. */
+    protected List<Long> restore(Path folder) throws Exception {
+        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), null, Map.of(), false))) {
+            rs.restore();
+            List<Long> pids = rs.release();
+            pids.forEach(p -> children.add((int) (long) p));
+            return pids;
+        }
     }
 
     /** @return the test's private folder */

@@ -9,8 +9,6 @@ import static org.junit.Assert.fail;
 
 import io.quiesce.api.CheckpointSession;
 import io.quiesce.api.NotSupportedException;
-import io.quiesce.api.RestoreOptions;
-import io.quiesce.api.RestoreSession;
 import io.quiesce.api.image.ImageFormat;
 import io.quiesce.backend.userspace.image.FdImage;
 import io.quiesce.backend.userspace.image.ImageFiles;
@@ -21,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Rule;
@@ -62,15 +59,6 @@ public class JobFilesTest extends EngineTest {
         }
         Scenarios.commit(folder, "userspace", ImageFormat.VERSION);
         return folder;
-    }
-
-    private List<Long> restore(Path folder) throws Exception {
-        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), null, Map.of(), false))) {
-            rs.restore();
-            List<Long> pids = rs.release();
-            pids.forEach(p -> children.add((int) (long) p));
-            return pids;
-        }
     }
 
     private static long childGot(Path out) throws Exception {

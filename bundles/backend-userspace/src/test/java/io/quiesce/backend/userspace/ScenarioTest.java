@@ -44,15 +44,6 @@ public class ScenarioTest extends EngineTest {
         return staging;
     }
 
-    private List<Long> restore(Path folder) throws Exception {
-        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), null, Map.of(), false))) {
-            rs.restore();
-            List<Long> pids = rs.release();
-            pids.forEach(p -> children.add((int) (long) p));
-            return pids;
-        }
-    }
-
     @Test
     public void sleeperRestartsItsSleepAfterResumeAndAfterRestore() throws Exception {
         Path out = root().resolve("sleeper.out");
