@@ -1,5 +1,6 @@
 package io.quiesce.coordinator;
 
+import io.quiesce.api.BackendCapability;
 import io.quiesce.api.Channel;
 import io.quiesce.api.CheckpointBackend;
 import io.quiesce.api.CheckpointException;
@@ -116,6 +117,9 @@ final class CheckpointProtocol {
                 fabricNames.add(f.name());
                 endpoints.addAll(call(fw, "discover", fc::discover));
             }
+            if (backend.capabilities().contains(BackendCapability.FABRIC_ACCESS)) {
+                UnclaimedSockets.refuse(hostJob, frozen, endpoints);
+            }
             List<Channel> channels = ChannelPairing.pair(r.id() + ":" + epoch, endpoints);
             for (int i = 0; i < drains.size(); i++) {
                 FabricCheckpoint fc = drains.get(i);
@@ -128,6 +132,12 @@ final class CheckpointProtocol {
             }
             // dump
             DumpResult dump = call(who, "dump", () -> s.dump(staging));
+            List<String> warnings = new ArrayList<>(dump.warnings());
+            for (int i = 0; i < drains.size(); i++) {
+                String name = fabricNames.get(i);
+                FabricCheckpoint fc = drains.get(i);
+                warnings.addAll(call("fabric '" + name + "'", "save", fc::warnings));
+            }
             List<String> files = new ArrayList<>(dump.files());
             for (int i = 0; i < drains.size(); i++) {
                 FabricCheckpoint fc = drains.get(i);
@@ -136,7 +146,7 @@ final class CheckpointProtocol {
             // commit
             Manifest manifest = new Manifest(ImageFormat.MAGIC, ImageFormat.VERSION, r.id(), r.name(), r.argv(), epoch,
                     Instant.now().toString(), backend.name(), fabricNames, List.of(new HostRecord(hostName(), dump.records(), files)),
-                    dump.bytes(), dump.warnings());
+                    dump.bytes(), warnings);
             Path committedFolder;
             try {
                 committedFolder = store.commit(staging, manifest, restartLine);
@@ -169,7 +179,7 @@ final class CheckpointProtocol {
             LOG.info("checkpoint of job {} epoch {} committed at {} ({} bytes, {} ms, paused {} ms{})", r.id(), epoch,
                     committedFolder, dump.bytes(), (end - t0) / 1_000_000, (end - frozenAt) / 1_000_000, kill ? ", killed" : "");
             return new CheckpointResult(r.id(), committedFolder, epoch, dump.bytes(), (end - t0) / 1_000_000,
-                    (end - frozenAt) / 1_000_000, backend.name(), fabricNames, kill, dump.warnings());
+                    (end - frozenAt) / 1_000_000, backend.name(), fabricNames, kill, warnings);
         } catch (CheckpointException e) {
             if (!committed) {
                 abort(session, drains, fabricNames, store, staging);
@@ -228,14 +238,15 @@ final class CheckpointProtocol {
     RestartResult restart(Job job, Path folder, Manifest manifest, CheckpointBackend backend, List<Fabric> fabrics,
             RestartRequest request, List<CheckpointHook> hooks) throws CheckpointException {
         String who = "backend '" + backend.name() + "'";
-        RestoreOptions options = new RestoreOptions(job.folder, job.folder.resolve("output.log"), request.relocations(), request.exactPids());
+        RestoreOptions options = new RestoreOptions(job.folder, job.folder.resolve("output.log"), request.relocations(), request.exactPids(),
+                request.external());
         List<FabricRestore> rebuilt = new ArrayList<>();
         RestoreSession session = call(who, "restore", () -> backend.openRestore(folder, options));
         try {
             List<FrozenProcess> restored = call(who, "restore", session::restore);
             LocalRendezvous rendezvous = new LocalRendezvous();
             for (Fabric f : fabrics) {
-                rebuilt.add(call("fabric '" + f.name() + "'", "reconnect", () -> f.openRestore(folder, restored, rendezvous)));
+                rebuilt.add(call("fabric '" + f.name() + "'", "reconnect", () -> f.openRestore(folder, restored, rendezvous, options)));
             }
             for (int i = 0; i < rebuilt.size(); i++) {
                 FabricRestore fr = rebuilt.get(i);

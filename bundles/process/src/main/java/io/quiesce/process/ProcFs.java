@@ -99,4 +99,29 @@ public final class ProcFs {
         }
         return out;
     }
+
+    /**
+     * The socket descriptors of a process, from its {@code /proc/PID/fd} links ({@code socket:[INODE]}).
+     *
+     * @param pid a process ID
+     * @return descriptor number to socket inode, in number order; descriptors closed while reading are skipped
+     * @throws IOException when the folder cannot be listed (process gone, no permission)
+     */
+    public java.util.SortedMap<Integer, Long> sockets(long pid) throws IOException {
+        java.util.SortedMap<Integer, Long> out = new java.util.TreeMap<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(root.resolve(pid + "/fd"))) {
+            for (Path fd : dir) {
+                String target;
+                try {
+                    target = Files.readSymbolicLink(fd).toString();
+                } catch (IOException closed) {
+                    continue;
+                }
+                if (target.startsWith("socket:[") && target.endsWith("]")) {
+                    out.put(Integer.parseInt(fd.getFileName().toString()), Long.parseLong(target.substring(8, target.length() - 1)));
+                }
+            }
+        }
+        return out;
+    }
 }

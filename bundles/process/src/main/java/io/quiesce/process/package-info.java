@@ -5,5 +5,5 @@
  * stops), with no descriptor of the JVM, a clean signal state and a session of its own.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.quiesce.process;

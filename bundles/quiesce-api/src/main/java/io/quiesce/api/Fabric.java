@@ -46,4 +46,20 @@ public interface Fabric {
      * @throws CheckpointException when the saved channels cannot be rebuilt here
      */
     FabricRestore openRestore(Path imageFolder, List<FrozenProcess> restored, Rendezvous rendezvous) throws CheckpointException;
+
+    /**
+     * Starts the network part of a restart with the user's options (e.g. the {@link ExternalPolicy}). The platform
+     * calls this one; the default ignores the options.
+     *
+     * @param imageFolder the committed checkpoint holding this fabric's saved records
+     * @param restored    the rebuilt, stopped processes
+     * @param rendezvous  where channel ends publish and look up their new addresses (across hosts)
+     * @param options     how the restart was asked for
+     * @return the session; the caller always closes it
+     * @throws CheckpointException when the saved channels cannot be rebuilt here
+     */
+    default FabricRestore openRestore(Path imageFolder, List<FrozenProcess> restored, Rendezvous rendezvous,
+            RestoreOptions options) throws CheckpointException {
+        return openRestore(imageFolder, restored, rendezvous);
+    }
 }

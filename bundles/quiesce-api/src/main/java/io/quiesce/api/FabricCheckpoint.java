@@ -42,6 +42,14 @@ public interface FabricCheckpoint extends AutoCloseable {
      */
     void resume() throws CheckpointException;
 
+    /**
+     * @return what the user should know about this checkpoint's channels (external connections, a strategy that
+     *         differs from the usual one), reported with the checkpoint's result; the default has none
+     */
+    default List<String> warnings() {
+        return List.of();
+    }
+
     /** Releases the session. Never throws. */
     @Override
     void close();

@@ -4,6 +4,7 @@ import io.quiesce.api.CheckpointException;
 import io.quiesce.api.CheckpointRequest;
 import io.quiesce.api.CheckpointService;
 import io.quiesce.api.LaunchRequest;
+import io.quiesce.api.ExternalPolicy;
 import io.quiesce.api.RestartRequest;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -39,7 +40,7 @@ public final class Commands {
         u.put("launch", "launch [--name NAME] [--stdout FILE] [--stderr FILE] [--cwd DIR] [--backend NAME] [--json] [--] COMMAND [ARG...]");
         u.put("jobs", "jobs [JOB] [--json]");
         u.put("checkpoint", "checkpoint JOB [--kill] [--backend NAME] [--json]");
-        u.put("restart", "restart JOB|CHECKPOINT_FOLDER [--relocate OLD=NEW]... [--exact-pids] [--json]");
+        u.put("restart", "restart JOB|CHECKPOINT_FOLDER [--relocate OLD=NEW]... [--exact-pids] [--external fail|close|reconnect] [--json]");
         u.put("checkpoints", "checkpoints [JOB] [--json]");
         u.put("inspect", "inspect JOB|CHECKPOINT_FOLDER [--json]");
         u.put("backends", "backends [--json]");
@@ -123,7 +124,7 @@ public final class Commands {
     }
 
     private String restart(List<String> args, Caller caller) throws CheckpointException {
-        CommandLine cl = CommandLine.parse("restart", args, Set.of("--json", "--exact-pids"), Set.of("--relocate"), false);
+        CommandLine cl = CommandLine.parse("restart", args, Set.of("--json", "--exact-pids"), Set.of("--relocate", "--external"), false);
         String target = cl.positional("restart", 1, 1, "JOB or CHECKPOINT_FOLDER\nusage: " + USAGE.get("restart")).get(0);
         Map<String, String> relocations = new LinkedHashMap<>();
         for (String r : cl.values("--relocate")) {
@@ -133,8 +134,14 @@ public final class Commands {
             }
             relocations.put(r.substring(0, eq), r.substring(eq + 1));
         }
-        return Formatter.restart(service.restart(new RestartRequest(target(target, caller), relocations, cl.has("--exact-pids"))),
-                cl.has("--json"));
+        ExternalPolicy external;
+        try {
+            external = cl.value("--external") == null ? ExternalPolicy.FAIL : ExternalPolicy.parse(cl.value("--external"));
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure(CommandFailure.USAGE, "restart: " + e.getMessage());
+        }
+        return Formatter.restart(service.restart(new RestartRequest(target(target, caller), relocations, cl.has("--exact-pids"),
+                external)), cl.has("--json"));
     }
 
     /** A target with a slash, or that names an existing folder, is a path relative to the caller. */

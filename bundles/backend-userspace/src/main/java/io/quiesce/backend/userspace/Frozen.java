@@ -1,12 +1,13 @@
 package io.quiesce.backend.userspace;
 
 import io.quiesce.api.FrozenProcess;
+import io.quiesce.api.SyscallInjection;
 import java.util.Optional;
 
-/** A process this backend holds stopped. No facility is offered to fabrics yet. */
-record Frozen(long pid) implements FrozenProcess {
+/** A process this backend holds stopped; fabrics may inject system calls into it. */
+record Frozen(long pid, SyscallInjection injection) implements FrozenProcess {
     @Override
     public <T> Optional<T> facility(Class<T> type) {
-        return Optional.empty();
+        return type == SyscallInjection.class ? Optional.of(type.cast(injection)) : Optional.empty();
     }
 }

@@ -211,7 +211,7 @@ final class ProcessRestore {
     }
 
     /** @return the PID {@code pid} sees as its own (its PID in its innermost namespace) */
-    long nsPidOf(long pid) throws CheckpointException {
+    static long nsPidOf(Path proc, long pid) throws CheckpointException {
         try {
             return ProcStatus.read(proc, pid).nsPid();
         } catch (IOException | RuntimeException e) {
@@ -306,7 +306,7 @@ final class ProcessRestore {
         Path pagesFile = folder.resolve(image.pagesFile());
         try (FileChannel pages = FileChannel.open(pagesFile, StandardOpenOption.READ)) {
             ThreadState.unregisterRseqSeized(inj);
-            FileRestore fileRestore = new FileRestore(pid, nsPidOf(pid));
+            FileRestore fileRestore = new FileRestore(pid, nsPidOf(proc, pid));
             fileRestore.closeAllSeized(inj, oldFds);
             memoryRestore.prepareSeized(inj, old, image.vmas(), relocate);
             long tPages = System.nanoTime();

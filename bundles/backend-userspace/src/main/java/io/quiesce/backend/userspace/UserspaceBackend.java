@@ -89,7 +89,8 @@ public class UserspaceBackend implements CheckpointBackend {
             return EnumSet.noneOf(BackendCapability.class);
         }
         EnumSet<BackendCapability> c = EnumSet.of(BackendCapability.UNPRIVILEGED, BackendCapability.CONTINUE_AFTER_CHECKPOINT,
-                BackendCapability.KILL_AFTER_CHECKPOINT, BackendCapability.PROCESS_TREES, BackendCapability.PIPES);
+                BackendCapability.KILL_AFTER_CHECKPOINT, BackendCapability.PROCESS_TREES, BackendCapability.PIPES,
+                BackendCapability.FABRIC_ACCESS);
         if (stub != null) {
             c.add(BackendCapability.RESTORE);
         }

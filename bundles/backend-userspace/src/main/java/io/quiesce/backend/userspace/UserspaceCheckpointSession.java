@@ -8,6 +8,7 @@ import io.quiesce.api.HostJob;
 import io.quiesce.api.NotSupportedException;
 import io.quiesce.api.image.ProcessRecord;
 import io.quiesce.backend.userspace.image.ImageFiles;
+import io.quiesce.backend.userspace.inject.InjectionFacility;
 import io.quiesce.backend.userspace.image.ManifestRecords;
 import io.quiesce.backend.userspace.image.ImageIndex;
 import io.quiesce.backend.userspace.linux.LibC;
@@ -67,7 +68,7 @@ final class UserspaceCheckpointSession implements CheckpointSession {
                     throw new CheckpointException("process " + pid + " of job " + job.jobId() + " ended while being frozen: "
                             + e.getMessage(), pid, e.errno(), null, e);
                 }
-                frozen.add(new Frozen(pid));
+                frozen.add(new Frozen(pid, new InjectionFacility(tracer, t, proc)));
             }
             // A thread created between the check and the seize would run on unfrozen: check again, now that nothing runs.
             try {

@@ -9,9 +9,12 @@ import io.quiesce.api.RestoreOptions;
 import io.quiesce.api.RestoreSession;
 import io.quiesce.api.image.ImageFormat;
 import io.quiesce.backend.userspace.files.FileTable;
+import io.quiesce.backend.userspace.files.SocketSlots;
+import io.quiesce.backend.userspace.image.FdImage;
 import io.quiesce.backend.userspace.image.ImageFiles;
 import io.quiesce.backend.userspace.image.ImageIndex;
 import io.quiesce.backend.userspace.image.ProcessImage;
+import io.quiesce.backend.userspace.inject.InjectionFacility;
 import io.quiesce.backend.userspace.seize.Tracee;
 import io.quiesce.backend.userspace.seize.Tracer;
 import java.nio.file.Path;
@@ -150,9 +153,9 @@ final class UserspaceRestoreSession implements RestoreSession {
             for (ProcessImage image : images) {
                 Tracee t = byOldPid.get(image.pid()).tracee;
                 restored.add(t);
-                out.add(new Frozen(t.tid()));
+                out.add(new Frozen(t.tid(), new InjectionFacility(tracer, t, proc)));
                 if (pidNamespace) {
-                    long now = restorer.nsPidOf(t.tid());
+                    long now = ProcessRestore.nsPidOf(proc, t.tid());
                     if (now != image.nsPid()) {
                         warnings.add("process " + image.nsPid() + " of the job's namespace runs on as PID " + now + " there");
                     }
@@ -211,6 +214,16 @@ final class UserspaceRestoreSession implements RestoreSession {
             if (restored.size() != images.size()) {
                 throw new CheckpointException("release before every process of " + folder + " was restored");
             }
+            List<SocketSlots.Slot> sockets = new ArrayList<>();
+            for (int i = 0; i < images.size(); i++) {
+                Tracee t = restored.get(i);
+                for (FdImage f : images.get(i).fds()) {
+                    if (FdImage.SOCKET.equals(f.kind())) {
+                        sockets.add(new SocketSlots.Slot(t, ProcessRestore.nsPidOf(proc, t.tid()), f));
+                    }
+                }
+            }
+            SocketSlots.completeSeized(proc, sockets);
             List<Long> pids = new ArrayList<>(initPids); // the outer init is this JVM's child: the root
             for (Tracee t : restored) {
                 t.detachSeized();

@@ -15,14 +15,15 @@ import java.util.stream.Stream;
 
 /**
  * Classifies and saves a process's descriptors from /proc/PID/fd and fdinfo. This version reopens regular files
- * and character devices by path and recreates anonymous pipes (see {@link FileSharing} for what the job's
- * processes share); anything else (FIFOs, sockets, anon inodes, deleted files, directories) is refused with a
- * message naming the PID, the descriptor and its link text.
+ * and character devices by path, recreates anonymous pipes and FIFOs (see {@link FileSharing} for what the job's
+ * processes share) and records sockets for the fabrics to rebuild; anything else (anon inodes, deleted files,
+ * directories) is refused with a message naming the PID, the descriptor and its link text.
  */
 public final class FileDump {
     private static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFCHR = 0020000, S_IFIFO = 0010000;
 
     private static final Pattern PIPE = Pattern.compile("pipe:\\[(\\d+)\\]");
+    private static final Pattern SOCKET = Pattern.compile("socket:\\[(\\d+)\\]");
 
     private final Path proc;
 
@@ -50,9 +51,11 @@ public final class FileDump {
             try {
                 String target = Files.readSymbolicLink(link).toString();
                 Matcher pipe = PIPE.matcher(target);
-                if (pipe.matches()) {
+                Matcher socket = SOCKET.matcher(target);
+                if (pipe.matches() || socket.matches()) {
                     FdInfo info = FdInfo.read(proc, pid, fd);
-                    out.add(new FdImage(fd, FdImage.PIPE, target, 0, info.flags(), 0, Long.parseLong(pipe.group(1))));
+                    Matcher m = pipe.matches() ? pipe : socket;
+                    out.add(new FdImage(fd, m == pipe ? FdImage.PIPE : FdImage.SOCKET, target, 0, info.flags(), 0, Long.parseLong(m.group(1))));
                     continue;
                 }
                 int mode = target.startsWith("/") && !target.endsWith(" (deleted)")

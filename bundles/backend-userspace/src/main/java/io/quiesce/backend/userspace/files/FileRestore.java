@@ -56,6 +56,9 @@ public final class FileRestore {
             FileTable table) throws CheckpointException {
         int parkBase = fds.stream().mapToInt(FdImage::fd).max().orElse(2) + 1;
         for (FdImage f : fds) {
+            if (FdImage.SOCKET.equals(f.kind())) {
+                continue; // a fabric rebuilds it at this number; see SocketSlots
+            }
             FileTable.Holder h = table.holder(f.share());
             if (h != null) {
                 takeOverSeized(inj, h, f.fd());
@@ -104,7 +107,7 @@ public final class FileRestore {
     }
 
     /** Makes {@code fd} refer to the open file description {@code h} holds. */
-    private void takeOverSeized(SyscallInjector inj, FileTable.Holder h, int fd) throws CheckpointException {
+    void takeOverSeized(SyscallInjector inj, FileTable.Holder h, int fd) throws CheckpointException {
         if (h.pid() == pid) {
             if (h.fd() != fd) {
                 inj.check("dup2 of fd " + h.fd() + " to " + fd, Syscalls.DUP2, h.fd(), fd);

@@ -33,6 +33,7 @@ public final class ManifestRecords {
             case FdImage.CHAR_DEVICE -> new FdEntry.CharDevice(f.fd(), f.path(), f.flags());
             case FdImage.PIPE -> new FdEntry.Pipe(f.fd(), f.inode(), f.writeEnd(), f.flags(), data);
             case FdImage.FIFO -> new FdEntry.Fifo(f.fd(), f.path(), f.flags(), data);
+            case FdImage.SOCKET -> new FdEntry.Other(f.fd(), f.path());
             default -> new FdEntry.Other(f.fd(), f.kind() + ":" + f.path());
         };
     }

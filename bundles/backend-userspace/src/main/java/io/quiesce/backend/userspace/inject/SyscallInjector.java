@@ -97,6 +97,33 @@ public final class SyscallInjector {
     }
 
     /**
+     * Maps a scratch area into a tracee stopped at any ptrace stop, at an address free in its current mappings, for
+     * calls that must leave it exactly as it was: close with {@link #finishAsOpenedSeized}.
+     *
+     * @param tracee a tracee in a ptrace stop
+     * @param memory its memory
+     * @param proc   the /proc root
+     */
+    public static SyscallInjector openSeized(Tracee tracee, ProcessMemory memory, java.nio.file.Path proc) throws CheckpointException {
+        List<Vma> vmas;
+        try {
+            vmas = io.quiesce.backend.userspace.proc.ProcMaps.read(proc, tracee.tid());
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new CheckpointException("cannot read /proc/" + tracee.tid() + "/maps: " + e.getMessage(), tracee.tid(), null, null, e);
+        }
+        return bootstrapSeized(tracee, memory, chooseScratch(List.of(vmas)));
+    }
+
+    /**
+     * Unmaps the scratch area and puts back the registers and signal mask the tracee had when the injector was
+     * made, with an interrupted syscall set to restart as the kernel would have (the tracee is the same process,
+     * so its restart block is intact).
+     */
+    public void finishAsOpenedSeized() throws CheckpointException {
+        finishSeized(RestartRules.forResume(template), savedMask);
+    }
+
+    /**
      * Takes over a scratch area the tracee already has: a child forked by {@link #forkSeized} inherits its parent's,
      * and is stopped in its first stop with rip inside it.
      *
