@@ -14,6 +14,14 @@ public interface FrozenProcess {
     long pid();
 
     /**
+     * @return the process ID this process had when its checkpoint was taken (what fabrics recorded then); for a
+     *         process frozen for a checkpoint, {@link #pid()}
+     */
+    default long originalPid() {
+        return pid();
+    }
+
+    /**
      * A backend-specific facility, such as a way to run a system call inside the stopped process. Fabrics ask for
      * the facilities they need and report themselves unable to drain when a backend offers none.
      *

@@ -68,7 +68,7 @@ final class UserspaceCheckpointSession implements CheckpointSession {
                     throw new CheckpointException("process " + pid + " of job " + job.jobId() + " ended while being frozen: "
                             + e.getMessage(), pid, e.errno(), null, e);
                 }
-                frozen.add(new Frozen(pid, new InjectionFacility(tracer, t, proc)));
+                frozen.add(new Frozen(pid, pid, new InjectionFacility(tracer, t, proc)));
             }
             // A thread created between the check and the seize would run on unfrozen: check again, now that nothing runs.
             try {

@@ -153,7 +153,7 @@ final class UserspaceRestoreSession implements RestoreSession {
             for (ProcessImage image : images) {
                 Tracee t = byOldPid.get(image.pid()).tracee;
                 restored.add(t);
-                out.add(new Frozen(t.tid(), new InjectionFacility(tracer, t, proc)));
+                out.add(new Frozen(t.tid(), image.pid(), new InjectionFacility(tracer, t, proc)));
                 if (pidNamespace) {
                     long now = ProcessRestore.nsPidOf(proc, t.tid());
                     if (now != image.nsPid()) {
