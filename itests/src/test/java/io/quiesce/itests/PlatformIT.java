@@ -263,7 +263,8 @@ public class PlatformIT {
         assertEquals("an unavailable plug-in is never selected", "userspace", service.status().selectedBackend());
         Files.delete(jar);
         assertTrue("example backend goes", PlatformOptions.await(15000, () -> service.backends().stream().noneMatch(b -> b.name().equals("example"))));
-        assertTrue(service.fabrics().stream().noneMatch(b -> b.name().equals("example")));
+        // the bundle's two components are unregistered one after the other
+        assertTrue("example fabric goes", PlatformOptions.await(5000, () -> service.fabrics().stream().noneMatch(b -> b.name().equals("example"))));
     }
 
     @Test
