@@ -11,13 +11,13 @@
 #      the platform log); the restored ring must finish with "ring ok hops=H" and exit status 0. When the platform
 #      refuses the checkpoint (no fabric for TCP yet), this prints "checkpoint failed: <message>" and goes on.
 # Usage: bench/tcp.sh [K...]   (build first: mvn -q package -DskipTests)
-# Environment: HOPS (per run of a/b, default 100000), ROUNDS (default 3), CKPT_HOPS (for c, default 1000000),
+# Environment: HOPS (per run of a/b, default 100000), ROUNDS (default 5), CKPT_HOPS (for c, default 1000000),
 # MSGSIZE (default 65536).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 ks=("$@"); [ ${#ks[@]} -gt 0 ] || ks=(4 8)
 hops=${HOPS:-100000}
-rounds=${ROUNDS:-3}
+rounds=${ROUNDS:-5}
 ckpt_hops=${CKPT_HOPS:-1000000}
 msg=${MSGSIZE:-65536}
 work=$(mktemp -d /tmp/quiesce-bench-tcp.XXXXXX)
@@ -41,6 +41,7 @@ wait_for() { for _ in $(seq $(( $3 * 10 ))); do grep -q "$1" "$2" 2>/dev/null &&
 # figure FILE FIELD: from the ring's "ring K=.. time=S s X MB/s Y hops/s" line, FIELD = MB/s | hops/s | time
 figure() { sed -nE 's/^ring K=.* time=([0-9.]+) s ([0-9.]+) MB\/s ([0-9.]+) hops\/s.*/\1 \2 \3/p' "$1" | tail -1 |
   awk -v f="$2" '{ print (f == "time" ? $1 : f == "MB/s" ? $2 : $3) }'; }
+best() { printf '%s\n' "$@" | sort -g | tail -1; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 job_root() { q jobs "$1" --json | json '[0]["rootPid"]'; }
 exit_status() { # waits up to 60 s for the job's exit status
@@ -66,7 +67,7 @@ q start >/dev/null
 log=$QUIESCE_HOME/logs/platform.log
 
 echo "== (a) plain vs (b) launched through the platform, no checkpoint: msgsize=$msg hops=$hops, $rounds rounds, medians"
-printf '%-3s %12s %12s %14s %14s %8s   %s\n' K plain_MB/s launch_MB/s plain_hops/s launch_hops/s ratio "runs plain | launched (MB/s)"
+printf '%-3s %12s %12s %14s %14s %8s %10s   %s\n' K plain_MB/s launch_MB/s plain_hops/s launch_hops/s ratio best_ratio "runs plain | launched (MB/s)"
 for k in "${ks[@]}"; do
   a=(); b=()
   for r in $(seq "$rounds"); do
@@ -74,10 +75,12 @@ for k in "${ks[@]}"; do
     b+=("$(launched "$k" "$hops" "$work/launch-$k-$r.txt")")
   done
   ma=$(median "${a[@]}"); mb=$(median "${b[@]}")
-  printf '%-3s %12.1f %12.1f %14.0f %14.0f %8.3f   %s | %s\n' "$k" "$ma" "$mb" "$(awk -v m="$ma" -v s="$msg" 'BEGIN { print m * 1e6 / s }')" \
-    "$(awk -v m="$mb" -v s="$msg" 'BEGIN { print m * 1e6 / s }')" "$(awk -v a="$ma" -v b="$mb" 'BEGIN { print b / a }')" "${a[*]}" "${b[*]}"
+  printf '%-3s %12.1f %12.1f %14.0f %14.0f %8.3f %10.3f   %s | %s\n' "$k" "$ma" "$mb" "$(awk -v m="$ma" -v s="$msg" 'BEGIN { print m * 1e6 / s }')" \
+    "$(awk -v m="$mb" -v s="$msg" 'BEGIN { print m * 1e6 / s }')" "$(awk -v a="$ma" -v b="$mb" 'BEGIN { print b / a }')" \
+    "$(awk -v a="$(best "${a[@]}")" -v b="$(best "${b[@]}")" 'BEGIN { print b / a }')" "${a[*]}" "${b[*]}"
 done
-echo "ratio = launched / plain (target >= 0.99)"
+echo "ratio = launched / plain of the medians, best_ratio = of the fastest runs (target >= 0.99; other load on the"
+echo "machine only slows runs down, so best_ratio is the better estimate when the run-to-run spread is large)"
 
 # Warm-up: one small checkpoint cycle, so JNA loading and the JIT are not counted in the first K's figures.
 warm=$(q launch --json --name warmup -- sleep 600 | json '["job"]')
