@@ -167,7 +167,8 @@ final class UserspaceCheckpointSession implements CheckpointSession {
             if (ppidOf(pid) != ProcessHandle.current().pid()) {
                 LibC.INSTANCE.waitpid((int) pid, new int[1], LibC.WNOHANG | LibC.WALL);
             }
-            ended.add("process " + pid + " " + end);
+            // "ended": a wait during the dump took its status already, and the failure it caused says how it ended
+            ended.add("process " + pid + " " + end + (end.equals("ended") && cause != null ? " (" + cause.getMessage() + ")" : ""));
             first = first < 0 ? pid : first;
         }
         if (!ended.isEmpty()) {
