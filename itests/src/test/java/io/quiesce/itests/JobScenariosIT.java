@@ -17,7 +17,9 @@ import org.junit.Test;
 /**
  * Whole jobs through bin/quiesce, checkpointed with --kill and restarted, as root and again as the unprivileged
  * user {@code qtest} when it exists (CI creates it): a 512 MiB self-checking counter, a 3-level process tree whose
- * parents wait for their children by PID, and two processes joined by a full pipe whose every byte is checked.
+ * parents wait for their children by PID, and two processes joined by a full pipe whose every byte is checked; and,
+ * through a checkpoint that lets the job continue and then one with --kill and a restart: a sleeper, a reader blocked
+ * on a pipe, and blocked signals pending in both queues.
  */
 public class JobScenariosIT {
     private static final String USER = "qtest";
@@ -31,7 +33,7 @@ public class JobScenariosIT {
         scratch = Files.createTempDirectory("quiesce-scenarios-");
         Path src = PlatformOptions.root().resolve("bundles/backend-userspace/src/test/c");
         bin = scratch.resolve("bin");
-        for (String s : List.of("counter00.c", "tree00.c", "pipe00.c")) {
+        for (String s : List.of("counter00.c", "tree00.c", "pipe00.c", "sleeper00.c", "reader00.c", "sigpending00.c")) {
             Cli.compile(src.resolve(s), bin);
         }
         Cli.openUp(scratch);
@@ -80,13 +82,19 @@ public class JobScenariosIT {
     }
 
     private long killAndRestart(Cli cli, String name) throws Exception {
+        return killAndRestartAll(cli, name).get(0);
+    }
+
+    /** @return the restarted job's PIDs: the outer init (its root), the namespace's PID 1, then the job's own processes */
+    private List<Long> killAndRestartAll(Cli cli, String name) throws Exception {
         assertTrue(cli.ok("checkpoint", name, "--kill", "--json").get("killed").asBoolean());
         assertEquals("checkpointed", cli.ok("jobs", name, "--json").get(0).get("state").asText());
         JsonNode restart = cli.ok("restart", name, "--json");
-        assertEquals("no warning: every PID came back (" + cli.user() + ")", 0, restart.get("warnings").size());
-        long root = restart.get("pids").get(0).asLong();
-        roots.add(root);
-        return root;
+        assertEquals("no warning (" + cli.user() + "): " + restart.get("warnings"), 0, restart.get("warnings").size());
+        List<Long> pids = new ArrayList<>();
+        restart.get("pids").forEach(p -> pids.add(p.asLong()));
+        roots.add(pids.get(0));
+        return pids;
     }
 
     private static Path output(Cli cli, String name) throws Exception {
@@ -168,5 +176,78 @@ public class JobScenariosIT {
             }
         }
         return got;
+    }
+    /** @return how many lines of {@code f} start with {@code prefix} */
+    private static long count(Path f, String prefix) {
+        return read(f).lines().filter(l -> l.startsWith(prefix)).count();
+    }
+
+    /**
+     * Checkpoints a running job and lets it continue, then checkpoints it with --kill and restarts it; after each
+     * step its output must grow by five more {@code progress} lines.
+     *
+     * @return the restarted job's PIDs
+     */
+    private List<Long> continueThenRestart(Cli cli, String name, String progress) throws Exception {
+        Path out = output(cli, name);
+        assertTrue(cli.user(), PlatformOptions.await(10000, () -> count(out, progress) >= 3));
+        assertFalse(cli.ok("checkpoint", name, "--json").get("killed").asBoolean());
+        long n = count(out, progress);
+        assertTrue(cli.user() + ":\n" + read(out), PlatformOptions.await(10000, () -> count(out, progress) >= n + 5));
+        List<Long> pids = killAndRestartAll(cli, name);
+        long m = count(out, progress);
+        assertTrue(cli.user() + ":\n" + read(out), PlatformOptions.await(10000, () -> count(out, progress) >= m + 5));
+        return pids;
+    }
+
+    @Test
+    public void aSleeperSleepsOnAfterContinueAndAfterRestartWithItsExe() throws Exception {
+        for (Cli cli : users()) {
+            start(cli);
+            String exe = bin.resolve("sleeper00").toString();
+            launch(cli, "sleeper", exe, "100");
+            List<Long> pids = continueThenRestart(cli, "sleeper", "tick=");
+            String log = read(output(cli, "sleeper"));
+            assertFalse(cli.user() + ":\n" + log, log.contains("SHORT"));
+            // a nanosleep interrupted by the freeze restarts on continue; only the restart may cost one EINTR
+            assertTrue(cli.user() + ":\n" + log, log.lines().allMatch(l -> l.contains(" eintr=0 ") || l.contains(" eintr=1 ")));
+            assertTrue(cli.user(), log.lines().allMatch(l -> l.contains(" pid=2 ")));
+            assertEquals("/proc/PID/exe of the restarted process (" + cli.user() + ")", exe,
+                    Files.readSymbolicLink(Path.of("/proc/" + pids.get(2) + "/exe")).toString());
+        }
+    }
+
+    @Test
+    public void aReaderBlockedOnAPipeRestartsItsRead() throws Exception {
+        for (Cli cli : users()) {
+            start(cli);
+            launch(cli, "reader", bin.resolve("reader00").toString());
+            continueThenRestart(cli, "reader", "record=");
+            String log = read(output(cli, "reader"));
+            assertFalse(cli.user() + ":\n" + log, log.contains("MISMATCH") || log.contains("EOF"));
+            assertTrue("read(2) restarted, never failed with EINTR (" + cli.user() + ")", log.lines().allMatch(l -> l.endsWith(" eintr=0")));
+        }
+    }
+
+    @Test
+    public void blockedSignalsStayPendingAndArriveAfterContinueAndAfterRestart() throws Exception {
+        for (Cli cli : users()) {
+            start(cli);
+            Path trigger = cli.home().resolve("sigpending.trigger");
+            launch(cli, "sigpending", bin.resolve("sigpending00").toString(), trigger.toString());
+            Path out = output(cli, "sigpending");
+            assertTrue(cli.user(), PlatformOptions.await(10000, () -> count(out, "tick=") >= 2));
+            assertFalse(cli.ok("checkpoint", "sigpending", "--json").get("killed").asBoolean());
+            Files.writeString(trigger, "1");
+            assertTrue(cli.user() + ":\n" + read(out), PlatformOptions.await(10000, () -> read(out).contains("round=1 delivered ok")));
+            assertTrue(cli.user(), PlatformOptions.await(10000, () -> read(out).contains(" round=2 ")));
+            killAndRestart(cli, "sigpending");
+            long before = count(out, "tick=");
+            assertTrue(cli.user(), PlatformOptions.await(10000, () -> count(out, "tick=") >= before + 2));
+            Files.writeString(trigger, "2");
+            assertTrue(cli.user() + ":\n" + read(out), PlatformOptions.await(10000, () -> read(out).contains("round=2 delivered ok")));
+            String log = read(out);
+            assertFalse(cli.user() + ":\n" + log, log.contains("MISMATCH"));
+        }
     }
 }

@@ -13,6 +13,13 @@ import io.quiesce.api.CheckpointException;
 import io.quiesce.api.CheckpointRequest;
 import io.quiesce.api.CheckpointService;
 import io.quiesce.api.CheckpointSession;
+import io.quiesce.api.Channel;
+import io.quiesce.api.Endpoint;
+import io.quiesce.api.Fabric;
+import io.quiesce.api.FabricCheckpoint;
+import io.quiesce.api.FabricRestore;
+import io.quiesce.api.FrozenProcess;
+import io.quiesce.api.Rendezvous;
 import io.quiesce.api.HostJob;
 import io.quiesce.api.JobInfo;
 import io.quiesce.api.JobState;
@@ -181,6 +188,84 @@ public class PlatformIT {
         }));
         assertEquals(Integer.valueOf(143), service.job(job.id()).exitStatus());
         assertTrue(Files.isRegularFile(job.folder().resolve("job.json")));
+    }
+
+    @Test
+    public void aProcessKilledWhileFrozenAbortsTheCheckpointAndTheOthersRunOn() throws Exception {
+        JobInfo job = service.launch(new LaunchRequest(List.of("sh", "-c", "sleep 60 & sleep 60; wait"), "it-killed", null, home, null, null, null));
+        assertTrue(PlatformOptions.await(5000, () -> pids(job).stream().filter(p -> comm(p).equals("sleep")).count() == 2));
+        long good = service.checkpoint(new CheckpointRequest(job.id(), null, false)).epoch();
+        List<Long> before = pids(job);
+        long victim = before.get(before.size() - 1);
+        // a fabric takes part between freeze and dump: this one SIGKILLs a frozen process there
+        ServiceRegistration<Fabric> killer = context.registerService(Fabric.class, new Fabric() {
+            @Override
+            public String name() {
+                return "killer";
+            }
+
+            @Override
+            public Availability availability() {
+                return Availability.yes();
+            }
+
+            @Override
+            public FabricCheckpoint openCheckpoint(HostJob hostJob, List<FrozenProcess> frozen) {
+                ProcessHandle.of(victim).ifPresent(ProcessHandle::destroyForcibly);
+                return new FabricCheckpoint() {
+                    @Override
+                    public List<Endpoint> discover() {
+                        return List.of();
+                    }
+
+                    @Override
+                    public void drain(List<Channel> channels) {
+                    }
+
+                    @Override
+                    public List<String> save(Path stagingFolder) {
+                        return List.of();
+                    }
+
+                    @Override
+                    public void resume() {
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+
+            @Override
+            public FabricRestore openRestore(Path imageFolder, List<FrozenProcess> restored, Rendezvous rendezvous) {
+                throw new UnsupportedOperationException();
+            }
+        }, props(Fabric.NAME, "killer"));
+        try {
+            CheckpointException e = PlatformOptions.expect(CheckpointException.class,
+                    () -> service.checkpoint(new CheckpointRequest(job.id(), null, false)));
+            assertTrue(e.getMessage(), e.getMessage().contains("process " + victim + " ") && e.getMessage().contains("killed by signal 9")
+                    && e.getMessage().contains("during the checkpoint"));
+        } finally {
+            killer.unregister();
+        }
+        for (long pid : before) {
+            if (pid == victim) {
+                continue;
+            }
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            assertTrue("PID " + pid + " is neither stopped nor traced: " + state, state != 'T' && state != 't');
+            assertTrue("PID " + pid + " is not traced any more", Files.readString(Path.of("/proc/" + pid + "/status")).contains("TracerPid:\t0\n"));
+        }
+        assertEquals("the previous checkpoint is still the only one, and the latest", List.of(good),
+                service.checkpoints(job.id()).stream().map(c -> c.epoch()).toList());
+        assertTrue(service.checkpoints(job.id()).get(0).latest());
+        try (var s = Files.list(service.storeFolder(job.id()))) {
+            assertTrue("no staging folder left", s.noneMatch(p -> p.getFileName().toString().startsWith(".staging")));
+        }
+        pids(job).forEach(p -> ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly));
     }
 
     private static String comm(long pid) {

@@ -28,7 +28,11 @@ import io.quiesce.backend.userspace.proc.Vma;
 import io.quiesce.backend.userspace.registers.RestartRules;
 import io.quiesce.backend.userspace.registers.ThreadState;
 import io.quiesce.backend.userspace.seize.Tracee;
+import io.quiesce.backend.userspace.signals.PendingSignals;
 import io.quiesce.backend.userspace.signals.SignalDump;
+import io.quiesce.backend.userspace.limits.ResourceLimits;
+import io.quiesce.backend.userspace.image.PendingSignalImage;
+import io.quiesce.backend.userspace.image.RlimitImage;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -173,6 +177,9 @@ final class ProcessDump {
         long t0 = System.nanoTime();
         long pid = t.tid();
         ThreadImage thread = ThreadState.collectSeized(t);
+        // before the injection below, whose own SIGTRAPs must not be mistaken for the process's signals
+        List<PendingSignalImage> pending = PendingSignals.dumpSeized(t, pid);
+        List<RlimitImage> rlimits = ResourceLimits.dump(pid);
         ProcStat stat;
         int umask;
         List<Vma> vmas;
@@ -231,7 +238,7 @@ final class ProcessDump {
                 throw new CheckpointException("cannot write " + pagesFile + ": " + e.getMessage(), pid, null, pagesFile, e);
             }
             ProcessImage image = new ProcessImage(ImageFiles.PROCESS_MAGIC, ImageFiles.VERSION, pid, stat.ppid(), comm, argv,
-                    exe, cwd, umask, List.of(thread), mm, vmaImages, pagesName, pagesBytes, fds, sigactions, nsPid);
+                    exe, cwd, umask, List.of(thread), mm, vmaImages, pagesName, pagesBytes, fds, sigactions, nsPid, pending, rlimits);
             long jsonBytes;
             try {
                 jsonBytes = ImageFiles.writeJson(folder.resolve(jsonName), image);

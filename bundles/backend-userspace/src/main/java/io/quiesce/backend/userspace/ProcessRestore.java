@@ -25,7 +25,9 @@ import io.quiesce.backend.userspace.proc.ProcStatus;
 import io.quiesce.backend.userspace.proc.Vma;
 import io.quiesce.backend.userspace.registers.ThreadState;
 import io.quiesce.backend.userspace.seize.Tracee;
+import io.quiesce.backend.userspace.signals.PendingSignals;
 import io.quiesce.backend.userspace.signals.SignalRestore;
+import io.quiesce.backend.userspace.limits.ResourceLimits;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -54,14 +56,17 @@ final class ProcessRestore {
     private final Path proc;
     private final Path stub;
     private final List<List<Vma>> jobLayouts;
+    private final List<String> warnings;
 
     /**
-     * @param images every saved process of the job: the scratch area is placed where none of them has a mapping,
-     *               so that children forked with it inherited can be rebuilt around it
+     * @param images   every saved process of the job: the scratch area is placed where none of them has a mapping,
+     *                 so that children forked with it inherited can be rebuilt around it
+     * @param warnings where what could not be restored exactly is reported (the restore goes on)
      */
-    ProcessRestore(Path proc, Path stub, List<ProcessImage> images) {
+    ProcessRestore(Path proc, Path stub, List<ProcessImage> images, List<String> warnings) {
         this.proc = proc;
         this.stub = stub;
+        this.warnings = warnings;
         List<List<Vma>> l = new ArrayList<>();
         for (ProcessImage image : images) {
             List<Vma> saved = new ArrayList<>();
@@ -312,7 +317,7 @@ final class ProcessRestore {
             long tPages = System.nanoTime();
             long bytes = memoryRestore.writePagesSeized(memory, pages, pagesFile, image.vmas());
             long pagesMs = (System.nanoTime() - tPages) / 1_000_000;
-            setMmMap(inj, image.mm(), pid);
+            restoreMmSeized(inj, image, pid, relocate);
             fileRestore.restoreSeized(inj, image.fds(), relocate, fallbackOut, files);
             inj.check("chdir " + image.cwd(), Syscalls.CHDIR, inj.putPath(relocate.apply(image.cwd())));
             inj.check("umask", Syscalls.UMASK, image.umask());
@@ -334,13 +339,53 @@ final class ProcessRestore {
             new FileRestore(pid, 0).closeParkedSeized(r.inj, files);
             ThreadImage thread = r.image.threads().get(0);
             ThreadState.restoreKernelStateSeized(r.inj, r.memory, thread, pid);
+            ResourceLimits.restoreSeized(r.inj, r.image.pid(), r.image.rlimits(), warnings);
+            // last: the injector blocks every signal, so what is queued now waits for the final mask
+            PendingSignals.restoreSeized(r.inj, r.image.pendingSignals());
             ThreadState.finishSeized(r.inj, thread);
             LOG.info("process {} restored as {}: {} bytes of pages in {} ms, {} injected syscalls, {} ms in all", r.image.pid(),
                     pid, r.pagesBytes, r.pagesMs, r.inj.calls(), (System.nanoTime() - r.t0) / 1_000_000);
         }
     }
 
-    private static void setMmMap(SyscallInjector inj, MmImage mm, long pid) throws CheckpointException {
+    /**
+     * Restores the mm bookkeeping and, where the kernel allows it, /proc/PID/exe: PR_SET_MM_MAP with an exe_fd
+     * needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN over the process's user namespace (root, or a job in a user
+     * namespace of its own, whose rebuilt processes hold every capability there). Otherwise the exe stays the
+     * stub's (or the forked parent's) and a warning names both paths.
+     */
+    private void restoreMmSeized(SyscallInjector inj, ProcessImage image, long pid, UnaryOperator<String> relocate)
+            throws CheckpointException {
+        String exe = image.exe() == null ? null : relocate.apply(image.exe());
+        String now;
+        try {
+            now = Files.readSymbolicLink(proc.resolve(pid + "/exe")).toString();
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read /proc/" + pid + "/exe: " + e.getMessage(), pid, null, null, e);
+        }
+        if (exe != null && !exe.equals(now)) {
+            long fd = inj.call(Syscalls.OPEN, inj.putPath(exe), LibC.O_RDONLY | LibC.O_CLOEXEC);
+            String why;
+            if (fd >= 0) {
+                long rc = inj.call(Syscalls.PRCTL, Syscalls.PR_SET_MM, Syscalls.PR_SET_MM_MAP, putMmMap(inj, image.mm(), pid,
+                        (int) fd), PrctlMmMap.SIZE, 0);
+                inj.check("close of " + exe, Syscalls.CLOSE, fd);
+                if (rc == 0) {
+                    return;
+                }
+                why = "PR_SET_MM_MAP with its exe_fd: " + Errno.name(rc);
+            } else {
+                why = "open: " + Errno.name(fd);
+            }
+            warnings.add(String.format("process %d: /proc/PID/exe could not be set back to %s (%s); it shows %s", image.pid(),
+                    exe, why, now));
+        }
+        inj.check("prctl(PR_SET_MM, PR_SET_MM_MAP)", Syscalls.PRCTL, Syscalls.PR_SET_MM, Syscalls.PR_SET_MM_MAP,
+                putMmMap(inj, image.mm(), pid, -1), PrctlMmMap.SIZE, 0);
+    }
+
+    /** Writes a prctl_mm_map and the auxv into the scratch area; @return the structure's address */
+    private static long putMmMap(SyscallInjector inj, MmImage mm, long pid, int exeFd) throws CheckpointException {
         PrctlMmMap m = new PrctlMmMap();
         m.startCode = mm.startCode();
         m.endCode = mm.endCode();
@@ -353,19 +398,16 @@ final class ProcessRestore {
         m.argEnd = mm.argEnd();
         m.envStart = mm.envStart();
         m.envEnd = mm.envEnd();
-        byte[] struct0 = m.bytes();
-        int auxvAt = SyscallInjector.MM_MAP + struct0.length;
+        int auxvAt = SyscallInjector.MM_MAP + PrctlMmMap.SIZE;
         if (auxvAt + mm.auxv().length > SyscallInjector.PATH) {
             throw new CheckpointException("auxv of " + mm.auxv().length + " bytes does not fit the scratch area", pid, null, null, null);
         }
         m.auxv = inj.scratch() + auxvAt;
         m.auxvSize = mm.auxv().length;
-        m.exeFd = -1;
-        byte[] struct = m.bytes();
-        inj.put(SyscallInjector.MM_MAP, struct);
+        m.exeFd = exeFd;
+        inj.put(SyscallInjector.MM_MAP, m.bytes());
         inj.put(auxvAt, mm.auxv());
-        inj.check("prctl(PR_SET_MM, PR_SET_MM_MAP)", Syscalls.PRCTL, Syscalls.PR_SET_MM, Syscalls.PR_SET_MM_MAP,
-                inj.scratch() + SyscallInjector.MM_MAP, struct.length, 0);
+        return inj.scratch() + SyscallInjector.MM_MAP;
     }
 
     /** Waits until the stub sits in pause(2), so it is seized in a known place. */

@@ -106,34 +106,85 @@ final class UserspaceCheckpointSession implements CheckpointSession {
     public DumpResult dump(Path staging) throws CheckpointException {
         return tracer.call(() -> {
             requireAll(State.FROZEN, "dump");
-            ProcessDump dumper = new ProcessDump(proc);
-            ProcessDump.Layout layout = dumper.layoutOf(List.copyOf(tracees.keySet()));
-            ProcessDump.JobFiles jobFiles = dumper.dumpJobFilesSeized(layout.saved(), staging);
-            List<String> files = new ArrayList<>(jobFiles.files());
-            List<String> processFiles = new ArrayList<>();
-            List<ProcessRecord> records = new ArrayList<>();
-            long bytes = jobFiles.bytes();
-            for (long pid : layout.saved()) {
-                ProcessDump.Written w = dumper.dumpSeized(tracees.get(pid), jobFiles.fds().get(pid), layout.nsPids().get(pid), staging);
-                files.addAll(w.files());
-                processFiles.add(w.files().get(0));
-                records.add(ManifestRecords.of(w.image(), jobFiles.pipes()));
-                bytes += w.bytes();
-            }
+            requireNoneEnded(null);
             try {
-                bytes += ImageFiles.writeJson(staging.resolve(ImageFiles.INDEX),
-                        new ImageIndex(ImageFiles.INDEX_MAGIC, ImageFiles.VERSION, processFiles, jobFiles.pipes(), layout.pidNamespace()));
-                files.add(ImageFiles.INDEX);
-                try (FileChannel dir = FileChannel.open(staging, StandardOpenOption.READ)) {
-                    dir.force(true); // the new names must be durable before the platform commits
-                }
-            } catch (IOException ex) {
-                throw new CheckpointException("cannot write " + staging.resolve(ImageFiles.INDEX) + ": " + ex.getMessage(), -1,
-                        null, staging, ex);
+                return dumpOnTracer(staging);
+            } catch (CheckpointException | RuntimeException e) {
+                requireNoneEnded(e); // a process that ended is the cause to report, not the ptrace error it caused
+                throw e;
             }
-            return new DumpResult(bytes, files, List.copyOf(tracees.keySet()), layout.pidNamespace() ? List.of()
-                    : List.of("the job was not launched in a PID namespace of its own: restored processes may get new PIDs"), records);
         });
+    }
+
+    private DumpResult dumpOnTracer(Path staging) throws CheckpointException {
+        ProcessDump dumper = new ProcessDump(proc);
+        ProcessDump.Layout layout = dumper.layoutOf(List.copyOf(tracees.keySet()));
+        ProcessDump.JobFiles jobFiles = dumper.dumpJobFilesSeized(layout.saved(), staging);
+        List<String> files = new ArrayList<>(jobFiles.files());
+        List<String> processFiles = new ArrayList<>();
+        List<ProcessRecord> records = new ArrayList<>();
+        long bytes = jobFiles.bytes();
+        for (long pid : layout.saved()) {
+            ProcessDump.Written w = dumper.dumpSeized(tracees.get(pid), jobFiles.fds().get(pid), layout.nsPids().get(pid), staging);
+            files.addAll(w.files());
+            processFiles.add(w.files().get(0));
+            records.add(ManifestRecords.of(w.image(), jobFiles.pipes()));
+            bytes += w.bytes();
+        }
+        try {
+            bytes += ImageFiles.writeJson(staging.resolve(ImageFiles.INDEX),
+                    new ImageIndex(ImageFiles.INDEX_MAGIC, ImageFiles.VERSION, processFiles, jobFiles.pipes(), layout.pidNamespace()));
+            files.add(ImageFiles.INDEX);
+            try (FileChannel dir = FileChannel.open(staging, StandardOpenOption.READ)) {
+                dir.force(true); // the new names must be durable before the platform commits
+            }
+        } catch (IOException ex) {
+            throw new CheckpointException("cannot write " + staging.resolve(ImageFiles.INDEX) + ": " + ex.getMessage(), -1,
+                    null, staging, ex);
+        }
+        // one that ended after its own dump would still make the checkpoint a state the job never had as a whole
+        requireNoneEnded(null);
+        return new DumpResult(bytes, files, List.copyOf(tracees.keySet()), layout.pidNamespace() ? List.of()
+                : List.of("the job was not launched in a PID namespace of its own: restored processes may get new PIDs"), records);
+    }
+
+    /**
+     * Fails the checkpoint when a frozen process has ended (only SIGKILL ends a stopped tracee). It is marked dead so
+     * that resume lets the others go; one that is not this JVM's child is reaped here, which hands it back to its
+     * own parent (a tracer's wait releases a tracee it did not fork); this JVM's children are left to their reaper.
+     *
+     * @param cause the failure that led here, if any
+     */
+    private void requireNoneEnded(Throwable cause) throws CheckpointException {
+        List<String> ended = new ArrayList<>();
+        long first = -1;
+        for (Map.Entry<Long, Tracee> e : tracees.entrySet()) {
+            long pid = e.getKey();
+            String end = states.get(pid) == State.FROZEN ? e.getValue().peekEnd() : null;
+            if (end == null) {
+                continue;
+            }
+            states.put(pid, State.DEAD);
+            if (ppidOf(pid) != ProcessHandle.current().pid()) {
+                LibC.INSTANCE.waitpid((int) pid, new int[1], LibC.WNOHANG | LibC.WALL);
+            }
+            // "ended": a wait during the dump took its status already, and the failure it caused says how it ended
+            ended.add("process " + pid + " " + end + (end.equals("ended") && cause != null ? " (" + cause.getMessage() + ")" : ""));
+            first = first < 0 ? pid : first;
+        }
+        if (!ended.isEmpty()) {
+            throw new CheckpointException("job " + job.jobId() + ": " + String.join(", ", ended) + " during the checkpoint; "
+                    + "the checkpoint is abandoned and the other processes resume", first, "ESRCH", null, cause);
+        }
+    }
+
+    /** @return the parent of a (possibly zombie) process, -1 when /proc no longer has it */
+    private long ppidOf(long pid) {
+        try {
+            return io.quiesce.backend.userspace.proc.ProcStat.read(proc, pid).ppid();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     @Override
@@ -154,6 +205,12 @@ final class UserspaceCheckpointSession implements CheckpointSession {
                 e.getValue().detachSeized();
                 states.put(e.getKey(), State.RUNNING);
             } catch (CheckpointException ex) {
+                String end = e.getValue().peekEnd();
+                if (end != null) {
+                    LOG.warn("job {}: process {} {} while frozen; the others resume", job.jobId(), e.getKey(), end);
+                    states.put(e.getKey(), State.DEAD);
+                    continue;
+                }
                 LOG.error("job {}: process {} could not be resumed: {}", job.jobId(), e.getKey(), ex.getMessage());
                 if (first == null) {
                     first = ex;

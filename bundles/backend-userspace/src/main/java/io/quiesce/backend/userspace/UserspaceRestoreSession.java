@@ -100,7 +100,7 @@ final class UserspaceRestoreSession implements RestoreSession {
     @Override
     public List<FrozenProcess> restore() throws CheckpointException {
         return tracer.call(() -> {
-            ProcessRestore restorer = new ProcessRestore(proc, stub, images);
+            ProcessRestore restorer = new ProcessRestore(proc, stub, images, warnings);
             UnaryOperator<String> relocate = this::relocate;
             Map<Long, ProcessRestore.Rebuilt> byOldPid = new HashMap<>();
             List<ProcessRestore.Rebuilt> rebuilt = new ArrayList<>();

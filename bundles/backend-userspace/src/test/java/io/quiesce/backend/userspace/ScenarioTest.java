@@ -262,4 +262,134 @@ public class ScenarioTest extends EngineTest {
         assertFalse(Files.readString(out).contains("MISMATCH"));
         assertTrue(Scenarios.alive((int) newPid));
     }
+    @Test
+    public void pendingSignalsStayQueuedThroughContinueAndRestore() throws Exception {
+        Path out = root().resolve("pending.out");
+        Path trigger = root().resolve("pending.trigger");
+        int pid = start("sigpending00", out, trigger.toString());
+        await(out, l -> l.startsWith("tick=2 "), 5000);
+        Path first = Files.createDirectory(root().resolve("first"));
+        try (CheckpointSession s = backend.openCheckpoint(Scenarios.job(root(), pid))) {
+            s.freeze();
+            s.dump(first);
+            s.resume();
+        }
+        var saved = io.quiesce.backend.userspace.image.ImageFiles.readProcess(first.resolve("process-" + pid + ".json")).pendingSignals();
+        assertEquals("SIGUSR2 in the thread's queue; SIGUSR1 and two SIGRTMIN+1 in the process's, oldest first, nothing of ours",
+                List.of("12 false", "10 true", "35 true", "35 true"), saved.stream().map(p -> p.signal() + " " + p.shared()).toList());
+        long t = field(Scenarios.last(out), "tick");
+        await(out, l -> l.startsWith("tick=" + (t + 2) + " "), 5000);
+        Files.writeString(trigger, "1");
+        await(out, l -> l.equals("round=1 delivered ok"), 5000);
+        await(out, l -> l.startsWith("tick=") && l.contains(" round=2 "), 5000);
+        long newPid = restore(checkpointAndKill(pid)).get(0);
+        await(out, l -> l.contains(" round=2 pid=" + newPid + " "), 5000);
+        Files.writeString(trigger, "2");
+        await(out, l -> l.equals("round=2 delivered ok"), 5000);
+        await(out, l -> l.contains(" round=3 pid=" + newPid + " "), 5000);
+        assertFalse(Files.readString(out), Files.readString(out).contains("MISMATCH"));
+    }
+
+    @Test
+    public void resourceLimitsAndExeAreRestored() throws Exception {
+        Path out = root().resolve("rlimit.out");
+        int pid = start("rlimit00", out);
+        await(out, l -> l.startsWith("tick=2 "), 5000);
+        Path folder = checkpointAndKill(pid);
+        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), null, Map.of(), false))) {
+            rs.restore();
+            long np = rs.release().get(0);
+            children.add((int) np);
+            await(out, l -> l.contains(" pid=" + np + " ") && l.contains(" nofile=100/200 core=0/1048576"), 5000);
+            String exe = Scenarios.binary("rlimit00").toString();
+            String now = Files.readSymbolicLink(Path.of("/proc/" + np + "/exe")).toString();
+            if (hasCapability(40) || hasCapability(21)) { // CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN: root here
+                assertEquals("/proc/PID/exe is the program's again", exe, now);
+                assertTrue(rs.warnings().toString(), rs.warnings().stream().noneMatch(w -> w.contains("exe")));
+            } else {
+                assertTrue("unprivileged, the stub stays the exe and a warning says so: " + rs.warnings(),
+                        rs.warnings().stream().anyMatch(w -> w.contains("/proc/PID/exe could not be set back to " + exe)));
+            }
+        }
+        assertFalse(Files.readString(out).contains("MISMATCH"));
+    }
+
+    @Test
+    public void aHardLimitThatCannotBeRaisedIsAWarning() throws Exception {
+        Path out = root().resolve("rlimit.out");
+        int pid = start("rlimit00", out);
+        await(out, l -> l.startsWith("tick=2 "), 5000);
+        Path folder = checkpointAndKill(pid);
+        // an image whose RLIMIT_MSGQUEUE is above this JVM's hard limit, as if saved by a more privileged platform
+        long hard = msgqueueLimits("self")[1];
+        Path json = folder.resolve("process-" + pid + ".json");
+        var tree = (com.fasterxml.jackson.databind.node.ObjectNode) io.quiesce.backend.userspace.image.ImageFiles.json().readTree(json.toFile());
+        for (var l : tree.get("rlimits")) {
+            if (l.get("name").asText().equals("RLIMIT_MSGQUEUE")) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) l).put("soft", 2 * hard).put("hard", 2 * hard);
+            }
+        }
+        io.quiesce.backend.userspace.image.ImageFiles.json().writeValue(json.toFile(), tree);
+        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), null, Map.of(), false))) {
+            rs.restore();
+            long np = rs.release().get(0);
+            children.add((int) np);
+            await(out, l -> l.contains(" pid=" + np + " "), 5000);
+            long[] now = msgqueueLimits(Long.toString(np));
+            if (hasCapability(24)) { // CAP_SYS_RESOURCE, which even root may lack (a container's bounding set)
+                assertEquals(2 * hard, now[1]);
+            } else {
+                assertTrue(rs.warnings().toString(), rs.warnings().stream().anyMatch(w -> w.startsWith("process " + pid + ": RLIMIT_MSGQUEUE hard limit "
+                        + 2 * hard + " could not be restored (EPERM")));
+                assertEquals("soft capped to the hard limit it keeps", List.of(hard, hard), List.of(now[0], now[1]));
+            }
+        }
+        assertFalse(Files.readString(out).contains("MISMATCH"));
+    }
+
+    /** @return whether this JVM holds a capability in its effective set */
+    private static boolean hasCapability(int cap) throws Exception {
+        String eff = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("CapEff:")).findFirst()
+                .orElseThrow().substring("CapEff:".length()).trim();
+        return (Long.parseUnsignedLong(eff, 16) >> cap & 1) == 1;
+    }
+
+    /** @return soft and hard RLIMIT_MSGQUEUE of a process, from /proc/PID/limits */
+    private static long[] msgqueueLimits(String pid) throws Exception {
+        String line = Files.readAllLines(Path.of("/proc/" + pid + "/limits")).stream().filter(l -> l.startsWith("Max msgqueue size"))
+                .findFirst().orElseThrow();
+        String[] f = line.substring("Max msgqueue size".length()).trim().split("\\s+");
+        return new long[] { Long.parseLong(f[0]), Long.parseLong(f[1]) };
+    }
+
+    @Test
+    public void aProcessKilledWhileFrozenAbortsTheDumpAndTheOthersRunOn() throws Exception {
+        Path a = root().resolve("a.out");
+        Path b = root().resolve("b.out");
+        int pa = start("sleeper00", a, "50");
+        int pb = start("sleeper00", b, "50");
+        await(a, l -> l.startsWith("tick=2 "), 5000);
+        await(b, l -> l.startsWith("tick=2 "), 5000);
+        Path staging = Scenarios.staging(root());
+        try (CheckpointSession s = backend.openCheckpoint(Scenarios.job(root(), pa, pb))) {
+            s.freeze();
+            LibC.INSTANCE.kill(pa, LibC.SIGKILL); // a SIGKILL ends even a ptrace-stopped process
+            try {
+                s.dump(staging);
+                fail("a job with a dead process was dumped");
+            } catch (io.quiesce.api.CheckpointException e) {
+                assertTrue(e.getMessage(), e.getMessage().contains("process " + pa + " killed by signal 9 during the checkpoint"));
+                assertEquals(pa, e.pid());
+            }
+            s.resume();
+        }
+        long t = field(Scenarios.last(b), "tick");
+        await(b, l -> l.startsWith("tick=" + (t + 3) + " "), 5000);
+        assertFalse("not traced any more", Files.readString(Path.of("/proc/" + pb + "/status"))
+                .contains("TracerPid:\t" + ProcessHandle.current().pid()));
+        int[] st = new int[1];
+        assertEquals("the killed one is left to its reaper", pa, LibC.INSTANCE.waitpid(pa, st, 0));
+        assertEquals(9, st[0] & 0x7f);
+        children.remove((Integer) pa);
+    }
 }

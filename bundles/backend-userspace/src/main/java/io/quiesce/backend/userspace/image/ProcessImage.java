@@ -22,8 +22,11 @@ import java.util.List;
  * @param fds           descriptors
  * @param sigactions    signal dispositions that are not SIG_DFL
  * @param nsPid         its PID inside the job's PID namespace (jobs launched under quiesce-init), else 0
+ * @param pendingSignals signals queued but not delivered, oldest first (null in older images: none)
+ * @param rlimits       resource limits (null in older images: left as the restore stub has them)
  */
 public record ProcessImage(String magic, int formatVersion, long pid, long ppid, String comm, List<String> argv, String exe,
         String cwd, int umask, List<ThreadImage> threads, MmImage mm, List<VmaImage> vmas, String pagesFile, long pagesBytes,
-        List<FdImage> fds, List<SigactionImage> sigactions, long nsPid) {
+        List<FdImage> fds, List<SigactionImage> sigactions, long nsPid, List<PendingSignalImage> pendingSignals,
+        List<RlimitImage> rlimits) {
 }

@@ -34,6 +34,16 @@ public interface LibC extends Library {
 
     int kill(int pid, int sig);
 
+    /** waitid(2) idtype and options: WNOWAIT leaves the child waitable, so peeking takes nothing from its reaper. */
+    int P_PID = 1, WEXITED = 4, WNOWAIT = 0x01000000;
+
+    /**
+     * @param info a siginfo_t buffer (128 bytes): si_pid at 16 (0 when nothing is waitable), si_code at 8
+     *             (CLD_EXITED 1, CLD_KILLED 2, CLD_DUMPED 3), si_status at 24
+     * @return 0, or -1 with errno set
+     */
+    int waitid(int idtype, int id, Pointer info, int options);
+
     /** Raw syscall(2), for calls glibc does not wrap (get_robust_list). */
     long syscall(long number, long a1, long a2, long a3);
 

@@ -11,6 +11,8 @@ import com.sun.jna.Structure.FieldOrder;
 @FieldOrder({ "startCode", "endCode", "startData", "endData", "startBrk", "brk", "startStack", "argStart", "argEnd",
         "envStart", "envEnd", "auxv", "auxvSize", "exeFd" })
 public class PrctlMmMap extends Structure {
+    /** sizeof(struct prctl_mm_map), the size argument of the prctl. */
+    public static final int SIZE = 104;
     /** start_code: first address of the text (stat field 26). */
     public long startCode;
     /** end_code: end of the text (stat field 27). */
@@ -37,7 +39,7 @@ public class PrctlMmMap extends Structure {
     public long auxv;
     /** auxv_size: its size in bytes. */
     public int auxvSize;
-    /** exe_fd: -1 keeps /proc/PID/exe (changing it needs CAP_CHECKPOINT_RESTORE). */
+    /** exe_fd: a descriptor of the new /proc/PID/exe, or -1 to keep it (changing it needs CAP_CHECKPOINT_RESTORE). */
     public int exeFd;
 
     /** @return the structure's bytes as the kernel expects them */

@@ -6,6 +6,12 @@ public final class Ptrace {
     public static final long SETOPTIONS = 0x4200, GETEVENTMSG = 0x4201, GETREGSET = 0x4204, SETREGSET = 0x4205;
     public static final long SEIZE = 0x4206, INTERRUPT = 0x4207, GETSIGMASK = 0x420a, SETSIGMASK = 0x420b;
     public static final long GET_RSEQ_CONFIGURATION = 0x420f;
+    /** PTRACE_PEEKSIGINFO: copies queued siginfos without dequeuing them (data = how many, addr = the args). */
+    public static final long PEEKSIGINFO = 0x4209;
+    /** ptrace_peeksiginfo_args.flags: read the process-wide queue instead of the thread's own. */
+    public static final int PEEKSIGINFO_SHARED = 1;
+    /** sizeof(siginfo_t) on x86_64: what PEEKSIGINFO copies per signal and rt_sigqueueinfo reads. */
+    public static final int SIGINFO_BYTES = 128;
     /** PTRACE_O_TRACESYSGOOD: syscall stops report SIGTRAP|0x80, so they cannot be confused with a real SIGTRAP. */
     public static final long O_TRACESYSGOOD = 1;
     /** PTRACE_O_TRACEFORK: a fork(2)-like clone stops the parent at EVENT_FORK and auto-attaches the child. */

@@ -3,9 +3,10 @@ package io.quiesce.backend.userspace.linux;
 /** x86_64 system call numbers and their flag values, as injected into tracees. */
 public final class Syscalls {
     public static final int OPEN = 2, CLOSE = 3, LSEEK = 8, MMAP = 9, MUNMAP = 11, BRK = 12, RT_SIGACTION = 13,
-            MREMAP = 25, PAUSE = 34, DUP2 = 33, FCNTL = 72, CHDIR = 80, UMASK = 95, PRCTL = 157, RESTART_SYSCALL = 219,
-            SET_TID_ADDRESS = 218, SET_ROBUST_LIST = 273, GET_ROBUST_LIST = 274, TEE = 276, PIPE2 = 293, KCMP = 312, RSEQ = 334,
-            PIDFD_OPEN = 434, CLONE3 = 435, PIDFD_GETFD = 438;
+            MREMAP = 25, PAUSE = 34, DUP2 = 33, GETPID = 39, FCNTL = 72, CHDIR = 80, UMASK = 95, RT_SIGQUEUEINFO = 129,
+            PRCTL = 157, RESTART_SYSCALL = 219, SET_TID_ADDRESS = 218, SET_ROBUST_LIST = 273, GET_ROBUST_LIST = 274, TEE = 276,
+            PIPE2 = 293, RT_TGSIGQUEUEINFO = 297, PRLIMIT64 = 302, KCMP = 312, RSEQ = 334, PIDFD_OPEN = 434, CLONE3 = 435,
+            PIDFD_GETFD = 438;
     /** The child-exit signal of a fork. */
     public static final int SIGCHLD = 17;
     public static final int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;

@@ -93,6 +93,25 @@ public final class Tracee {
         return st[0];
     }
 
+    /**
+     * Tells whether the traced process has ended (a SIGKILL ends even a stopped tracee), without reaping it.
+     *
+     * @return how it ended ({@link WaitStatus#describe}: {@code "killed by signal 9"}), or null while it lives
+     */
+    public String peekEnd() {
+        Memory info = LibC.buffer(Ptrace.SIGINFO_BYTES);
+        int rc = C.waitid(LibC.P_PID, tid, info, LibC.WEXITED | LibC.WNOHANG | LibC.WNOWAIT | LibC.WALL);
+        if (rc < 0) {
+            // ECHILD: no longer ours to wait for, so it has ended and been reaped (by another thread of this JVM)
+            return Native.getLastError() == 10 ? "ended" : null;
+        }
+        if (info.getInt(16) != tid) {
+            return null;
+        }
+        int status = info.getInt(24);
+        return WaitStatus.describe(info.getInt(8) == 1 ? (status & 0xff) << 8 : status & 0x7f); // CLD_EXITED, else a signal
+    }
+
     /** @return the thread's general registers */
     public X86_64Regs getRegsSeized() throws CheckpointException {
         ptrace(Ptrace.GETREGS, 0, Pointer.nativeValue(regs), "PTRACE_GETREGS");
@@ -148,6 +167,31 @@ public final class Tracee {
         ptrace(Ptrace.GET_RSEQ_CONFIGURATION, c.size(), Pointer.nativeValue(c.getPointer()), "PTRACE_GET_RSEQ_CONFIGURATION");
         c.read();
         return c;
+    }
+
+    /**
+     * Copies the queued signals of the thread (or of its whole process with {@code shared}) without dequeuing
+     * them, oldest first, with PTRACE_PEEKSIGINFO.
+     *
+     * @return one raw siginfo ({@link Ptrace#SIGINFO_BYTES} bytes) per queued signal
+     */
+    public java.util.List<byte[]> peekSigInfoSeized(boolean shared) throws CheckpointException {
+        final int batch = 32;
+        Memory args = LibC.buffer(16); // struct ptrace_peeksiginfo_args {u64 off; u32 flags; s32 nr}
+        Memory buf = new Memory((long) batch * Ptrace.SIGINFO_BYTES);
+        java.util.List<byte[]> out = new java.util.ArrayList<>();
+        while (true) {
+            args.setLong(0, out.size());
+            args.setInt(8, shared ? Ptrace.PEEKSIGINFO_SHARED : 0);
+            args.setInt(12, batch);
+            long n = ptrace(Ptrace.PEEKSIGINFO, Pointer.nativeValue(args), Pointer.nativeValue(buf), "PTRACE_PEEKSIGINFO");
+            for (int i = 0; i < n; i++) {
+                out.add(buf.getByteArray((long) i * Ptrace.SIGINFO_BYTES, Ptrace.SIGINFO_BYTES));
+            }
+            if (n < batch) {
+                return out;
+            }
+        }
     }
 
     /** Resumes the thread until its next stop, delivering {@code signal} (0 for none). */

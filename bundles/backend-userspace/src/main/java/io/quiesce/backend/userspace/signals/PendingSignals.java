@@ -1,0 +1,68 @@
+package io.quiesce.backend.userspace.signals;
+
+import io.quiesce.api.CheckpointException;
+import io.quiesce.backend.userspace.image.PendingSignalImage;
+import io.quiesce.backend.userspace.inject.SyscallInjector;
+import io.quiesce.backend.userspace.linux.LibC;
+import io.quiesce.backend.userspace.linux.Ptrace;
+import io.quiesce.backend.userspace.linux.Syscalls;
+import io.quiesce.backend.userspace.seize.Tracee;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Signals queued but not yet delivered: read at dump with PTRACE_PEEKSIGINFO (which does not dequeue them, so a
+ * job that continues keeps them), queued again at restore by injecting rt_sigqueueinfo / rt_tgsigqueueinfo with
+ * the saved siginfo.
+ *
+ * <p>The freeze itself queues nothing: PTRACE_INTERRUPT is a trap, not a signal, and the SIGTRAPs of injected
+ * calls are consumed at their signal-delivery stops. Both halves therefore run before any injection at dump, and
+ * with every signal blocked (the injector's mask) at restore, so a requeued signal waits for the final mask.
+ */
+public final class PendingSignals {
+    private PendingSignals() {
+    }
+
+    /** @return the thread's own queue, then the process-wide one, each oldest first */
+    public static List<PendingSignalImage> dumpSeized(Tracee t, long pid) throws CheckpointException {
+        List<PendingSignalImage> out = new ArrayList<>();
+        for (boolean shared : new boolean[] { false, true }) {
+            for (byte[] info : t.peekSigInfoSeized(shared)) {
+                int sig = ByteBuffer.wrap(info).order(ByteOrder.LITTLE_ENDIAN).getInt(0); // si_signo
+                out.add(new PendingSignalImage(sig, shared, shared ? pid : t.tid(), info));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Queues the saved signals again in the (single-threaded) process. A siginfo with si_code >= 0 (kill, kernel)
+     * or SI_TKILL may only be queued by a process to itself: the injected call runs in the process and names its
+     * own PID as it sees it (getpid, which differs from ours inside a PID namespace), so the kernel accepts it
+     * unprivileged. A pending SIGKILL or SIGSTOP is not requeued: it would end or stop the process mid-restore.
+     */
+    public static void restoreSeized(SyscallInjector inj, List<PendingSignalImage> pending) throws CheckpointException {
+        if (pending == null || pending.isEmpty()) {
+            return;
+        }
+        long self = inj.check("getpid", Syscalls.GETPID);
+        long info = inj.scratch() + SyscallInjector.STRUCT;
+        for (PendingSignalImage p : pending) {
+            if (p.signal() == LibC.SIGKILL || p.signal() == LibC.SIGSTOP) {
+                continue;
+            }
+            if (p.siginfo().length != Ptrace.SIGINFO_BYTES) {
+                throw new CheckpointException("pending signal " + p.signal() + " of process " + inj.tracee().tid() + " has a "
+                        + p.siginfo().length + "-byte siginfo, expected " + Ptrace.SIGINFO_BYTES);
+            }
+            inj.put(SyscallInjector.STRUCT, p.siginfo());
+            if (p.shared()) {
+                inj.check("rt_sigqueueinfo(" + p.signal() + ")", Syscalls.RT_SIGQUEUEINFO, self, p.signal(), info);
+            } else {
+                inj.check("rt_tgsigqueueinfo(" + p.signal() + ")", Syscalls.RT_TGSIGQUEUEINFO, self, self, p.signal(), info);
+            }
+        }
+    }
+}
