@@ -4,13 +4,9 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.After;
 import org.junit.BeforeClass;
 import org.junit.Test;
 
@@ -21,92 +17,13 @@ import org.junit.Test;
  * through a checkpoint that lets the job continue and then one with --kill and a restart: a sleeper, a reader blocked
  * on a pipe, and blocked signals pending in both queues.
  */
-public class JobScenariosIT {
-    private static final String USER = "qtest";
-    private static Path scratch;
+public class JobScenariosIT extends JobScenarios {
     private static Path bin;
-    private final List<Cli> started = new ArrayList<>();
-    private final List<Long> roots = new ArrayList<>();
 
     @BeforeClass
     public static void compile() throws Exception {
-        scratch = Files.createTempDirectory("quiesce-scenarios-");
-        Path src = PlatformOptions.root().resolve("bundles/backend-userspace/src/test/c");
-        bin = scratch.resolve("bin");
-        for (String s : List.of("counter00.c", "tree00.c", "pipe00.c", "sleeper00.c", "reader00.c", "sigpending00.c")) {
-            Cli.compile(src.resolve(s), bin);
-        }
-        Cli.openUp(scratch);
-    }
-
-    @org.junit.AfterClass
-    public static void removeScratch() throws IOException {
-        try (var files = Files.walk(scratch)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
-
-    private List<Cli> users() throws Exception {
-        List<Cli> users = new ArrayList<>(List.of(Cli.of(scratch.resolve("home-" + System.getProperty("user.name")))));
-        boolean root = System.getProperty("user.name").equals("root");
-        if (root && Files.readString(Path.of("/etc/passwd")).contains("\n" + USER + ":")) {
-            users.add(Cli.as(USER, scratch));
-        }
-        return users;
-    }
-
-    private Cli start(Cli cli) throws Exception {
-        cli.ok("start");
-        started.add(cli);
-        return cli;
-    }
-
-    @After
-    public void stop() throws Exception {
-        for (long pid : roots) {
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-        }
-        for (Cli cli : started) {
-            cli.run("stop");
-        }
-    }
-
-    private long launch(Cli cli, String name, String... argv) throws Exception {
-        List<String> args = new ArrayList<>(List.of("launch", "--json", "--name", name, "--"));
-        args.addAll(List.of(argv));
-        long root = cli.ok(args.toArray(String[]::new)).get("pids").get(0).asLong();
-        roots.add(root);
-        return root;
-    }
-
-    private long killAndRestart(Cli cli, String name) throws Exception {
-        return killAndRestartAll(cli, name).get(0);
-    }
-
-    /** @return the restarted job's PIDs: the outer init (its root), the namespace's PID 1, then the job's own processes */
-    private List<Long> killAndRestartAll(Cli cli, String name) throws Exception {
-        assertTrue(cli.ok("checkpoint", name, "--kill", "--json").get("killed").asBoolean());
-        assertEquals("checkpointed", cli.ok("jobs", name, "--json").get(0).get("state").asText());
-        JsonNode restart = cli.ok("restart", name, "--json");
-        assertEquals("no warning (" + cli.user() + "): " + restart.get("warnings"), 0, restart.get("warnings").size());
-        List<Long> pids = new ArrayList<>();
-        restart.get("pids").forEach(p -> pids.add(p.asLong()));
-        roots.add(pids.get(0));
-        return pids;
-    }
-
-    private static Path output(Cli cli, String name) throws Exception {
-        return Path.of(cli.ok("jobs", name, "--json").get(0).get("folder").asText()).resolve("output.log");
-    }
-
-    private static String read(Path f) {
-        try {
-            return Files.readString(f);
-        } catch (IOException e) {
-            return "";
-        }
+        bin = compile("bundles/backend-userspace/src/test/c",
+                List.of("counter00.c", "tree00.c", "pipe00.c", "sleeper00.c", "reader00.c", "sigpending00.c"));
     }
 
     @Test
@@ -140,14 +57,7 @@ public class JobScenariosIT {
             assertTrue(cli.user() + ":\n" + read(out), PlatformOptions.await(60000, () -> read(out).contains("tree ")));
             String log = read(out);
             assertTrue(cli.user() + ":\n" + log, log.contains("tree ok") && !log.contains("MISMATCH"));
-            assertTrue(PlatformOptions.await(10000, () -> {
-                try {
-                    JsonNode j = cli.ok("jobs", "tree", "--json").get(0);
-                    return j.get("state").asText().equals("exited") && j.get("exitStatus").asInt() == 0;
-                } catch (Exception e) {
-                    return false;
-                }
-            }));
+            assertTrue(PlatformOptions.await(10000, () -> exitedOk(cli, "tree")));
         }
     }
 
