@@ -1,0 +1,190 @@
+package io.quiesce.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+/**
+ * Jobs whose processes talk over TCP and Unix stream sockets, through bin/quiesce with the userspace backend and the
+ * tcp fabric, as root and as {@code qtest}. Every program checks every byte it receives and ends with a verdict
+ * line, so a lost, duplicated or reordered byte fails the test (programs: bundles/fabric-tcp/src/test/c/README).
+ */
+public class TcpScenariosIT extends JobScenarios {
+    /** Long enough at ~25k hops/s that checkpoints land mid-run even on a slow CI machine. */
+    private static final int RING_HOPS = 400_000;
+    private static Path bin;
+
+    @BeforeClass
+    public static void compile() throws Exception {
+        bin = compile("bundles/fabric-tcp/src/test/c", List.of("ring00.c", "tcpstream00.c", "socketpair00.c", "listen00.c",
+                "halfclose00.c", "external00.c", "echoserver.c"));
+    }
+
+    private static String program(String name) {
+        return bin.resolve(name).toString();
+    }
+
+    /** The last hop a ring's progress file reports, 0 before the first. */
+    private static long lastHop(Path progress) {
+        Matcher m = Pattern.compile("(?m)^hop (\\d+) ").matcher(read(progress));
+        long hop = 0;
+        while (m.find()) {
+            hop = Long.parseLong(m.group(1));
+        }
+        return hop;
+    }
+
+    private static void finishesOk(Cli cli, String name, Path log, String verdict) throws Exception {
+        assertTrue(cli.user() + ":\n" + read(log), PlatformOptions.await(180000, () -> read(log).contains(verdict)));
+        assertTrue(cli.user() + ":\n" + read(log), PlatformOptions.await(20000, () -> exitedOk(cli, name)));
+        String text = read(log);
+        assertFalse(cli.user() + ":\n" + text, text.contains("MISMATCH") || text.contains("FAIL") || text.contains("lost"));
+    }
+
+    @Test
+    public void aRingOfFourKilledMidRunAndRestartedFinishesWithEveryHop() throws Exception {
+        for (Cli cli : users()) {
+            start(cli);
+            Path progress = cli.home().resolve("ring.progress");
+            launch(cli, "ring", program("ring00"), "4", Integer.toString(RING_HOPS), "65536", progress.toString());
+            assertTrue(cli.user(), PlatformOptions.await(60000, () -> lastHop(progress) > 0));
+            killAndRestartAll(cli, "ring");
+            long saved = lastHop(progress);
+            assertTrue("killed mid-run (" + cli.user() + ")", saved < RING_HOPS);
+            finishesOk(cli, "ring", progress, "ring ok hops=" + RING_HOPS);
+        }
+    }
+
+    @Test
+    public void aRingCheckpointedTwentyTimesWhileRunningLosesNothing() throws Exception {
+        for (Cli cli : users()) {
+            start(cli);
+            Path progress = cli.home().resolve("ring20.progress");
+            launch(cli, "ring20", program("ring00"), "4", Integer.toString(RING_HOPS * 2), "65536", progress.toString());
+            assertTrue(cli.user(), PlatformOptions.await(60000, () -> lastHop(progress) > 0));
+            long before = lastHop(progress);
+            for (int i = 1; i <= 20; i++) {
+                JsonNode c = cli.ok("checkpoint", "ring20", "--json");
+                assertEquals(i, c.get("epoch").asInt());
+                assertFalse(c.get("killed").asBoolean());
+            }
+            assertTrue("the ring ran on between checkpoints (" + cli.user() + ")", lastHop(progress) > before);
+            assertTrue("still mid-run after 20 checkpoints: make RING_HOPS larger (" + cli.user() + ")",
+                    !read(progress).contains("ring ok"));
+            // the last of them is a complete image: kill and restart from it, then the ring must still finish exactly
+            killAndRestartAll(cli, "ring20");
+            finishesOk(cli, "ring20", progress, "ring ok hops=" + RING_HOPS * 2);
+        }
+    }
+
+    @Test
+    public void aBulkStreamBothWaysWithFullWindowsContinuesAndRestarts() throws Exception {
+        for (Cli cli : users()) {
+            start(cli);
+            launch(cli, "stream", program("tcpstream00"), Long.toString(6L << 30));
+            Path log = output(cli, "stream");
+            assertTrue(cli.user(), PlatformOptions.await(60000, () -> read(log).contains("port")));
+            Thread.sleep(500); // full speed both ways: both windows full
+            JsonNode c = cli.ok("checkpoint", "stream", "--json");
+            assertFalse(c.get("killed").asBoolean());
+            killAndRestartAll(cli, "stream");
+            finishesOk(cli, "stream", log, "tcpstream ok bytes=" + (6L << 30));
+        }
+    }
+
+    @Test
+    public void aUnixSocketpairBetweenParentAndChildContinuesAndRestarts() throws Exception {
+        for (Cli cli : users()) {
+            start(cli);
+            launch(cli, "pair", program("socketpair00"), Long.toString(8L << 30));
+            Path log = output(cli, "pair");
+            Thread.sleep(1000);
+            cli.ok("checkpoint", "pair", "--json");
+            killAndRestartAll(cli, "pair");
+            finishesOk(cli, "pair", log, "socketpair ok bytes=" + (8L << 30));
+        }
+    }
+
+    @Test
+    public void aConnectionPendingInAListenersQueueIsAcceptedAfterRestart() throws Exception {
+        for (Cli cli : users()) {
+            start(cli);
+            Path trigger = cli.home().resolve("listen.go");
+            launch(cli, "listen", program("listen00"), "100000", trigger.toString());
+            Path log = output(cli, "listen");
+            assertTrue(cli.user(), PlatformOptions.await(30000, () -> read(log).contains("listen pending")
+                    && read(log).contains("child connected")));
+            cli.ok("checkpoint", "listen", "--json");
+            killAndRestartAll(cli, "listen");
+            Files.writeString(trigger, "go");
+            finishesOk(cli, "listen", log, "listen ok bytes=100000");
+        }
+    }
+
+    @Test
+    public void aHalfClosedConnectionKeepsItsEndOfFileAndItsOpenDirection() throws Exception {
+        for (Cli cli : users()) {
+            start(cli);
+            Path trigger = cli.home().resolve("half.go");
+            launch(cli, "half", program("halfclose00"), Long.toString(2L << 30), "0", trigger.toString());
+            Path log = output(cli, "half");
+            assertTrue(cli.user(), PlatformOptions.await(30000, () -> read(log).contains("halfclose eof seen")));
+            cli.ok("checkpoint", "half", "--json");
+            killAndRestartAll(cli, "half");
+            Files.writeString(trigger, "go");
+            finishesOk(cli, "half", log, "halfclose ok bytes=" + (2L << 30));
+        }
+    }
+
+    @Test
+    public void aConnectionToAServerOutsideTheJobFollowsTheExternalPolicy() throws Exception {
+        Path portFile = scratch.resolve("echo.port");
+        Process echo = new ProcessBuilder(program("echoserver"), "-f", portFile.toString()).redirectErrorStream(true)
+                .redirectOutput(scratch.resolve("echo.log").toFile()).start();
+        try {
+            assertTrue(PlatformOptions.await(10000, () -> Files.exists(portFile)));
+            String port = Files.readString(portFile).trim();
+            for (Cli cli : users()) {
+                start(cli);
+                // reconnect mode: after the platform reconnects it, requests go on over the new connection
+                launch(cli, "ext", program("external00"), "127.0.0.1", port, Long.toString(1L << 40), "reconnect", "4096", "20000");
+                Path log = output(cli, "ext");
+                assertTrue(cli.user(), PlatformOptions.await(30000, () -> read(log).contains("connected")));
+                JsonNode c = cli.ok("checkpoint", "ext", "--kill", "--json");
+                assertTrue("the checkpoint reports the external peer: " + c.get("warnings"),
+                        c.get("warnings").toString().contains("127.0.0.1:" + port));
+                Cli.Result refused = cli.run("restart", "ext");
+                assertEquals(cli.user() + ": " + refused.output(), 1, refused.exit());
+                assertTrue(refused.output(), refused.output().contains("127.0.0.1:" + port) && refused.output().contains("--external"));
+                assertEquals("a refused restart leaves nothing running", "checkpointed",
+                        cli.ok("jobs", "ext", "--json").get(0).get("state").asText());
+                assertEquals(2, cli.run("restart", "ext", "--external", "sometimes").exit());
+                killAndRestartAll(cli, "ext", "--external", "reconnect");
+                long requests = requests(read(log));
+                assertTrue(cli.user() + ":\n" + read(log), PlatformOptions.await(30000, () -> requests(read(log)) > requests + 20));
+                assertFalse(read(log), read(log).contains("MISMATCH"));
+            }
+        } finally {
+            echo.destroyForcibly();
+        }
+    }
+
+    /** How many requests external00 has had answered, from its progress lines. */
+    private static long requests(String log) {
+        Matcher m = Pattern.compile("requests=(\\d+)").matcher(log);
+        long n = 0;
+        while (m.find()) {
+            n = Long.parseLong(m.group(1));
+        }
+        return n;
+    }
+}
