@@ -21,6 +21,7 @@ import io.quiesce.backend.userspace.linux.Syscalls;
 import io.quiesce.backend.userspace.linux.X86_64Regs;
 import io.quiesce.backend.userspace.memory.MemoryDump;
 import io.quiesce.backend.userspace.memory.ProcessMemory;
+import io.quiesce.backend.userspace.memory.SharedMemory;
 import io.quiesce.backend.userspace.proc.ProcMaps;
 import io.quiesce.backend.userspace.proc.ProcStat;
 import io.quiesce.backend.userspace.proc.ProcStatus;
@@ -120,6 +121,7 @@ final class ProcessDump {
     }
 
     private final Path proc;
+    private final SharedMemory.Dump shared = new SharedMemory.Dump();
 
     ProcessDump(Path proc) {
         this.proc = proc;
@@ -199,6 +201,7 @@ final class ProcessDump {
         long tInject = System.nanoTime();
         List<SigactionImage> sigactions;
         long brk;
+        Map<Long, byte[]> resident;
         try (ProcessMemory memory = new ProcessMemory(proc, pid)) {
             SyscallInjector inj = SyscallInjector.bootstrapSeized(t, memory, SyscallInjector.chooseScratch(List.of(vmas)));
             // Registers valid at any kind of stop: the process resumes from them whatever happens below.
@@ -207,6 +210,7 @@ final class ProcessDump {
                 sigactions = SignalDump.dumpSeized(inj);
                 brk = inj.check("brk(0)", Syscalls.BRK, 0);
                 thread = ThreadState.collectTidAddressSeized(inj, thread);
+                resident = SharedMemory.residentSeized(inj, vmas);
                 inj.finishSeized(resumeRegs, thread.sigmask());
             } catch (CheckpointException | RuntimeException e) {
                 inj.abandonSeized(resumeRegs);
@@ -223,7 +227,7 @@ final class ProcessDump {
             long pagesBytes;
             long tSync;
             try (FileChannel out = ImageFiles.create(pagesFile)) {
-                vmaImages = memoryDump.dumpSeized(vmas, memory, out);
+                vmaImages = memoryDump.dumpSeized(vmas, memory, out, shared, resident);
                 pagesBytes = out.position();
                 tSync = System.nanoTime();
                 out.force(true);

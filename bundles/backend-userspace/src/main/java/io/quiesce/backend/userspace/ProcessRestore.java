@@ -20,6 +20,8 @@ import io.quiesce.process.Spawner;
 import io.quiesce.backend.userspace.linux.Syscalls;
 import io.quiesce.backend.userspace.memory.MemoryRestore;
 import io.quiesce.backend.userspace.memory.ProcessMemory;
+import io.quiesce.backend.userspace.memory.SharedMemory;
+import io.quiesce.backend.userspace.image.FdImage;
 import io.quiesce.backend.userspace.proc.ProcMaps;
 import io.quiesce.backend.userspace.proc.ProcStatus;
 import io.quiesce.backend.userspace.proc.Vma;
@@ -54,6 +56,7 @@ final class ProcessRestore {
     private final Path proc;
     private final Path stub;
     private final List<List<Vma>> jobLayouts;
+    private final SharedMemory.Table shmem;
 
     /**
      * @param images every saved process of the job: the scratch area is placed where none of them has a mapping,
@@ -71,6 +74,7 @@ final class ProcessRestore {
             l.add(saved);
         }
         this.jobLayouts = List.copyOf(l);
+        this.shmem = new SharedMemory.Table(images);
     }
 
     /**
@@ -301,16 +305,19 @@ final class ProcessRestore {
             Path folder, Path imageFile, UnaryOperator<String> relocate, Path fallbackOut, FileTable files, long t0)
             throws CheckpointException {
         long pid = inj.tracee().tid();
-        MemoryRestore memoryRestore = new MemoryRestore(pid, imageFile);
+        long nsPid = nsPidOf(pid);
+        MemoryRestore memoryRestore = new MemoryRestore(pid, nsPid, imageFile, shmem);
         memoryRestore.checkSpecials(old, image.vmas());
         Path pagesFile = folder.resolve(image.pagesFile());
         try (FileChannel pages = FileChannel.open(pagesFile, StandardOpenOption.READ)) {
             ThreadState.unregisterRseqSeized(inj);
-            FileRestore fileRestore = new FileRestore(pid, nsPidOf(pid));
+            FileRestore fileRestore = new FileRestore(pid, nsPid);
             fileRestore.closeAllSeized(inj, oldFds);
-            memoryRestore.prepareSeized(inj, old, image.vmas(), relocate);
+            int parkBase = image.fds().stream().mapToInt(FdImage::fd).max().orElse(2) + 1;
+            memoryRestore.prepareSeized(inj, old, image.vmas(), relocate, parkBase);
             long tPages = System.nanoTime();
             long bytes = memoryRestore.writePagesSeized(memory, pages, pagesFile, image.vmas());
+            memoryRestore.protectSeized(inj, image.vmas());
             long pagesMs = (System.nanoTime() - tPages) / 1_000_000;
             setMmMap(inj, image.mm(), pid);
             fileRestore.restoreSeized(inj, image.fds(), relocate, fallbackOut, files);
@@ -332,6 +339,7 @@ final class ProcessRestore {
         try (r) {
             int pid = r.tracee.tid();
             new FileRestore(pid, 0).closeParkedSeized(r.inj, files);
+            shmem.closeParkedSeized(r.inj, pid);
             ThreadImage thread = r.image.threads().get(0);
             ThreadState.restoreKernelStateSeized(r.inj, r.memory, thread, pid);
             ThreadState.finishSeized(r.inj, thread);

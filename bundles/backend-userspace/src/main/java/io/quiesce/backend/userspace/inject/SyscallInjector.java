@@ -264,6 +264,21 @@ public final class SyscallInjector {
     }
 
     /**
+     * Copies a descriptor of another process into the tracee, with injected pidfd_open(2) and pidfd_getfd(2)
+     * (allowed between processes of the same user that may trace each other).
+     *
+     * @param nsPid the other process's PID as the tracee sees it
+     * @param fd    its descriptor
+     * @return the new descriptor in the tracee (close-on-exec), or a negative errno
+     */
+    public long takeFdSeized(long nsPid, int fd) throws CheckpointException {
+        long pidfd = check("pidfd_open(" + nsPid + ")", Syscalls.PIDFD_OPEN, nsPid, 0);
+        long got = call(Syscalls.PIDFD_GETFD, pidfd, fd, 0);
+        call(Syscalls.CLOSE, pidfd);
+        return got;
+    }
+
+    /**
      * Unmaps the scratch area and leaves the tracee stopped at that munmap's syscall-exit stop, with
      * {@code finalRegs} and {@code mask} set. From there it can be detached or kept stopped.
      */
