@@ -3,6 +3,10 @@ package io.quiesce.backend.userspace;
 import io.quiesce.api.CheckpointException;
 import io.quiesce.backend.userspace.files.FileDump;
 import io.quiesce.backend.userspace.files.FileSharing;
+import io.quiesce.backend.userspace.files.GhostFiles;
+import io.quiesce.backend.userspace.image.GhostImage;
+import java.util.HashSet;
+import java.util.Set;
 import io.quiesce.backend.userspace.image.PipeImage;
 import io.quiesce.backend.userspace.pipes.PipeContents;
 import java.nio.ByteBuffer;
@@ -117,11 +121,12 @@ final class ProcessDump {
     }
 
     /** The descriptors of every process of the job, and its pipes with their saved contents. */
-    record JobFiles(Map<Long, List<FdImage>> fds, List<PipeImage> pipes, List<String> files, long bytes) {
+    record JobFiles(Map<Long, List<FdImage>> fds, List<PipeImage> pipes, List<GhostImage> ghosts, List<String> files, long bytes) {
     }
 
     private final Path proc;
     private final SharedMemory.Dump shared = new SharedMemory.Dump();
+    private final Set<Long> ghostInodes = new HashSet<>();
 
     ProcessDump(Path proc) {
         this.proc = proc;
@@ -129,8 +134,8 @@ final class ProcessDump {
 
     /**
      * Saves what the job's processes share before any of them is dumped: descriptors numbered by open file
-     * description across the job, and each pipe's bytes in flight ({@code pipe-INODE.img}, copied without being
-     * consumed).
+     * description across the job, each pipe's bytes in flight ({@code pipe-INODE.img}, copied without being
+     * consumed), and the contents of each file deleted while open ({@code ghost-INODE.img}).
      *
      * @param pids   the frozen processes, root first
      * @param folder the staging folder
@@ -161,7 +166,13 @@ final class ProcessDump {
             bytes += saved.bytes().length;
             LOG.info((p.fifo() ? "fifo " : "pipe:") + "[{}] saved: {} bytes in flight (capacity {})", p.inode(), saved.bytes().length, saved.capacity());
         }
-        return new JobFiles(shared.fds(), pipes, files, bytes);
+        List<GhostImage> ghosts = GhostFiles.dump(proc, shared.fds(), folder);
+        for (GhostImage g : ghosts) {
+            ghostInodes.add(g.inode());
+            files.add(g.dataFile());
+            bytes += g.bytes();
+        }
+        return new JobFiles(shared.fds(), pipes, ghosts, files, bytes);
     }
 
     /**
@@ -196,7 +207,7 @@ final class ProcessDump {
         } catch (IOException | RuntimeException e) {
             throw new CheckpointException("cannot read /proc/" + pid + ": " + e, pid, null, null, e);
         }
-        MemoryDump memoryDump = new MemoryDump(proc, pid);
+        MemoryDump memoryDump = new MemoryDump(proc, pid, ghostInodes);
         memoryDump.checkSupported(vmas);
         long tInject = System.nanoTime();
         List<SigactionImage> sigactions;

@@ -116,12 +116,13 @@ final class UserspaceCheckpointSession implements CheckpointSession {
                 ProcessDump.Written w = dumper.dumpSeized(tracees.get(pid), jobFiles.fds().get(pid), layout.nsPids().get(pid), staging);
                 files.addAll(w.files());
                 processFiles.add(w.files().get(0));
-                records.add(ManifestRecords.of(w.image(), jobFiles.pipes()));
+                records.add(ManifestRecords.of(w.image(), jobFiles.pipes(), jobFiles.ghosts()));
                 bytes += w.bytes();
             }
             try {
                 bytes += ImageFiles.writeJson(staging.resolve(ImageFiles.INDEX),
-                        new ImageIndex(ImageFiles.INDEX_MAGIC, ImageFiles.VERSION, processFiles, jobFiles.pipes(), layout.pidNamespace()));
+                        new ImageIndex(ImageFiles.INDEX_MAGIC, ImageFiles.VERSION, processFiles, jobFiles.pipes(), layout.pidNamespace(),
+                                jobFiles.ghosts(), List.of()));
                 files.add(ImageFiles.INDEX);
                 try (FileChannel dir = FileChannel.open(staging, StandardOpenOption.READ)) {
                     dir.force(true); // the new names must be durable before the platform commits

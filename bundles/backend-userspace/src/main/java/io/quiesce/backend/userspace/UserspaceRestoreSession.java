@@ -9,6 +9,7 @@ import io.quiesce.api.RestoreOptions;
 import io.quiesce.api.RestoreSession;
 import io.quiesce.api.image.ImageFormat;
 import io.quiesce.backend.userspace.files.FileTable;
+import io.quiesce.backend.userspace.files.GhostFiles;
 import io.quiesce.backend.userspace.image.ImageFiles;
 import io.quiesce.backend.userspace.image.ImageIndex;
 import io.quiesce.backend.userspace.image.ProcessImage;
@@ -42,6 +43,7 @@ final class UserspaceRestoreSession implements RestoreSession {
     private final List<Path> imageFiles = new ArrayList<>();
     private final Tracer tracer;
     private final FileTable files;
+    private final GhostFiles ghosts;
     private final List<Integer> spawned = new ArrayList<>();
     private final List<Tracee> restored = new ArrayList<>();
     private final List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -56,6 +58,7 @@ final class UserspaceRestoreSession implements RestoreSession {
         checkManifest(folder.resolve(ImageFormat.MANIFEST));
         ImageIndex index = ImageFiles.readIndex(folder);
         files = new FileTable(folder, index.pipesOrEmpty(), folder.resolve(ImageFiles.INDEX));
+        ghosts = new GhostFiles(folder, index.ghostsOrEmpty(), folder.resolve(ImageFiles.INDEX));
         pidNamespace = index.pidNamespace();
         if (options.exactPids() && !pidNamespace) {
             throw new NotSupportedException("backend 'userspace' cannot promise the original PIDs for " + folder + ": the job "
@@ -98,11 +101,15 @@ final class UserspaceRestoreSession implements RestoreSession {
     public List<FrozenProcess> restore() throws CheckpointException {
         return tracer.call(() -> {
             ProcessRestore restorer = new ProcessRestore(proc, stub, images);
-            UnaryOperator<String> relocate = this::relocate;
+            UnaryOperator<String> relocate = p -> {
+                String ghost = ghosts.pathFor(p);
+                return ghost != null ? ghost : relocate(p);
+            };
             Map<Long, ProcessRestore.Rebuilt> byOldPid = new HashMap<>();
             List<ProcessRestore.Rebuilt> rebuilt = new ArrayList<>();
             int nsStub = 0;
             try {
+                ghosts.prepare(this::relocate, options.jobFolder());
                 if (pidNamespace) {
                     ProcessRestore.InitTree t = restorer.startInit(init, options.stdout(), spawned);
                     initPids.add((long) t.outer());
@@ -145,6 +152,8 @@ final class UserspaceRestoreSession implements RestoreSession {
                 rebuilt.forEach(ProcessRestore.Rebuilt::close);
                 killAll(); // nothing half-restored may run
                 throw e;
+            } finally {
+                ghosts.removeAll(); // every process has opened or mapped its deleted files, or none will
             }
             List<FrozenProcess> out = new ArrayList<>();
             for (ProcessImage image : images) {

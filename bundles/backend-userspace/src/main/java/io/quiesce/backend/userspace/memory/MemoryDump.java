@@ -30,14 +30,26 @@ public final class MemoryDump {
 
     private final Path proc;
     private final long pid;
+    private final java.util.Set<Long> ghosts;
     private static final int DEPTH = 4;
     private long pagesSaved;
     private long pagesSkipped;
 
-    /** @param proc the /proc root; @param pid the frozen process */
-    public MemoryDump(Path proc, long pid) {
+    /**
+     * @param proc   the /proc root
+     * @param pid    the frozen process
+     * @param ghosts inodes of the deleted files whose contents the job's descriptors let the dump save: a mapping of
+     *               one is rebuilt from that copy
+     */
+    public MemoryDump(Path proc, long pid, java.util.Set<Long> ghosts) {
         this.proc = proc;
         this.pid = pid;
+        this.ghosts = ghosts;
+    }
+
+    /** @return true for a mapping of a deleted file saved as a ghost file, mapped again from it */
+    private boolean ghost(Vma v) {
+        return v.deletedFile() && !SharedMemory.anonymous(v) && ghosts.contains(v.inode());
     }
 
     /**
@@ -47,11 +59,14 @@ public final class MemoryDump {
      */
     public void checkSupported(List<Vma> vmas) throws NotSupportedException {
         for (Vma v : vmas) {
-            if (v.deletedFile() && !SharedMemory.anonymous(v)) {
-                throw new NotSupportedException(String.format("process %d maps a deleted file (%x-%x %s): not supported yet",
+            if (v.deletedFile() && !SharedMemory.anonymous(v) && !ghost(v)) {
+                // without a descriptor its contents are only reachable through /proc/PID/map_files, which needs
+                // CAP_CHECKPOINT_RESTORE
+                throw new NotSupportedException(String.format("process %d maps a deleted file (%x-%x %s) that no descriptor of "
+                        + "the job holds: not supported (a deleted executable or library mapped privately is not either)",
                         pid, v.start(), v.end(), v.path()));
             }
-            if (v.shared() && !v.fileBacked() && !SharedMemory.anonymous(v)) {
+            if (v.shared() && !v.fileBacked() && !SharedMemory.anonymous(v) && !ghost(v)) {
                 throw new NotSupportedException(String.format("process %d has shared memory that is neither a plain file nor "
                         + "anonymous (%x-%x %s: SysV or memfd): not supported yet", pid, v.start(), v.end(), v.path()));
             }
@@ -104,7 +119,7 @@ public final class MemoryDump {
     private List<PageRun> dumpVma(Vma v, Pagemap pagemap, ProcessMemory memory, PipelinedWriter out, Selection select)
             throws IOException, CheckpointException {
         List<PageRun> runs = new ArrayList<>();
-        boolean file = v.fileBacked();
+        boolean file = v.fileBacked() || ghost(v);
         long runStart = -1;
         for (long a = v.start(); a < v.end(); a += (long) PAGEMAP_BATCH * Pagemap.PAGE) {
             int n = (int) Math.min(PAGEMAP_BATCH, (v.end() - a) / Pagemap.PAGE);

@@ -101,7 +101,7 @@ public final class MemoryRestore {
                     // a write through /proc/PID/mem into a read-only shared mapping fails (no copy-on-write to
                     // force): map it writable until protectSeized
                     prot |= v.runs().isEmpty() ? 0 : Syscalls.PROT_WRITE;
-                } else if (m.fileBacked()) {
+                } else if (m.fileBacked() || m.deletedFile()) { // a deleted file: relocate names its recreated copy
                     String path = relocate.apply(v.path());
                     int mode = m.shared() && (m.prot() & Syscalls.PROT_WRITE) != 0 ? LibC.O_RDWR : LibC.O_RDONLY;
                     String key = mode + ":" + path;
