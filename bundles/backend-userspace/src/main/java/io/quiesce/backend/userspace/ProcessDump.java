@@ -5,6 +5,7 @@ import io.quiesce.backend.userspace.files.FileDump;
 import io.quiesce.backend.userspace.files.FileSharing;
 import io.quiesce.backend.userspace.files.GhostFiles;
 import io.quiesce.backend.userspace.image.GhostImage;
+import io.quiesce.backend.userspace.image.ZombieImage;
 import java.util.HashSet;
 import java.util.Set;
 import io.quiesce.backend.userspace.image.PipeImage;
@@ -118,6 +119,37 @@ final class ProcessDump {
             throw new CheckpointException("the job's command (PID 2 of its namespace) has ended; only its init is left");
         }
         return new Layout(true, saved, nsPids);
+    }
+
+    /**
+     * The saved processes' children that have ended but that their parent has not reaped yet. A zombie cannot be
+     * traced, so it is not frozen nor saved as a process: the restore forks it again from its parent and makes it
+     * end with the same status. Children that still run but are not in the job's list are left out, as before.
+     */
+    List<ZombieImage> zombiesOf(Layout layout) throws CheckpointException {
+        List<ZombieImage> zombies = new ArrayList<>();
+        for (long pid : layout.saved()) {
+            Path children = proc.resolve(pid + "/task/" + pid + "/children");
+            try {
+                String text = Files.readString(children).trim();
+                for (String c : text.isEmpty() ? new String[0] : text.split(" ")) {
+                    long child = Long.parseLong(c);
+                    ProcStat stat = layout.saved().contains(child) ? null : ProcStat.read(proc, child);
+                    if (stat == null || stat.state() != 'Z') {
+                        continue;
+                    }
+                    long[] n = ProcStatus.read(proc, child).nsPids();
+                    zombies.add(new ZombieImage(child, layout.pidNamespace() ? n[n.length - 1] : 0, pid, stat.exitCode()));
+                    LOG.info("process {}: its child {} ended with {} and is not reaped yet: saved as a zombie", pid, child,
+                            io.quiesce.backend.userspace.seize.WaitStatus.describe(stat.exitCode()));
+                }
+            } catch (IOException | RuntimeException e) {
+                // the parent is frozen, so its children stay as they are: an error here is not a race
+                throw new CheckpointException("cannot read the children of process " + pid + ": " + e.getMessage(), pid, null,
+                        children, e);
+            }
+        }
+        return zombies;
     }
 
     /** The descriptors of every process of the job, and its pipes with their saved contents. */

@@ -9,6 +9,7 @@ import io.quiesce.backend.userspace.image.PageRun;
 import io.quiesce.backend.userspace.image.ProcessImage;
 import io.quiesce.backend.userspace.image.ThreadImage;
 import io.quiesce.backend.userspace.image.VmaImage;
+import io.quiesce.backend.userspace.image.ZombieImage;
 import io.quiesce.backend.userspace.inject.SyscallInjector;
 import io.quiesce.api.Errno;
 import io.quiesce.backend.userspace.linux.LibC;
@@ -235,32 +236,8 @@ final class ProcessRestore {
             Path fallbackOut, FileTable files, List<Integer> spawned, boolean exactPid, List<String> warnings)
             throws CheckpointException {
         long t0 = System.nanoTime();
-        long wanted = image.nsPid() > 0 ? image.nsPid() : image.pid();
-        long pid = exactPid ? parent.inj.forkSeized(wanted) : -1;
-        // EEXIST: the saved process may still be a zombie that its new parent (init or a subreaper) has not reaped yet
-        for (long deadline = System.currentTimeMillis() + PID_FREE_TIMEOUT_MS; pid == -EEXIST
-                && System.currentTimeMillis() < deadline;) {
-            sleep(5);
-            pid = parent.inj.forkSeized(wanted);
-        }
-        if (pid < 0) {
-            if (exactPid) {
-                warnings.add(String.format("process %d could not get its PID %d back (clone3 set_tid: %s); it has a new PID",
-                        image.pid(), wanted, Errno.name(pid)));
-            }
-            pid = parent.inj.forkSeized(0);
-        }
-        if (pid < 0) {
-            throw new CheckpointException("fork of process " + parent.tracee.tid() + " for its child " + image.pid() + " failed: "
-                    + Errno.name(pid), parent.tracee.tid(), Errno.name(pid), null, null);
-        }
-        spawned.add((int) pid);
-        Tracee t = new Tracee((int) pid);
-        int s = t.waitStop("its first stop after the injected fork");
-        if (WaitStatus.event(s) != Ptrace.EVENT_STOP) {
-            throw new CheckpointException("forked child " + pid + " first stopped with " + WaitStatus.describe(s), pid, null, null,
-                    null);
-        }
+        Tracee t = forkChildSeized(parent, image.pid(), image.nsPid(), "process", spawned, exactPid, warnings);
+        long pid = t.tid();
         long scratch = parent.inj.scratch();
         List<Vma> inherited = readMaps(pid, "the forked child").stream()
                 .filter(v -> v.start() != scratch).toList();
@@ -273,6 +250,61 @@ final class ProcessRestore {
             memory.close();
             throw e;
         }
+    }
+
+    /**
+     * Forks a rebuilt parent for one of its saved children, asking for the saved PID when {@code exactPid}.
+     *
+     * @param what "process" or "zombie", for the messages
+     * @return the child, in its first stop (the scratch area inherited, rip inside it)
+     */
+    private Tracee forkChildSeized(Rebuilt parent, long savedPid, long nsPid, String what, List<Integer> spawned,
+            boolean exactPid, List<String> warnings) throws CheckpointException {
+        long wanted = nsPid > 0 ? nsPid : savedPid;
+        long pid = exactPid ? parent.inj.forkSeized(wanted) : -1;
+        // EEXIST: the saved process may still be a zombie that its new parent (init or a subreaper) has not reaped yet
+        for (long deadline = System.currentTimeMillis() + PID_FREE_TIMEOUT_MS; pid == -EEXIST
+                && System.currentTimeMillis() < deadline;) {
+            sleep(5);
+            pid = parent.inj.forkSeized(wanted);
+        }
+        if (pid < 0) {
+            if (exactPid) {
+                warnings.add(String.format("%s %d could not get its PID %d back (clone3 set_tid: %s); it has a new PID", what,
+                        savedPid, wanted, Errno.name(pid)));
+            }
+            pid = parent.inj.forkSeized(0);
+        }
+        if (pid < 0) {
+            throw new CheckpointException("fork of process " + parent.tracee.tid() + " for its child " + savedPid + " failed: "
+                    + Errno.name(pid), parent.tracee.tid(), Errno.name(pid), null, null);
+        }
+        spawned.add((int) pid);
+        Tracee t = new Tracee((int) pid);
+        int s = t.waitStop("its first stop after the injected fork");
+        if (WaitStatus.event(s) != Ptrace.EVENT_STOP) {
+            throw new CheckpointException("forked child " + pid + " first stopped with " + WaitStatus.describe(s), pid, null, null,
+                    null);
+        }
+        return t;
+    }
+
+    /**
+     * Recreates a zombie: forks its rebuilt parent (still stopped, so nothing runs meanwhile) and ends the copy with
+     * the saved status, taken here as its tracer; the parent then holds it as an unreaped child, and its SIGCHLD is
+     * pending until the parent runs. Call once every process is rebuilt, before {@link #completeSeized}.
+     */
+    void zombieSeized(Rebuilt parent, ZombieImage z, List<Integer> spawned, List<String> warnings) throws CheckpointException {
+        Tracee t = forkChildSeized(parent, z.pid(), z.nsPid(), "zombie", spawned, true, warnings);
+        int status;
+        try (ProcessMemory memory = new ProcessMemory(proc, t.tid())) {
+            status = SyscallInjector.adoptSeized(t, memory, parent.inj.scratch()).endSeized(z.status());
+        }
+        if ((status & 0xff7f) != (z.status() & 0xff7f)) { // the core-dump flag (0x80) cannot be had back
+            throw new CheckpointException(String.format("zombie %d recreated as %d ended with %s, not %s", z.pid(), t.tid(),
+                    WaitStatus.describe(status), WaitStatus.describe(z.status())), t.tid(), null, null, null);
+        }
+        LOG.info("zombie {} (child of {}) recreated as {}: {}", z.pid(), z.ppid(), t.tid(), WaitStatus.describe(status));
     }
 
     private static void sleep(long ms) throws CheckpointException {

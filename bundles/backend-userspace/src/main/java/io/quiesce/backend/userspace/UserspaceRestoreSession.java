@@ -13,6 +13,7 @@ import io.quiesce.backend.userspace.files.GhostFiles;
 import io.quiesce.backend.userspace.image.ImageFiles;
 import io.quiesce.backend.userspace.image.ImageIndex;
 import io.quiesce.backend.userspace.image.ProcessImage;
+import io.quiesce.backend.userspace.image.ZombieImage;
 import io.quiesce.backend.userspace.seize.Tracee;
 import io.quiesce.backend.userspace.seize.Tracer;
 import java.nio.file.Path;
@@ -44,6 +45,7 @@ final class UserspaceRestoreSession implements RestoreSession {
     private final Tracer tracer;
     private final FileTable files;
     private final GhostFiles ghosts;
+    private final List<ZombieImage> zombies;
     private final List<Integer> spawned = new ArrayList<>();
     private final List<Tracee> restored = new ArrayList<>();
     private final List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -59,6 +61,7 @@ final class UserspaceRestoreSession implements RestoreSession {
         ImageIndex index = ImageFiles.readIndex(folder);
         files = new FileTable(folder, index.pipesOrEmpty(), folder.resolve(ImageFiles.INDEX));
         ghosts = new GhostFiles(folder, index.ghostsOrEmpty(), folder.resolve(ImageFiles.INDEX));
+        zombies = index.zombiesOrEmpty();
         pidNamespace = index.pidNamespace();
         if (options.exactPids() && !pidNamespace) {
             throw new NotSupportedException("backend 'userspace' cannot promise the original PIDs for " + folder + ": the job "
@@ -142,6 +145,17 @@ final class UserspaceRestoreSession implements RestoreSession {
                     }
                     byOldPid.put(image.pid(), r);
                     rebuilt.add(r);
+                }
+                for (ZombieImage z : zombies) {
+                    ProcessRestore.Rebuilt parent = byOldPid.get(z.ppid());
+                    if (parent == null) {
+                        throw new ImageException("zombie " + z.pid() + " has no saved parent (" + z.ppid() + ")",
+                                folder.resolve(ImageFiles.INDEX));
+                    }
+                    restorer.zombieSeized(parent, z, spawned, warnings);
+                    if (options.exactPids() && !warnings.isEmpty()) {
+                        throw new NotSupportedException("exact PIDs were asked for: " + warnings.get(0));
+                    }
                 }
                 // a process may take descriptors from any process rebuilt before it, so parked pipe ends are closed
                 // only once every process has its descriptors

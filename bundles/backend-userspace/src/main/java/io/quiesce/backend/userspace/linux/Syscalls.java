@@ -2,17 +2,22 @@ package io.quiesce.backend.userspace.linux;
 
 /** x86_64 system call numbers and their flag values, as injected into tracees. */
 public final class Syscalls {
-    public static final int OPEN = 2, CLOSE = 3, LSEEK = 8, MMAP = 9, MPROTECT = 10, MUNMAP = 11, BRK = 12, RT_SIGACTION = 13,
-            MREMAP = 25, MINCORE = 27, PAUSE = 34, GETPID = 39, KILL = 62, EXIT_GROUP = 231, FTRUNCATE = 77, DUP2 = 33, FCNTL = 72, CHDIR = 80, UMASK = 95, PRCTL = 157, RESTART_SYSCALL = 219,
-            SET_TID_ADDRESS = 218, SET_ROBUST_LIST = 273, GET_ROBUST_LIST = 274, TEE = 276, PIPE2 = 293, KCMP = 312, MEMFD_CREATE = 319, RSEQ = 334,
+    public static final int OPEN = 2, CLOSE = 3, LSEEK = 8, MMAP = 9, MUNMAP = 11, BRK = 12, RT_SIGACTION = 13,
+            MREMAP = 25, PAUSE = 34, DUP2 = 33, FCNTL = 72, CHDIR = 80, UMASK = 95, PRCTL = 157, RESTART_SYSCALL = 219,
+            SET_TID_ADDRESS = 218, SET_ROBUST_LIST = 273, GET_ROBUST_LIST = 274, TEE = 276, PIPE2 = 293, KCMP = 312, RSEQ = 334,
             PIDFD_OPEN = 434, CLONE3 = 435, PIDFD_GETFD = 438;
+    /** Calls for shared memory (mincore, memfd) and for ending a recreated zombie. */
+    public static final int MPROTECT = 10, MINCORE = 27, GETPID = 39, KILL = 62, FTRUNCATE = 77, EXIT_GROUP = 231,
+            PRLIMIT64 = 302, MEMFD_CREATE = 319;
+    /** memfd_create(2) flag. */
+    public static final int MFD_CLOEXEC = 1;
+    /** prlimit64(2) resource: core file size. */
+    public static final int RLIMIT_CORE = 4;
     /** The child-exit signal of a fork. */
     public static final int SIGCHLD = 17;
     public static final int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
     public static final int MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20,
             MAP_GROWSDOWN = 0x100, MAP_FIXED_NOREPLACE = 0x100000;
-    /** memfd_create(2) flag. */
-    public static final int MFD_CLOEXEC = 1;
     public static final int MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
     public static final int PR_SET_NAME = 15, PR_SET_MM = 35, PR_SET_MM_MAP = 14, PR_GET_TID_ADDRESS = 40;
     public static final int F_SETFD = 2, F_SETFL = 4, FD_CLOEXEC = 1, SEEK_SET = 0, F_DUPFD_CLOEXEC = 1030, F_SETPIPE_SZ = 1031,
