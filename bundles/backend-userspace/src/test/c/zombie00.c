@@ -1,9 +1,10 @@
-/* zombie00: a parent with two children that have ended but are not reaped (one exited 7, one killed by SIGTERM) and one that runs on; after a while the parent reaps each by its PID and checks its status, printing "zombies ok" or MISMATCH. */
+/* zombie00: a parent with two children that have ended but are not reaped (one exited 7, one killed by SIGTERM) and one that runs on; after a while the parent reaps each by its PID and checks its status, printing "zombies ok" or MISMATCH. With "orphan", also a grandchild whose parent has ended (adopted by init, or by PID 1 of a namespace) that prints its PPID. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +32,20 @@ int main(int argc, char **argv)
 {
     int late = argc > 1 ? atoi(argv[1]) : 50;
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc > 2 && strcmp(argv[2], "orphan") == 0) {
+        pid_t d = fork();
+        if (d == 0) {
+            if (fork() == 0) {
+                for (long n = 1; n <= late; n++) {
+                    printf("orphan n=%ld pid=%d ppid=%d\n", n, getpid(), getppid());
+                    nap(20);
+                }
+                _exit(0);
+            }
+            _exit(0);
+        }
+        waitpid(d, NULL, 0);
+    }
     pid_t a = fork();
     if (a == 0)
         _exit(7);

@@ -72,8 +72,7 @@ final class ProcessDump {
 
     /**
      * @param pids the job's processes, root first
-     * @throws io.quiesce.api.NotSupportedException for a job under quiesce-init whose processes are not one tree
-     *                                              below PID 2 (an orphan adopted by PID 1, or PID 2 gone)
+     * @throws CheckpointException for a job under quiesce-init whose PID 2 is gone
      */
     Layout layoutOf(List<Long> pids) throws CheckpointException {
         Map<Long, long[]> ns = new LinkedHashMap<>();
@@ -108,10 +107,8 @@ final class ProcessDump {
             }
             long[] n = ns.get(pid);
             long nsPid = n[n.length - 1];
-            if (ppids.get(pid).equals(inner) && nsPid != 2) {
-                throw new io.quiesce.api.NotSupportedException(String.format("process %d (PID %d in the job's namespace) was "
-                        + "adopted by the job's init; only the tree below PID 2 can be restored", pid, nsPid));
-            }
+            // a process whose parent is PID 1 but which is not PID 2 was adopted by the init: the restore forks it
+            // from the new PID 1, whose parent is not saved either
             saved.add(pid);
             nsPids.put(pid, nsPid);
         }

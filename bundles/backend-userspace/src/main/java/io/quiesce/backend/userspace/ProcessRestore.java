@@ -26,7 +26,9 @@ import io.quiesce.backend.userspace.image.FdImage;
 import io.quiesce.backend.userspace.proc.ProcMaps;
 import io.quiesce.backend.userspace.proc.ProcStatus;
 import io.quiesce.backend.userspace.proc.Vma;
+import io.quiesce.backend.userspace.registers.RestartRules;
 import io.quiesce.backend.userspace.registers.ThreadState;
+import io.quiesce.backend.userspace.linux.X86_64Regs;
 import io.quiesce.backend.userspace.seize.Tracee;
 import io.quiesce.backend.userspace.signals.SignalRestore;
 import java.io.IOException;
@@ -212,6 +214,38 @@ final class ProcessRestore {
                         pid, null, null, null);
             }
             sleep(1);
+        }
+    }
+
+    /** The namespace's PID 1, seized as the parent of the processes it had adopted, and the registers it resumes with. */
+    record Init(Rebuilt asParent, X86_64Regs resume) {
+    }
+
+    /**
+     * Seizes a fresh namespace's PID 1 so that the processes it had adopted (orphans of the job) are forked from it
+     * and are its children again: quiesce-init waits in waitpid(-1), which reaps any child, not only PID 2.
+     */
+    Init seizeInitSeized(int inner) throws CheckpointException {
+        Tracee t = new Tracee(inner);
+        t.seizeAndInterrupt();
+        t.awaitInterruptStop();
+        X86_64Regs resume = RestartRules.forResume(t.getRegsSeized());
+        List<List<Vma>> layouts = new ArrayList<>(jobLayouts);
+        layouts.add(readMaps(inner, "the namespace's PID 1"));
+        ProcessMemory memory = new ProcessMemory(proc, inner);
+        try {
+            SyscallInjector inj = SyscallInjector.bootstrapSeized(t, memory, SyscallInjector.chooseScratch(layouts));
+            return new Init(new Rebuilt(null, t, inj, memory, System.nanoTime(), 0, 0), resume);
+        } catch (CheckpointException | RuntimeException e) {
+            memory.close();
+            throw e;
+        }
+    }
+
+    /** Unmaps PID 1's scratch area and leaves it stopped where it was, to be detached with the job. */
+    void finishInitSeized(Init init) throws CheckpointException {
+        try (Rebuilt r = init.asParent()) {
+            r.inj.finishSeized(init.resume(), r.inj.savedMask());
         }
     }
 

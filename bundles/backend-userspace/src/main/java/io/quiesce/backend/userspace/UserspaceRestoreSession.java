@@ -48,6 +48,7 @@ final class UserspaceRestoreSession implements RestoreSession {
     private final List<ZombieImage> zombies;
     private final List<Integer> spawned = new ArrayList<>();
     private final List<Tracee> restored = new ArrayList<>();
+    private Tracee initTracee;
     private final List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
     private boolean released;
 
@@ -111,6 +112,7 @@ final class UserspaceRestoreSession implements RestoreSession {
             Map<Long, ProcessRestore.Rebuilt> byOldPid = new HashMap<>();
             List<ProcessRestore.Rebuilt> rebuilt = new ArrayList<>();
             int nsStub = 0;
+            ProcessRestore.Init pid1 = null;
             try {
                 ghosts.prepare(this::relocate, options.jobFolder());
                 if (pidNamespace) {
@@ -124,6 +126,11 @@ final class UserspaceRestoreSession implements RestoreSession {
                 for (int i : treeOrder()) {
                     ProcessImage image = images.get(i);
                     ProcessRestore.Rebuilt parent = byOldPid.get(image.ppid());
+                    if (parent == null && pidNamespace && image.nsPid() != 2) {
+                        // adopted by the namespace's init: forked from the new one
+                        pid1 = pid1 != null ? pid1 : restorer.seizeInitSeized((int) (long) initPids.get(1));
+                        parent = pid1.asParent();
+                    }
                     if (parent == null && pidNamespace && nsStub < 0) {
                         throw new NotSupportedException("process " + image.pid() + " of " + folder + " has no parent in the job, "
                                 + "but its namespace has only one PID 2 (the job root)");
@@ -138,10 +145,6 @@ final class UserspaceRestoreSession implements RestoreSession {
                     }
                     if (parent == null && pidNamespace) {
                         nsStub = -1; // used: the namespace has one PID 2
-                        if (image.nsPid() != 2 && options.exactPids()) {
-                            throw new NotSupportedException("exact PIDs were asked for, but process " + image.nsPid()
-                                    + " of the job's namespace can only be rebuilt as its PID 2");
-                        }
                     }
                     byOldPid.put(image.pid(), r);
                     rebuilt.add(r);
@@ -162,8 +165,15 @@ final class UserspaceRestoreSession implements RestoreSession {
                 for (ProcessRestore.Rebuilt r : rebuilt) {
                     restorer.completeSeized(r, files);
                 }
+                if (pid1 != null) {
+                    restorer.finishInitSeized(pid1);
+                    initTracee = pid1.asParent().tracee;
+                }
             } catch (CheckpointException | RuntimeException e) {
                 rebuilt.forEach(ProcessRestore.Rebuilt::close);
+                if (pid1 != null) {
+                    pid1.asParent().close();
+                }
                 killAll(); // nothing half-restored may run
                 throw e;
             } finally {
@@ -235,6 +245,9 @@ final class UserspaceRestoreSession implements RestoreSession {
                 throw new CheckpointException("release before every process of " + folder + " was restored");
             }
             List<Long> pids = new ArrayList<>(initPids); // the outer init is this JVM's child: the root
+            if (initTracee != null) {
+                initTracee.detachSeized();
+            }
             for (Tracee t : restored) {
                 t.detachSeized();
                 pids.add((long) t.tid());

@@ -245,6 +245,38 @@ public class NamespaceTest extends EngineTest {
         assertEquals("the restored job's exit status reaches the new outer init", 0, waitExit(pids.get(0)));
     }
 
+    @Test(timeout = 30000)
+    public void processAdoptedByTheNamespaceInitIsForkedFromTheNewOne() throws Exception {
+        Path out = root().resolve("orphan.out");
+        int outer = launch(out, "zombie00", "100", "orphan");
+        String first = await(out, l -> l.startsWith("orphan n=3 "), 5000);
+        await(out, l -> l.startsWith("parent n=3 "), 5000);
+        assertTrue("adopted by the namespace's init: " + first, first.endsWith(" ppid=1"));
+        long orphan = field(first, "pid");
+        HostJob job = job(outer);
+        Path folder = Files.createDirectory(root().resolve("cp"));
+        try (CheckpointSession s = backend.openCheckpoint(job)) {
+            s.freeze();
+            s.dump(folder);
+            s.kill();
+        }
+        roots.remove((Integer) outer);
+        Scenarios.commit(folder, "userspace", ImageFormat.VERSION);
+        long saved = field(Scenarios.lines(out).stream().filter(l -> l.startsWith("orphan n=")).reduce((x, y) -> y).orElseThrow(), "n");
+        List<Long> pids;
+        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), null, Map.of(), true))) {
+            rs.restore();
+            pids = rs.release();
+            assertEquals(rs.warnings().toString(), List.of(), rs.warnings());
+        }
+        roots.add((int) (long) pids.get(0));
+        String next = await(out, l -> l.startsWith("orphan n=" + (saved + 1) + " "), 5000);
+        assertTrue("its PID back, the new init its parent: " + next, next.endsWith(" pid=" + orphan + " ppid=1"));
+        await(out, l -> l.startsWith("zombies "), 10000);
+        assertTrue(Files.readString(out).contains("zombies ok"));
+        assertEquals(0, waitExit(pids.get(0)));
+    }
+
     /** @return true while {@code pid} exists and is not a zombie */
     private static boolean runs(long pid) {
         try {
