@@ -54,8 +54,8 @@ public final class SharedMemory {
         Map<Long, byte[]> out = new HashMap<>();
         int perCall = SyscallInjector.SCRATCH_SIZE - SyscallInjector.PATH;
         for (Vma v : vmas) {
-            if (!anonymous(v)) {
-                continue;
+            if (!anonymous(v) || v.protNone()) {
+                continue; // a PROT_NONE mapping's pages are not saved through it
             }
             int pages = (int) (v.length() / Pagemap.PAGE);
             byte[] vec = new byte[pages];
