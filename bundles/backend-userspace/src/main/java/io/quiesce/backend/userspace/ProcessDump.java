@@ -3,6 +3,11 @@ package io.quiesce.backend.userspace;
 import io.quiesce.api.CheckpointException;
 import io.quiesce.backend.userspace.files.FileDump;
 import io.quiesce.backend.userspace.files.FileSharing;
+import io.quiesce.backend.userspace.files.GhostFiles;
+import io.quiesce.backend.userspace.image.GhostImage;
+import io.quiesce.backend.userspace.image.ZombieImage;
+import java.util.HashSet;
+import java.util.Set;
 import io.quiesce.backend.userspace.image.PipeImage;
 import io.quiesce.backend.userspace.pipes.PipeContents;
 import java.nio.ByteBuffer;
@@ -21,6 +26,7 @@ import io.quiesce.backend.userspace.linux.Syscalls;
 import io.quiesce.backend.userspace.linux.X86_64Regs;
 import io.quiesce.backend.userspace.memory.MemoryDump;
 import io.quiesce.backend.userspace.memory.ProcessMemory;
+import io.quiesce.backend.userspace.memory.SharedMemory;
 import io.quiesce.backend.userspace.proc.ProcMaps;
 import io.quiesce.backend.userspace.proc.ProcStat;
 import io.quiesce.backend.userspace.proc.ProcStatus;
@@ -70,8 +76,7 @@ final class ProcessDump {
 
     /**
      * @param pids the job's processes, root first
-     * @throws io.quiesce.api.NotSupportedException for a job under quiesce-init whose processes are not one tree
-     *                                              below PID 2 (an orphan adopted by PID 1, or PID 2 gone)
+     * @throws CheckpointException for a job under quiesce-init whose PID 2 is gone
      */
     Layout layoutOf(List<Long> pids) throws CheckpointException {
         Map<Long, long[]> ns = new LinkedHashMap<>();
@@ -106,10 +111,8 @@ final class ProcessDump {
             }
             long[] n = ns.get(pid);
             long nsPid = n[n.length - 1];
-            if (ppids.get(pid).equals(inner) && nsPid != 2) {
-                throw new io.quiesce.api.NotSupportedException(String.format("process %d (PID %d in the job's namespace) was "
-                        + "adopted by the job's init; only the tree below PID 2 can be restored", pid, nsPid));
-            }
+            // a process whose parent is PID 1 but which is not PID 2 was adopted by the init: the restore forks it
+            // from the new PID 1, whose parent is not saved either
             saved.add(pid);
             nsPids.put(pid, nsPid);
         }
@@ -119,11 +122,44 @@ final class ProcessDump {
         return new Layout(true, saved, nsPids);
     }
 
+    /**
+     * The saved processes' children that have ended but that their parent has not reaped yet. A zombie cannot be
+     * traced, so it is not frozen nor saved as a process: the restore forks it again from its parent and makes it
+     * end with the same status. Children that still run but are not in the job's list are left out, as before.
+     */
+    List<ZombieImage> zombiesOf(Layout layout) throws CheckpointException {
+        List<ZombieImage> zombies = new ArrayList<>();
+        for (long pid : layout.saved()) {
+            Path children = proc.resolve(pid + "/task/" + pid + "/children");
+            try {
+                String text = Files.readString(children).trim();
+                for (String c : text.isEmpty() ? new String[0] : text.split(" ")) {
+                    long child = Long.parseLong(c);
+                    ProcStat stat = layout.saved().contains(child) ? null : ProcStat.read(proc, child);
+                    if (stat == null || stat.state() != 'Z') {
+                        continue;
+                    }
+                    long[] n = ProcStatus.read(proc, child).nsPids();
+                    zombies.add(new ZombieImage(child, layout.pidNamespace() ? n[n.length - 1] : 0, pid, stat.exitCode()));
+                    LOG.info("process {}: its child {} ended with {} and is not reaped yet: saved as a zombie", pid, child,
+                            io.quiesce.backend.userspace.seize.WaitStatus.describe(stat.exitCode()));
+                }
+            } catch (IOException | RuntimeException e) {
+                // the parent is frozen, so its children stay as they are: an error here is not a race
+                throw new CheckpointException("cannot read the children of process " + pid + ": " + e.getMessage(), pid, null,
+                        children, e);
+            }
+        }
+        return zombies;
+    }
+
     /** The descriptors of every process of the job, and its pipes with their saved contents. */
-    record JobFiles(Map<Long, List<FdImage>> fds, List<PipeImage> pipes, List<String> files, long bytes) {
+    record JobFiles(Map<Long, List<FdImage>> fds, List<PipeImage> pipes, List<GhostImage> ghosts, List<String> files, long bytes) {
     }
 
     private final Path proc;
+    private final SharedMemory.Dump shared = new SharedMemory.Dump();
+    private final Set<Long> ghostInodes = new HashSet<>();
 
     ProcessDump(Path proc) {
         this.proc = proc;
@@ -131,8 +167,8 @@ final class ProcessDump {
 
     /**
      * Saves what the job's processes share before any of them is dumped: descriptors numbered by open file
-     * description across the job, and each pipe's bytes in flight ({@code pipe-INODE.img}, copied without being
-     * consumed).
+     * description across the job, each pipe's bytes in flight ({@code pipe-INODE.img}, copied without being
+     * consumed), and the contents of each file deleted while open ({@code ghost-INODE.img}).
      *
      * @param pids   the frozen processes, root first
      * @param folder the staging folder
@@ -163,7 +199,13 @@ final class ProcessDump {
             bytes += saved.bytes().length;
             LOG.info((p.fifo() ? "fifo " : "pipe:") + "[{}] saved: {} bytes in flight (capacity {})", p.inode(), saved.bytes().length, saved.capacity());
         }
-        return new JobFiles(shared.fds(), pipes, files, bytes);
+        List<GhostImage> ghosts = GhostFiles.dump(proc, shared.fds(), folder);
+        for (GhostImage g : ghosts) {
+            ghostInodes.add(g.inode());
+            files.add(g.dataFile());
+            bytes += g.bytes();
+        }
+        return new JobFiles(shared.fds(), pipes, ghosts, files, bytes);
     }
 
     /**
@@ -201,11 +243,12 @@ final class ProcessDump {
         } catch (IOException | RuntimeException e) {
             throw new CheckpointException("cannot read /proc/" + pid + ": " + e, pid, null, null, e);
         }
-        MemoryDump memoryDump = new MemoryDump(proc, pid);
+        MemoryDump memoryDump = new MemoryDump(proc, pid, ghostInodes);
         memoryDump.checkSupported(vmas);
         long tInject = System.nanoTime();
         List<SigactionImage> sigactions;
         long brk;
+        Map<Long, byte[]> resident;
         try (ProcessMemory memory = new ProcessMemory(proc, pid)) {
             SyscallInjector inj = SyscallInjector.bootstrapSeized(t, memory, SyscallInjector.chooseScratch(List.of(vmas)));
             // Registers valid at any kind of stop: the process resumes from them whatever happens below.
@@ -214,6 +257,7 @@ final class ProcessDump {
                 sigactions = SignalDump.dumpSeized(inj);
                 brk = inj.check("brk(0)", Syscalls.BRK, 0);
                 thread = ThreadState.collectTidAddressSeized(inj, thread);
+                resident = SharedMemory.residentSeized(inj, vmas);
                 inj.finishSeized(resumeRegs, thread.sigmask());
             } catch (CheckpointException | RuntimeException e) {
                 inj.abandonSeized(resumeRegs);
@@ -230,7 +274,7 @@ final class ProcessDump {
             long pagesBytes;
             long tSync;
             try (FileChannel out = ImageFiles.create(pagesFile)) {
-                vmaImages = memoryDump.dumpSeized(vmas, memory, out);
+                vmaImages = memoryDump.dumpSeized(vmas, memory, out, shared, resident);
                 pagesBytes = out.position();
                 tSync = System.nanoTime();
                 out.force(true);

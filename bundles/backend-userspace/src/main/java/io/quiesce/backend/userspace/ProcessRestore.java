@@ -9,6 +9,7 @@ import io.quiesce.backend.userspace.image.PageRun;
 import io.quiesce.backend.userspace.image.ProcessImage;
 import io.quiesce.backend.userspace.image.ThreadImage;
 import io.quiesce.backend.userspace.image.VmaImage;
+import io.quiesce.backend.userspace.image.ZombieImage;
 import io.quiesce.backend.userspace.inject.SyscallInjector;
 import io.quiesce.api.Errno;
 import io.quiesce.backend.userspace.linux.LibC;
@@ -20,10 +21,14 @@ import io.quiesce.process.Spawner;
 import io.quiesce.backend.userspace.linux.Syscalls;
 import io.quiesce.backend.userspace.memory.MemoryRestore;
 import io.quiesce.backend.userspace.memory.ProcessMemory;
+import io.quiesce.backend.userspace.memory.SharedMemory;
+import io.quiesce.backend.userspace.image.FdImage;
 import io.quiesce.backend.userspace.proc.ProcMaps;
 import io.quiesce.backend.userspace.proc.ProcStatus;
 import io.quiesce.backend.userspace.proc.Vma;
+import io.quiesce.backend.userspace.registers.RestartRules;
 import io.quiesce.backend.userspace.registers.ThreadState;
+import io.quiesce.backend.userspace.linux.X86_64Regs;
 import io.quiesce.backend.userspace.seize.Tracee;
 import io.quiesce.backend.userspace.signals.PendingSignals;
 import io.quiesce.backend.userspace.signals.SignalRestore;
@@ -57,6 +62,7 @@ final class ProcessRestore {
     private final Path stub;
     private final List<List<Vma>> jobLayouts;
     private final List<String> warnings;
+    private final SharedMemory.Table shmem;
 
     /**
      * @param images   every saved process of the job: the scratch area is placed where none of them has a mapping,
@@ -76,6 +82,7 @@ final class ProcessRestore {
             l.add(saved);
         }
         this.jobLayouts = List.copyOf(l);
+        this.shmem = new SharedMemory.Table(images);
     }
 
     /**
@@ -215,6 +222,38 @@ final class ProcessRestore {
         }
     }
 
+    /** The namespace's PID 1, seized as the parent of the processes it had adopted, and the registers it resumes with. */
+    record Init(Rebuilt asParent, X86_64Regs resume) {
+    }
+
+    /**
+     * Seizes a fresh namespace's PID 1 so that the processes it had adopted (orphans of the job) are forked from it
+     * and are its children again: quiesce-init waits in waitpid(-1), which reaps any child, not only PID 2.
+     */
+    Init seizeInitSeized(int inner) throws CheckpointException {
+        Tracee t = new Tracee(inner);
+        t.seizeAndInterrupt();
+        t.awaitInterruptStop();
+        X86_64Regs resume = RestartRules.forResume(t.getRegsSeized());
+        List<List<Vma>> layouts = new ArrayList<>(jobLayouts);
+        layouts.add(readMaps(inner, "the namespace's PID 1"));
+        ProcessMemory memory = new ProcessMemory(proc, inner);
+        try {
+            SyscallInjector inj = SyscallInjector.bootstrapSeized(t, memory, SyscallInjector.chooseScratch(layouts));
+            return new Init(new Rebuilt(null, t, inj, memory, System.nanoTime(), 0, 0), resume);
+        } catch (CheckpointException | RuntimeException e) {
+            memory.close();
+            throw e;
+        }
+    }
+
+    /** Unmaps PID 1's scratch area and leaves it stopped where it was, to be detached with the job. */
+    void finishInitSeized(Init init) throws CheckpointException {
+        try (Rebuilt r = init.asParent()) {
+            r.inj.finishSeized(init.resume(), r.inj.savedMask());
+        }
+    }
+
     /** @return the PID {@code pid} sees as its own (its PID in its innermost namespace) */
     static long nsPidOf(Path proc, long pid) throws CheckpointException {
         try {
@@ -236,32 +275,8 @@ final class ProcessRestore {
             Path fallbackOut, FileTable files, List<Integer> spawned, boolean exactPid, List<String> warnings)
             throws CheckpointException {
         long t0 = System.nanoTime();
-        long wanted = image.nsPid() > 0 ? image.nsPid() : image.pid();
-        long pid = exactPid ? parent.inj.forkSeized(wanted) : -1;
-        // EEXIST: the saved process may still be a zombie that its new parent (init or a subreaper) has not reaped yet
-        for (long deadline = System.currentTimeMillis() + PID_FREE_TIMEOUT_MS; pid == -EEXIST
-                && System.currentTimeMillis() < deadline;) {
-            sleep(5);
-            pid = parent.inj.forkSeized(wanted);
-        }
-        if (pid < 0) {
-            if (exactPid) {
-                warnings.add(String.format("process %d could not get its PID %d back (clone3 set_tid: %s); it has a new PID",
-                        image.pid(), wanted, Errno.name(pid)));
-            }
-            pid = parent.inj.forkSeized(0);
-        }
-        if (pid < 0) {
-            throw new CheckpointException("fork of process " + parent.tracee.tid() + " for its child " + image.pid() + " failed: "
-                    + Errno.name(pid), parent.tracee.tid(), Errno.name(pid), null, null);
-        }
-        spawned.add((int) pid);
-        Tracee t = new Tracee((int) pid);
-        int s = t.waitStop("its first stop after the injected fork");
-        if (WaitStatus.event(s) != Ptrace.EVENT_STOP) {
-            throw new CheckpointException("forked child " + pid + " first stopped with " + WaitStatus.describe(s), pid, null, null,
-                    null);
-        }
+        Tracee t = forkChildSeized(parent, image.pid(), image.nsPid(), "process", spawned, exactPid, warnings);
+        long pid = t.tid();
         long scratch = parent.inj.scratch();
         List<Vma> inherited = readMaps(pid, "the forked child").stream()
                 .filter(v -> v.start() != scratch).toList();
@@ -274,6 +289,61 @@ final class ProcessRestore {
             memory.close();
             throw e;
         }
+    }
+
+    /**
+     * Forks a rebuilt parent for one of its saved children, asking for the saved PID when {@code exactPid}.
+     *
+     * @param what "process" or "zombie", for the messages
+     * @return the child, in its first stop (the scratch area inherited, rip inside it)
+     */
+    private Tracee forkChildSeized(Rebuilt parent, long savedPid, long nsPid, String what, List<Integer> spawned,
+            boolean exactPid, List<String> warnings) throws CheckpointException {
+        long wanted = nsPid > 0 ? nsPid : savedPid;
+        long pid = exactPid ? parent.inj.forkSeized(wanted) : -1;
+        // EEXIST: the saved process may still be a zombie that its new parent (init or a subreaper) has not reaped yet
+        for (long deadline = System.currentTimeMillis() + PID_FREE_TIMEOUT_MS; pid == -EEXIST
+                && System.currentTimeMillis() < deadline;) {
+            sleep(5);
+            pid = parent.inj.forkSeized(wanted);
+        }
+        if (pid < 0) {
+            if (exactPid) {
+                warnings.add(String.format("%s %d could not get its PID %d back (clone3 set_tid: %s); it has a new PID", what,
+                        savedPid, wanted, Errno.name(pid)));
+            }
+            pid = parent.inj.forkSeized(0);
+        }
+        if (pid < 0) {
+            throw new CheckpointException("fork of process " + parent.tracee.tid() + " for its child " + savedPid + " failed: "
+                    + Errno.name(pid), parent.tracee.tid(), Errno.name(pid), null, null);
+        }
+        spawned.add((int) pid);
+        Tracee t = new Tracee((int) pid);
+        int s = t.waitStop("its first stop after the injected fork");
+        if (WaitStatus.event(s) != Ptrace.EVENT_STOP) {
+            throw new CheckpointException("forked child " + pid + " first stopped with " + WaitStatus.describe(s), pid, null, null,
+                    null);
+        }
+        return t;
+    }
+
+    /**
+     * Recreates a zombie: forks its rebuilt parent (still stopped, so nothing runs meanwhile) and ends the copy with
+     * the saved status, taken here as its tracer; the parent then holds it as an unreaped child, and its SIGCHLD is
+     * pending until the parent runs. Call once every process is rebuilt, before {@link #completeSeized}.
+     */
+    void zombieSeized(Rebuilt parent, ZombieImage z, List<Integer> spawned, List<String> warnings) throws CheckpointException {
+        Tracee t = forkChildSeized(parent, z.pid(), z.nsPid(), "zombie", spawned, true, warnings);
+        int status;
+        try (ProcessMemory memory = new ProcessMemory(proc, t.tid())) {
+            status = SyscallInjector.adoptSeized(t, memory, parent.inj.scratch()).endSeized(z.status());
+        }
+        if ((status & 0xff7f) != (z.status() & 0xff7f)) { // the core-dump flag (0x80) cannot be had back
+            throw new CheckpointException(String.format("zombie %d recreated as %d ended with %s, not %s", z.pid(), t.tid(),
+                    WaitStatus.describe(status), WaitStatus.describe(z.status())), t.tid(), null, null, null);
+        }
+        LOG.info("zombie {} (child of {}) recreated as {}: {}", z.pid(), z.ppid(), t.tid(), WaitStatus.describe(status));
     }
 
     private static void sleep(long ms) throws CheckpointException {
@@ -306,16 +376,19 @@ final class ProcessRestore {
             Path folder, Path imageFile, UnaryOperator<String> relocate, Path fallbackOut, FileTable files, long t0)
             throws CheckpointException {
         long pid = inj.tracee().tid();
-        MemoryRestore memoryRestore = new MemoryRestore(pid, imageFile);
+        long nsPid = nsPidOf(proc, pid);
+        MemoryRestore memoryRestore = new MemoryRestore(pid, nsPid, imageFile, shmem);
         memoryRestore.checkSpecials(old, image.vmas());
         Path pagesFile = folder.resolve(image.pagesFile());
         try (FileChannel pages = FileChannel.open(pagesFile, StandardOpenOption.READ)) {
             ThreadState.unregisterRseqSeized(inj);
-            FileRestore fileRestore = new FileRestore(pid, nsPidOf(proc, pid));
+            FileRestore fileRestore = new FileRestore(pid, nsPid);
             fileRestore.closeAllSeized(inj, oldFds);
-            memoryRestore.prepareSeized(inj, old, image.vmas(), relocate);
+            int parkBase = image.fds().stream().mapToInt(FdImage::fd).max().orElse(2) + 1;
+            memoryRestore.prepareSeized(inj, old, image.vmas(), relocate, parkBase);
             long tPages = System.nanoTime();
             long bytes = memoryRestore.writePagesSeized(memory, pages, pagesFile, image.vmas());
+            memoryRestore.protectSeized(inj, image.vmas());
             long pagesMs = (System.nanoTime() - tPages) / 1_000_000;
             restoreMmSeized(inj, image, pid, relocate);
             fileRestore.restoreSeized(inj, image.fds(), relocate, fallbackOut, files);
@@ -337,6 +410,7 @@ final class ProcessRestore {
         try (r) {
             int pid = r.tracee.tid();
             new FileRestore(pid, 0).closeParkedSeized(r.inj, files);
+            shmem.closeParkedSeized(r.inj, pid);
             ThreadImage thread = r.image.threads().get(0);
             ThreadState.restoreKernelStateSeized(r.inj, r.memory, thread, pid);
             ResourceLimits.restoreSeized(r.inj, r.image.pid(), r.image.rlimits(), warnings);

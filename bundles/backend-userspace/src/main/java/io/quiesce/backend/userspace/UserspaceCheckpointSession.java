@@ -11,7 +11,9 @@ import io.quiesce.backend.userspace.image.ImageFiles;
 import io.quiesce.backend.userspace.inject.InjectionFacility;
 import io.quiesce.backend.userspace.image.ManifestRecords;
 import io.quiesce.backend.userspace.image.ImageIndex;
+import io.quiesce.backend.userspace.image.ZombieImage;
 import io.quiesce.backend.userspace.linux.LibC;
+import io.quiesce.backend.userspace.proc.ProcStat;
 import io.quiesce.backend.userspace.proc.ProcStatus;
 import io.quiesce.backend.userspace.seize.Tracee;
 import io.quiesce.backend.userspace.seize.Tracer;
@@ -56,6 +58,9 @@ final class UserspaceCheckpointSession implements CheckpointSession {
             List<FrozenProcess> frozen = new ArrayList<>();
             long t0 = System.nanoTime();
             for (long pid : job.pids()) {
+                if (zombie(pid)) {
+                    continue; // it cannot be traced; the dump finds it among its parent's children
+                }
                 Tracee t = new Tracee((int) pid);
                 t.seizeAndInterrupt();
                 tracees.put(pid, t);
@@ -82,6 +87,15 @@ final class UserspaceCheckpointSession implements CheckpointSession {
         });
     }
 
+    /** @return true for a process that has ended and waits to be reaped by a parent */
+    private boolean zombie(long pid) {
+        try {
+            return ProcStat.read(proc, pid).state() == 'Z';
+        } catch (IOException | RuntimeException e) {
+            return false; // gone: the seize says so with its errno
+        }
+    }
+
     private void refuseMultiThreaded() throws CheckpointException {
         List<String> multi = new ArrayList<>();
         for (long pid : job.pids()) {
@@ -92,7 +106,7 @@ final class UserspaceCheckpointSession implements CheckpointSession {
                 throw new CheckpointException("process " + pid + " of job " + job.jobId() + " is gone or unreadable: " + e.getMessage(),
                         pid, "ESRCH", null, e);
             }
-            if (threads != 1) {
+            if (threads != 1 && !zombie(pid)) {
                 multi.add("process " + pid + " has " + threads + " threads");
             }
         }
@@ -120,6 +134,7 @@ final class UserspaceCheckpointSession implements CheckpointSession {
         ProcessDump dumper = new ProcessDump(proc);
         ProcessDump.Layout layout = dumper.layoutOf(List.copyOf(tracees.keySet()));
         ProcessDump.JobFiles jobFiles = dumper.dumpJobFilesSeized(layout.saved(), staging);
+        List<ZombieImage> zombies = dumper.zombiesOf(layout);
         List<String> files = new ArrayList<>(jobFiles.files());
         List<String> processFiles = new ArrayList<>();
         List<ProcessRecord> records = new ArrayList<>();
@@ -128,12 +143,13 @@ final class UserspaceCheckpointSession implements CheckpointSession {
             ProcessDump.Written w = dumper.dumpSeized(tracees.get(pid), jobFiles.fds().get(pid), layout.nsPids().get(pid), staging);
             files.addAll(w.files());
             processFiles.add(w.files().get(0));
-            records.add(ManifestRecords.of(w.image(), jobFiles.pipes()));
+            records.add(ManifestRecords.of(w.image(), jobFiles.pipes(), jobFiles.ghosts()));
             bytes += w.bytes();
         }
         try {
             bytes += ImageFiles.writeJson(staging.resolve(ImageFiles.INDEX),
-                    new ImageIndex(ImageFiles.INDEX_MAGIC, ImageFiles.VERSION, processFiles, jobFiles.pipes(), layout.pidNamespace()));
+                    new ImageIndex(ImageFiles.INDEX_MAGIC, ImageFiles.VERSION, processFiles, jobFiles.pipes(), layout.pidNamespace(),
+                            jobFiles.ghosts(), zombies));
             files.add(ImageFiles.INDEX);
             try (FileChannel dir = FileChannel.open(staging, StandardOpenOption.READ)) {
                 dir.force(true); // the new names must be durable before the platform commits

@@ -9,11 +9,13 @@ import io.quiesce.api.RestoreOptions;
 import io.quiesce.api.RestoreSession;
 import io.quiesce.api.image.ImageFormat;
 import io.quiesce.backend.userspace.files.FileTable;
+import io.quiesce.backend.userspace.files.GhostFiles;
 import io.quiesce.backend.userspace.files.SocketSlots;
 import io.quiesce.backend.userspace.image.FdImage;
 import io.quiesce.backend.userspace.image.ImageFiles;
 import io.quiesce.backend.userspace.image.ImageIndex;
 import io.quiesce.backend.userspace.image.ProcessImage;
+import io.quiesce.backend.userspace.image.ZombieImage;
 import io.quiesce.backend.userspace.inject.InjectionFacility;
 import io.quiesce.backend.userspace.seize.Tracee;
 import io.quiesce.backend.userspace.seize.Tracer;
@@ -45,8 +47,11 @@ final class UserspaceRestoreSession implements RestoreSession {
     private final List<Path> imageFiles = new ArrayList<>();
     private final Tracer tracer;
     private final FileTable files;
+    private final GhostFiles ghosts;
+    private final List<ZombieImage> zombies;
     private final List<Integer> spawned = new ArrayList<>();
     private final List<Tracee> restored = new ArrayList<>();
+    private Tracee initTracee;
     private final List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
     private boolean released;
 
@@ -59,6 +64,8 @@ final class UserspaceRestoreSession implements RestoreSession {
         checkManifest(folder.resolve(ImageFormat.MANIFEST));
         ImageIndex index = ImageFiles.readIndex(folder);
         files = new FileTable(folder, index.pipesOrEmpty(), folder.resolve(ImageFiles.INDEX));
+        ghosts = new GhostFiles(folder, index.ghostsOrEmpty(), folder.resolve(ImageFiles.INDEX));
+        zombies = index.zombiesOrEmpty();
         pidNamespace = index.pidNamespace();
         if (options.exactPids() && !pidNamespace) {
             throw new NotSupportedException("backend 'userspace' cannot promise the original PIDs for " + folder + ": the job "
@@ -101,11 +108,16 @@ final class UserspaceRestoreSession implements RestoreSession {
     public List<FrozenProcess> restore() throws CheckpointException {
         return tracer.call(() -> {
             ProcessRestore restorer = new ProcessRestore(proc, stub, images, warnings);
-            UnaryOperator<String> relocate = this::relocate;
+            UnaryOperator<String> relocate = p -> {
+                String ghost = ghosts.pathFor(p);
+                return ghost != null ? ghost : relocate(p);
+            };
             Map<Long, ProcessRestore.Rebuilt> byOldPid = new HashMap<>();
             List<ProcessRestore.Rebuilt> rebuilt = new ArrayList<>();
             int nsStub = 0;
+            ProcessRestore.Init pid1 = null;
             try {
+                ghosts.prepare(this::relocate, options.jobFolder());
                 if (pidNamespace) {
                     ProcessRestore.InitTree t = restorer.startInit(init, options.stdout(), spawned);
                     initPids.add((long) t.outer());
@@ -117,6 +129,11 @@ final class UserspaceRestoreSession implements RestoreSession {
                 for (int i : treeOrder()) {
                     ProcessImage image = images.get(i);
                     ProcessRestore.Rebuilt parent = byOldPid.get(image.ppid());
+                    if (parent == null && pidNamespace && image.nsPid() != 2) {
+                        // adopted by the namespace's init: forked from the new one
+                        pid1 = pid1 != null ? pid1 : restorer.seizeInitSeized((int) (long) initPids.get(1));
+                        parent = pid1.asParent();
+                    }
                     if (parent == null && pidNamespace && nsStub < 0) {
                         throw new NotSupportedException("process " + image.pid() + " of " + folder + " has no parent in the job, "
                                 + "but its namespace has only one PID 2 (the job root)");
@@ -131,23 +148,39 @@ final class UserspaceRestoreSession implements RestoreSession {
                     }
                     if (parent == null && pidNamespace) {
                         nsStub = -1; // used: the namespace has one PID 2
-                        if (image.nsPid() != 2 && options.exactPids()) {
-                            throw new NotSupportedException("exact PIDs were asked for, but process " + image.nsPid()
-                                    + " of the job's namespace can only be rebuilt as its PID 2");
-                        }
                     }
                     byOldPid.put(image.pid(), r);
                     rebuilt.add(r);
+                }
+                for (ZombieImage z : zombies) {
+                    ProcessRestore.Rebuilt parent = byOldPid.get(z.ppid());
+                    if (parent == null) {
+                        throw new ImageException("zombie " + z.pid() + " has no saved parent (" + z.ppid() + ")",
+                                folder.resolve(ImageFiles.INDEX));
+                    }
+                    restorer.zombieSeized(parent, z, spawned, warnings);
+                    if (options.exactPids() && !warnings.isEmpty()) {
+                        throw new NotSupportedException("exact PIDs were asked for: " + warnings.get(0));
+                    }
                 }
                 // a process may take descriptors from any process rebuilt before it, so parked pipe ends are closed
                 // only once every process has its descriptors
                 for (ProcessRestore.Rebuilt r : rebuilt) {
                     restorer.completeSeized(r, files);
                 }
+                if (pid1 != null) {
+                    restorer.finishInitSeized(pid1);
+                    initTracee = pid1.asParent().tracee;
+                }
             } catch (CheckpointException | RuntimeException e) {
                 rebuilt.forEach(ProcessRestore.Rebuilt::close);
+                if (pid1 != null) {
+                    pid1.asParent().close();
+                }
                 killAll(); // nothing half-restored may run
                 throw e;
+            } finally {
+                ghosts.removeAll(); // every process has opened or mapped its deleted files, or none will
             }
             List<FrozenProcess> out = new ArrayList<>();
             for (ProcessImage image : images) {
@@ -225,6 +258,9 @@ final class UserspaceRestoreSession implements RestoreSession {
             }
             SocketSlots.completeSeized(proc, sockets);
             List<Long> pids = new ArrayList<>(initPids); // the outer init is this JVM's child: the root
+            if (initTracee != null) {
+                initTracee.detachSeized();
+            }
             for (Tracee t : restored) {
                 t.detachSeized();
                 pids.add((long) t.tid());

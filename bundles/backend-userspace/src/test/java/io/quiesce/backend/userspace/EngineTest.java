@@ -1,8 +1,14 @@
 package io.quiesce.backend.userspace;
 
+import static io.quiesce.backend.userspace.Scenarios.await;
+import static io.quiesce.backend.userspace.Scenarios.field;
+
+import io.quiesce.api.CheckpointSession;
 import io.quiesce.api.RestoreOptions;
 import io.quiesce.api.RestoreSession;
+import io.quiesce.api.image.ImageFormat;
 import io.quiesce.backend.userspace.linux.LibC;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +61,40 @@ abstract class EngineTest {
             pids.forEach(p -> children.add((int) (long) p));
             return pids;
         }
+    }
+
+    /** Starts a scenario that forks and prints {@code parent child=PID}; @return {parent, child} */
+    protected int[] startPair(String name, Path out, String... args) throws Exception {
+        int parent = Scenarios.spawn(name, out, args);
+        children.add(parent);
+        int child = (int) field(await(out, l -> l.startsWith("parent child="), 5000).replace("parent ", ""), "child");
+        others.add(child);
+        return new int[] { parent, child };
+    }
+
+    protected Path checkpoint(boolean kill, int... pids) throws Exception {
+        Path folder = Files.createDirectory(root().resolve("cp" + System.nanoTime()));
+        long[] l = new long[pids.length];
+        for (int i = 0; i < pids.length; i++) {
+            l[i] = pids[i];
+        }
+        try (CheckpointSession s = backend.openCheckpoint(Scenarios.job(root(), l))) {
+            s.freeze();
+            s.dump(folder);
+            if (kill) {
+                s.kill();
+            } else {
+                s.resume();
+            }
+        }
+        if (kill) {
+            for (int p : pids) {
+                children.remove((Integer) p);
+                others.remove((Integer) p);
+            }
+        }
+        Scenarios.commit(folder, "userspace", ImageFormat.VERSION);
+        return folder;
     }
 
     /** @return the test's private folder */

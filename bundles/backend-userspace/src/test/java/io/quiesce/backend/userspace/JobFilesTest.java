@@ -27,40 +27,6 @@ import org.junit.rules.TemporaryFolder;
 
 /** What the processes of a job share: a pipe with bytes in flight, a file description with its offset. */
 public class JobFilesTest extends EngineTest {
-    /** Starts a forking scenario; @return {parent, child} */
-    private int[] startPair(String name, Path out, String... args) throws Exception {
-        int parent = Scenarios.spawn(name, out, args);
-        children.add(parent);
-        int child = (int) field(await(out, l -> l.startsWith("parent child="), 5000).replace("parent ", ""), "child");
-        others.add(child);
-        return new int[] { parent, child };
-    }
-
-    private Path checkpoint(boolean kill, int... pids) throws Exception {
-        Path folder = Files.createDirectory(root().resolve("cp" + System.nanoTime()));
-        long[] l = new long[pids.length];
-        for (int i = 0; i < pids.length; i++) {
-            l[i] = pids[i];
-        }
-        try (CheckpointSession s = backend.openCheckpoint(Scenarios.job(root(), l))) {
-            s.freeze();
-            s.dump(folder);
-            if (kill) {
-                s.kill();
-            } else {
-                s.resume();
-            }
-        }
-        if (kill) {
-            for (int p : pids) {
-                children.remove((Integer) p);
-                others.remove((Integer) p);
-            }
-        }
-        Scenarios.commit(folder, "userspace", ImageFormat.VERSION);
-        return folder;
-    }
-
     private static long childGot(Path out) throws Exception {
         List<String> l = Scenarios.lines(out);
         for (int i = l.size() - 1; i >= 0; i--) {

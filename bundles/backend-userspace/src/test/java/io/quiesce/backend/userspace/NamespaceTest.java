@@ -13,6 +13,7 @@ import io.quiesce.api.RestoreOptions;
 import io.quiesce.api.RestoreSession;
 import io.quiesce.api.image.ImageFormat;
 import io.quiesce.backend.userspace.image.ImageFiles;
+import io.quiesce.backend.userspace.image.ZombieImage;
 import io.quiesce.backend.userspace.linux.LibC;
 import io.quiesce.process.Spawner;
 import java.nio.file.Files;
@@ -212,6 +213,68 @@ public class NamespaceTest extends EngineTest {
             String all = Files.readString(out);
             assertFalse(all, all.contains("MISMATCH") || all.contains("EOF"));
         }
+    }
+
+    @Test(timeout = 30000)
+    public void zombiesComeBackWithTheirPidsAndStatusInTheNamespace() throws Exception {
+        Path out = root().resolve("zombie.out");
+        int outer = launch(out, "zombie00", "100");
+        await(out, l -> l.startsWith("parent n=3 "), 5000);
+        HostJob job = job(outer);
+        assertEquals("the zombies are listed too, as /proc shows them (outer init, PID 1, parent, 2 zombies, child): " + job.pids(), 6, job.pids().size());
+        Path folder = Files.createDirectory(root().resolve("cp"));
+        try (CheckpointSession s = backend.openCheckpoint(job)) {
+            s.freeze();
+            s.dump(folder);
+            s.kill();
+        }
+        roots.remove((Integer) outer);
+        Scenarios.commit(folder, "userspace", ImageFormat.VERSION);
+        List<ZombieImage> zombies = ImageFiles.readIndex(folder).zombies();
+        assertEquals(List.of(3L, 4L), zombies.stream().map(ZombieImage::nsPid).toList());
+        List<Long> pids;
+        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), null, Map.of(), true))) {
+            rs.restore();
+            pids = rs.release();
+            assertEquals(rs.warnings().toString(), List.of(), rs.warnings());
+        }
+        roots.add((int) (long) pids.get(0));
+        await(out, l -> l.startsWith("zombies "), 10000);
+        String all = Files.readString(out);
+        assertTrue(all, all.contains("zombies ok"));
+        assertEquals("the restored job's exit status reaches the new outer init", 0, waitExit(pids.get(0)));
+    }
+
+    @Test(timeout = 30000)
+    public void processAdoptedByTheNamespaceInitIsForkedFromTheNewOne() throws Exception {
+        Path out = root().resolve("orphan.out");
+        int outer = launch(out, "zombie00", "100", "orphan");
+        String first = await(out, l -> l.startsWith("orphan n=3 "), 5000);
+        await(out, l -> l.startsWith("parent n=3 "), 5000);
+        assertTrue("adopted by the namespace's init: " + first, first.endsWith(" ppid=1"));
+        long orphan = field(first, "pid");
+        HostJob job = job(outer);
+        Path folder = Files.createDirectory(root().resolve("cp"));
+        try (CheckpointSession s = backend.openCheckpoint(job)) {
+            s.freeze();
+            s.dump(folder);
+            s.kill();
+        }
+        roots.remove((Integer) outer);
+        Scenarios.commit(folder, "userspace", ImageFormat.VERSION);
+        long saved = field(Scenarios.lines(out).stream().filter(l -> l.startsWith("orphan n=")).reduce((x, y) -> y).orElseThrow(), "n");
+        List<Long> pids;
+        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), null, Map.of(), true))) {
+            rs.restore();
+            pids = rs.release();
+            assertEquals(rs.warnings().toString(), List.of(), rs.warnings());
+        }
+        roots.add((int) (long) pids.get(0));
+        String next = await(out, l -> l.startsWith("orphan n=" + (saved + 1) + " "), 5000);
+        assertTrue("its PID back, the new init its parent: " + next, next.endsWith(" pid=" + orphan + " ppid=1"));
+        await(out, l -> l.startsWith("zombies "), 10000);
+        assertTrue(Files.readString(out).contains("zombies ok"));
+        assertEquals(0, waitExit(pids.get(0)));
     }
 
     /** @return true while {@code pid} exists and is not a zombie */

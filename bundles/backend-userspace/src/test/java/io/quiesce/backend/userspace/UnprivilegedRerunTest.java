@@ -58,7 +58,8 @@ public class UnprivilegedRerunTest {
                 "-cp", String.join(File.pathSeparator, cp), "org.junit.runner.JUnitCore",
                 CheckpointRestoreTest.class.getName(), ScenarioTest.class.getName(), BadImageTest.class.getName(),
                 JobFilesTest.class.getName(), TreeTest.class.getName(),
-                NamespaceTest.class.getName())
+                NamespaceTest.class.getName(), SharedMemoryTest.class.getName(), GhostFileTest.class.getName(),
+                ZombieTest.class.getName())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         assertTrue("timed out", p.waitFor(120, TimeUnit.SECONDS));
         String out = Files.readString(log);

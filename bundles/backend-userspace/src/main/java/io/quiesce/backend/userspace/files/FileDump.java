@@ -16,8 +16,9 @@ import java.util.stream.Stream;
 /**
  * Classifies and saves a process's descriptors from /proc/PID/fd and fdinfo. This version reopens regular files
  * and character devices by path, recreates anonymous pipes and FIFOs (see {@link FileSharing} for what the job's
- * processes share) and records sockets for the fabrics to rebuild; anything else (anon inodes, deleted files,
- * directories) is refused with a message naming the PID, the descriptor and its link text.
+ * processes share), regular files deleted while open (see {@link GhostFiles}), and records sockets for the fabrics
+ * to rebuild; anything else (anon inodes, memfds, directories) is refused with a message naming the PID, the
+ * descriptor and its link text.
  */
 public final class FileDump {
     private static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFCHR = 0020000, S_IFIFO = 0010000;
@@ -58,9 +59,13 @@ public final class FileDump {
                     out.add(new FdImage(fd, m == pipe ? FdImage.PIPE : FdImage.SOCKET, target, 0, info.flags(), 0, Long.parseLong(m.group(1))));
                     continue;
                 }
-                int mode = target.startsWith("/") && !target.endsWith(" (deleted)")
-                        ? (Integer) Files.getAttribute(link, "unix:mode") : 0;
+                // stat through the link reaches the inode, deleted or not
+                int mode = target.startsWith("/") ? (Integer) Files.getAttribute(link, "unix:mode") : 0;
                 String kind = classify(mode);
+                if (target.startsWith("/memfd:") || target.endsWith(" (deleted)") && !FdImage.REGULAR.equals(kind)) {
+                    throw new NotSupportedException(String.format("process %d fd %d (%s): memfds and deleted files other than "
+                            + "regular files are not supported yet", pid, fd, target));
+                }
                 if (kind == null) {
                     throw new NotSupportedException(String.format("process %d fd %d (%s): this kind of descriptor is not "
                             + "supported yet (regular files, character devices, pipes and FIFOs are)", pid, fd, target));

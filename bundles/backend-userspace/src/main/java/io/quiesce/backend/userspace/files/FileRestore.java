@@ -114,9 +114,7 @@ public final class FileRestore {
             }
             return;
         }
-        long pidfd = inj.check("pidfd_open(" + h.nsPid() + ")", Syscalls.PIDFD_OPEN, h.nsPid(), 0);
-        long got = inj.call(Syscalls.PIDFD_GETFD, pidfd, h.fd(), 0);
-        inj.call(Syscalls.CLOSE, pidfd);
+        long got = inj.takeFdSeized(h.nsPid(), h.fd());
         if (got < 0) {
             throw new CheckpointException(String.format("process %d cannot take fd %d of process %d for its fd %d: pidfd_getfd: %s",
                     pid, h.fd(), h.pid(), fd, Errno.name(got)), pid, Errno.name(got), null, null);

@@ -12,10 +12,23 @@ import java.util.List;
  * @param pipes         the job's pipes (null in images that have none recorded)
  * @param pidNamespace  true when the job ran under quiesce-init in its own PID namespace: the restore makes a new
  *                      one and gives every process its {@link ProcessImage#nsPid()} back
+ * @param ghosts        regular files deleted while open, with their contents (null in older images)
+ * @param zombies       ended children not yet reaped by their saved parent (null in older images)
  */
-public record ImageIndex(String magic, int formatVersion, List<String> processes, List<PipeImage> pipes, boolean pidNamespace) {
+public record ImageIndex(String magic, int formatVersion, List<String> processes, List<PipeImage> pipes, boolean pidNamespace,
+        List<GhostImage> ghosts, List<ZombieImage> zombies) {
     /** @return the pipes, never null */
     public List<PipeImage> pipesOrEmpty() {
         return pipes == null ? List.of() : pipes;
+    }
+
+    /** @return the deleted files, never null */
+    public List<GhostImage> ghostsOrEmpty() {
+        return ghosts == null ? List.of() : ghosts;
+    }
+
+    /** @return the zombies, never null */
+    public List<ZombieImage> zombiesOrEmpty() {
+        return zombies == null ? List.of() : zombies;
     }
 }

@@ -12,8 +12,11 @@ import java.util.List;
  * @param inode  inode of the backing file, 0 when anonymous
  * @param path   backing file or pseudo-name, null when anonymous
  * @param runs   saved page runs, in address order; empty when the contents come from the file or are all zero
+ * @param shmem  for shared anonymous memory, the object's number across the job (mappings with the same number
+ *               share their pages; its runs are saved once, in the first process that maps them); else 0
  */
-public record VmaImage(long start, long end, String perms, long offset, long inode, String path, List<PageRun> runs) {
+public record VmaImage(long start, long end, String perms, long offset, long inode, String path, List<PageRun> runs,
+        int shmem) {
     /** Copies the runs, treating a missing list as empty. */
     public VmaImage {
         runs = runs == null ? List.of() : List.copyOf(runs);

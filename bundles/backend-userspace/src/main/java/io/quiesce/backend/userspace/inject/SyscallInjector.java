@@ -291,6 +291,45 @@ public final class SyscallInjector {
     }
 
     /**
+     * Copies a descriptor of another process into the tracee, with injected pidfd_open(2) and pidfd_getfd(2)
+     * (allowed between processes of the same user that may trace each other).
+     *
+     * @param nsPid the other process's PID as the tracee sees it
+     * @param fd    its descriptor
+     * @return the new descriptor in the tracee (close-on-exec), or a negative errno
+     */
+    public long takeFdSeized(long nsPid, int fd) throws CheckpointException {
+        long pidfd = check("pidfd_open(" + nsPid + ")", Syscalls.PIDFD_OPEN, nsPid, 0);
+        long got = call(Syscalls.PIDFD_GETFD, pidfd, fd, 0);
+        call(Syscalls.CLOSE, pidfd);
+        return got;
+    }
+
+    /**
+     * Ends the tracee the way a saved zombie ended: exit_group(2) with its exit code, or its signal, delivered with
+     * the default action (and no core file: RLIMIT_CORE is set to 0 first, so a saved core-dump flag is lost).
+     *
+     * @param status the saved wait status
+     * @return the wait status it ended with, taken as its tracer (its parent sees it as a zombie then)
+     */
+    public int endSeized(int status) throws CheckpointException {
+        int signal = status & 0x7f;
+        if (signal == 0) {
+            tracee.setRegsSeized(template.forSyscall(scratch + CODE, Syscalls.EXIT_GROUP, (status >> 8) & 0xff));
+            tracee.cont(0);
+            return tracee.awaitEndSeized();
+        }
+        put(STRUCT, new byte[32]); // a kernel sigaction of SIG_DFL; also the rlimit {0, 0}
+        call(Syscalls.RT_SIGACTION, signal, scratch + STRUCT, 0, 8); // fails harmlessly for SIGKILL and SIGSTOP
+        check("prlimit64(RLIMIT_CORE, 0)", Syscalls.PRLIMIT64, 0, Syscalls.RLIMIT_CORE, scratch + STRUCT, 0);
+        long self = check("getpid", Syscalls.GETPID);
+        check("kill(" + self + ", " + signal + ")", Syscalls.KILL, self, signal);
+        tracee.setSigMaskSeized(0); // pending now; delivered as soon as it runs
+        tracee.cont(0);
+        return tracee.awaitEndSeized();
+    }
+
+    /**
      * Unmaps the scratch area and leaves the tracee stopped at that munmap's syscall-exit stop, with
      * {@code finalRegs} and {@code mask} set. From there it can be detached or kept stopped.
      */

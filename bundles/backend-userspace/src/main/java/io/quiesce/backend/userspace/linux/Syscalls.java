@@ -7,6 +7,12 @@ public final class Syscalls {
             PRCTL = 157, RESTART_SYSCALL = 219, SET_TID_ADDRESS = 218, SET_ROBUST_LIST = 273, GET_ROBUST_LIST = 274, TEE = 276,
             PIPE2 = 293, RT_TGSIGQUEUEINFO = 297, PRLIMIT64 = 302, KCMP = 312, RSEQ = 334, PIDFD_OPEN = 434, CLONE3 = 435,
             PIDFD_GETFD = 438;
+    /** Calls for shared memory (mincore, memfd) and for ending a recreated zombie. */
+    public static final int MPROTECT = 10, MINCORE = 27, KILL = 62, FTRUNCATE = 77, EXIT_GROUP = 231, MEMFD_CREATE = 319;
+    /** memfd_create(2) flag. */
+    public static final int MFD_CLOEXEC = 1;
+    /** prlimit64(2) resource: core file size. */
+    public static final int RLIMIT_CORE = 4;
     /** The child-exit signal of a fork. */
     public static final int SIGCHLD = 17;
     public static final int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;

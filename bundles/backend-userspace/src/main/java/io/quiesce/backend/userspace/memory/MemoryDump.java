@@ -12,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.zip.CRC32C;
@@ -29,14 +30,26 @@ public final class MemoryDump {
 
     private final Path proc;
     private final long pid;
+    private final java.util.Set<Long> ghosts;
     private static final int DEPTH = 4;
     private long pagesSaved;
     private long pagesSkipped;
 
-    /** @param proc the /proc root; @param pid the frozen process */
-    public MemoryDump(Path proc, long pid) {
+    /**
+     * @param proc   the /proc root
+     * @param pid    the frozen process
+     * @param ghosts inodes of the deleted files whose contents the job's descriptors let the dump save: a mapping of
+     *               one is rebuilt from that copy
+     */
+    public MemoryDump(Path proc, long pid, java.util.Set<Long> ghosts) {
         this.proc = proc;
         this.pid = pid;
+        this.ghosts = ghosts;
+    }
+
+    /** @return true for a mapping of a deleted file saved as a ghost file, mapped again from it */
+    private boolean ghost(Vma v) {
+        return v.deletedFile() && !SharedMemory.anonymous(v) && ghosts.contains(v.inode());
     }
 
     /**
@@ -46,27 +59,39 @@ public final class MemoryDump {
      */
     public void checkSupported(List<Vma> vmas) throws NotSupportedException {
         for (Vma v : vmas) {
-            if (v.deletedFile()) {
-                throw new NotSupportedException(String.format("process %d maps a deleted file (%x-%x %s): not supported yet",
+            if (v.deletedFile() && !SharedMemory.anonymous(v) && !ghost(v)) {
+                // without a descriptor its contents are only reachable through /proc/PID/map_files, which needs
+                // CAP_CHECKPOINT_RESTORE
+                throw new NotSupportedException(String.format("process %d maps a deleted file (%x-%x %s) that no descriptor of "
+                        + "the job holds: not supported (a deleted executable or library mapped privately is not either)",
                         pid, v.start(), v.end(), v.path()));
             }
-            if (v.shared() && !v.fileBacked()) {
-                throw new NotSupportedException(String.format(
-                        "process %d has shared memory that is not a plain file (%x-%x %s): not supported yet", pid,
-                        v.start(), v.end(), v.path() == null ? "anonymous" : v.path()));
+            if (v.shared() && !v.fileBacked() && !SharedMemory.anonymous(v) && !ghost(v)) {
+                throw new NotSupportedException(String.format("process %d has shared memory that is neither a plain file nor "
+                        + "anonymous (%x-%x %s: SysV or memfd): not supported yet", pid, v.start(), v.end(), v.path()));
             }
         }
+    }
+
+    /** Which pages of a mapping to save, when pagemap cannot tell. */
+    @FunctionalInterface
+    interface Selection {
+        /** @return true when the page at {@code address} is to be saved */
+        boolean save(long address);
     }
 
     /**
      * Copies the pages of every mapping into {@code out}.
      *
-     * @param vmas   the process's mappings, from /proc/PID/maps of the frozen process
-     * @param memory its memory
-     * @param out    the pages file, positioned at 0
+     * @param vmas     the process's mappings, from /proc/PID/maps of the frozen process
+     * @param memory   its memory
+     * @param out      the pages file, positioned at 0
+     * @param shared   the job's shared anonymous memory saved so far; updated
+     * @param resident the mincore vector of each shared anonymous mapping, by start address
      * @return the mappings' images, in address order ({@code [vsyscall]} left out: every process has it)
      */
-    public List<VmaImage> dumpSeized(List<Vma> vmas, ProcessMemory memory, FileChannel out) throws CheckpointException {
+    public List<VmaImage> dumpSeized(List<Vma> vmas, ProcessMemory memory, FileChannel out, SharedMemory.Dump shared,
+            Map<Long, byte[]> resident) throws CheckpointException {
         List<VmaImage> images = new ArrayList<>();
         try (Pagemap pagemap = new Pagemap(proc, pid); PipelinedWriter writer = new PipelinedWriter(out, pid)) {
             for (Vma v : vmas) {
@@ -74,11 +99,14 @@ public final class MemoryDump {
                     continue;
                 }
                 List<PageRun> runs = List.of();
+                int shmem = SharedMemory.anonymous(v) ? shared.idOf(v) : 0;
                 // specials are moved, not copied; PROT_NONE pages cannot be read; shared file pages live in the file
-                if (!v.special() && !v.protNone() && !v.shared()) {
-                    runs = dumpVma(v, pagemap, memory, writer);
+                if (shmem > 0 && !v.protNone()) {
+                    runs = dumpVma(v, pagemap, memory, writer, shared.selection(v, resident.get(v.start())));
+                } else if (!v.special() && !v.protNone() && !v.shared()) {
+                    runs = dumpVma(v, pagemap, memory, writer, null);
                 }
-                images.add(new VmaImage(v.start(), v.end(), v.perms(), v.offset(), v.inode(), v.path(), runs));
+                images.add(new VmaImage(v.start(), v.end(), v.perms(), v.offset(), v.inode(), v.path(), runs, shmem));
             }
             writer.finish();
         } catch (IOException e) {
@@ -87,17 +115,18 @@ public final class MemoryDump {
         return images;
     }
 
-    private List<PageRun> dumpVma(Vma v, Pagemap pagemap, ProcessMemory memory, PipelinedWriter out)
+    /** @param select which pages to save, or null to ask pagemap */
+    private List<PageRun> dumpVma(Vma v, Pagemap pagemap, ProcessMemory memory, PipelinedWriter out, Selection select)
             throws IOException, CheckpointException {
         List<PageRun> runs = new ArrayList<>();
-        boolean file = v.fileBacked();
+        boolean file = v.fileBacked() || ghost(v);
         long runStart = -1;
         for (long a = v.start(); a < v.end(); a += (long) PAGEMAP_BATCH * Pagemap.PAGE) {
             int n = (int) Math.min(PAGEMAP_BATCH, (v.end() - a) / Pagemap.PAGE);
-            long[] e = pagemap.entries(a, n);
+            long[] e = select == null ? pagemap.entries(a, n) : null;
             for (int i = 0; i < n; i++) {
                 long page = a + (long) i * Pagemap.PAGE;
-                if (Pagemap.mustSave(e[i], file)) {
+                if (select == null ? Pagemap.mustSave(e[i], file) : select.save(page)) {
                     pagesSaved++;
                     if (runStart < 0) {
                         runStart = page;

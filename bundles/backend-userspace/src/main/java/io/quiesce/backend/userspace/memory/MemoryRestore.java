@@ -28,12 +28,21 @@ public final class MemoryRestore {
     private static final List<String> SPECIALS = List.of("[vvar]", "[vvar_vclock]", "[vdso]");
 
     private final long pid;
+    private final long nsPid;
     private final Path imageFile;
+    private final SharedMemory.Table shmem;
 
-    /** @param pid the stub; @param imageFile the process file, named in errors */
-    public MemoryRestore(long pid, Path imageFile) {
+    /**
+     * @param pid       the stub
+     * @param nsPid     its PID in its own namespace
+     * @param imageFile the process file, named in errors
+     * @param shmem     the job's shared anonymous memory restored so far
+     */
+    public MemoryRestore(long pid, long nsPid, Path imageFile, SharedMemory.Table shmem) {
         this.pid = pid;
+        this.nsPid = nsPid;
         this.imageFile = imageFile;
+        this.shmem = shmem;
     }
 
     /**
@@ -61,9 +70,10 @@ public final class MemoryRestore {
      * @param stub     the stub's mappings, read before the scratch area was mapped
      * @param saved    the saved mappings
      * @param relocate maps a saved path to the path to open now
+     * @param parkBase the first descriptor above the process's saved ones (where a shared memory object is kept)
      */
-    public void prepareSeized(SyscallInjector inj, List<Vma> stub, List<VmaImage> saved, UnaryOperator<String> relocate)
-            throws CheckpointException {
+    public void prepareSeized(SyscallInjector inj, List<Vma> stub, List<VmaImage> saved, UnaryOperator<String> relocate,
+            int parkBase) throws CheckpointException {
         for (Vma v : stub) {
             if (!v.special()) {
                 inj.check(String.format("munmap of stub mapping %x-%x", v.start(), v.end()), Syscalls.MUNMAP, v.start(),
@@ -79,8 +89,19 @@ public final class MemoryRestore {
                 }
                 Vma m = new Vma(v.start(), v.end(), v.perms(), v.offset(), "", v.inode(), v.path());
                 int flags = (m.shared() ? Syscalls.MAP_SHARED : Syscalls.MAP_PRIVATE) | Syscalls.MAP_FIXED;
+                int prot = m.prot();
                 long fd = -1;
-                if (m.fileBacked()) {
+                long offset = 0;
+                boolean temporary = false;
+                if (v.shmem() > 0) {
+                    SharedMemory.Fd f = shmem.fdSeized(inj, pid, nsPid, v, parkBase);
+                    fd = f.fd();
+                    temporary = f.temporary();
+                    offset = v.offset();
+                    // a write through /proc/PID/mem into a read-only shared mapping fails (no copy-on-write to
+                    // force): map it writable until protectSeized
+                    prot |= v.runs().isEmpty() ? 0 : Syscalls.PROT_WRITE;
+                } else if (m.fileBacked() || m.deletedFile()) { // a deleted file: relocate names its recreated copy
                     String path = relocate.apply(v.path());
                     int mode = m.shared() && (m.prot() & Syscalls.PROT_WRITE) != 0 ? LibC.O_RDWR : LibC.O_RDONLY;
                     String key = mode + ":" + path;
@@ -90,11 +111,15 @@ public final class MemoryRestore {
                         opened.put(key, have);
                     }
                     fd = have;
+                    offset = v.offset();
                 } else {
                     flags |= Syscalls.MAP_ANONYMOUS | ("[stack]".equals(v.path()) ? Syscalls.MAP_GROWSDOWN : 0);
                 }
                 long got = inj.check(String.format("mmap of %x-%x %s", v.start(), v.end(), v.path() == null ? "" : v.path()),
-                        Syscalls.MMAP, v.start(), v.end() - v.start(), m.prot(), flags, fd, m.fileBacked() ? v.offset() : 0);
+                        Syscalls.MMAP, v.start(), v.end() - v.start(), prot, flags, fd, offset);
+                if (temporary) {
+                    inj.call(Syscalls.CLOSE, fd);
+                }
                 if (got != v.start()) {
                     throw new CheckpointException(String.format("mmap in process %d gave 0x%x instead of 0x%x", pid, got,
                             v.start()), pid, null, null, null);
@@ -103,6 +128,17 @@ public final class MemoryRestore {
         } finally {
             for (long fd : opened.values()) {
                 inj.call(Syscalls.CLOSE, fd);
+            }
+        }
+    }
+
+    /** Gives back their saved protection to the shared mappings that were mapped writable for their pages. */
+    public void protectSeized(SyscallInjector inj, List<VmaImage> saved) throws CheckpointException {
+        for (VmaImage v : saved) {
+            Vma m = new Vma(v.start(), v.end(), v.perms(), v.offset(), "", v.inode(), v.path());
+            if (v.shmem() > 0 && !v.runs().isEmpty() && (m.prot() & Syscalls.PROT_WRITE) == 0) {
+                inj.check(String.format("mprotect of shared memory %x-%x", v.start(), v.end()), Syscalls.MPROTECT, v.start(),
+                        v.end() - v.start(), m.prot());
             }
         }
     }

@@ -23,10 +23,11 @@ import java.nio.file.Path;
  * @param argEnd     field 49
  * @param envStart   field 50
  * @param envEnd     field 51
+ * @param exitCode   field 52: the wait status of a zombie (0 when the reader may not see it, or on kernels before 3.5)
  */
 public record ProcStat(long pid, String comm, char state, long ppid, int threads, long startCode, long endCode,
         long startStack, long startData, long endData, long startBrk, long argStart, long argEnd, long envStart,
-        long envEnd) {
+        long envEnd, int exitCode) {
 
     /** @return the stat of {@code pid} under the /proc root {@code proc} */
     public static ProcStat read(Path proc, long pid) throws IOException {
@@ -51,7 +52,8 @@ public record ProcStat(long pid, String comm, char state, long ppid, int threads
         }
         return new ProcStat(Long.parseLong(text.substring(0, open).trim()), text.substring(open + 1, close),
                 rest[0].charAt(0), f(rest, 4), (int) f(rest, 20), f(rest, 26), f(rest, 27), f(rest, 28), f(rest, 45),
-                f(rest, 46), f(rest, 47), f(rest, 48), f(rest, 49), f(rest, 50), f(rest, 51));
+                f(rest, 46), f(rest, 47), f(rest, 48), f(rest, 49), f(rest, 50), f(rest, 51),
+                rest.length >= 50 ? (int) f(rest, 52) : 0);
     }
 
     private static long f(String[] rest, int field) {

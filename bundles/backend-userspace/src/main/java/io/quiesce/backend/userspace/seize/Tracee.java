@@ -112,6 +112,31 @@ public final class Tracee {
         return WaitStatus.describe(info.getInt(8) == 1 ? (status & 0xff) << 8 : status & 0x7f); // CLD_EXITED, else a signal
     }
 
+    /**
+     * Lets the thread run until it ends, passing on every signal it stops with, and takes its end as its tracer
+     * (for a thread that is not this JVM's child, its parent then sees it as a zombie).
+     *
+     * @return its wait status
+     */
+    public int awaitEndSeized() throws CheckpointException {
+        int[] st = new int[1];
+        while (true) {
+            int rc = C.waitpid(tid, st, LibC.WALL);
+            if (rc != tid) {
+                int e = Native.getLastError();
+                if (rc < 0 && e == 4) {
+                    continue; // EINTR
+                }
+                throw fail("waitpid", e);
+            }
+            if (WaitStatus.ended(st[0])) {
+                return st[0];
+            }
+            boolean signal = WaitStatus.event(st[0]) == 0 && WaitStatus.stopSignal(st[0]) != (LibC.SIGTRAP | 0x80);
+            ptrace(Ptrace.CONT, 0, signal ? WaitStatus.stopSignal(st[0]) : 0, "PTRACE_CONT");
+        }
+    }
+
     /** @return the thread's general registers */
     public X86_64Regs getRegsSeized() throws CheckpointException {
         ptrace(Ptrace.GETREGS, 0, Pointer.nativeValue(regs), "PTRACE_GETREGS");

@@ -1,0 +1,167 @@
+package io.quiesce.backend.userspace.memory;
+
+import io.quiesce.api.CheckpointException;
+import io.quiesce.api.Errno;
+import io.quiesce.backend.userspace.image.ProcessImage;
+import io.quiesce.backend.userspace.image.VmaImage;
+import io.quiesce.backend.userspace.inject.SyscallInjector;
+import io.quiesce.backend.userspace.linux.Syscalls;
+import io.quiesce.backend.userspace.proc.Pagemap;
+import io.quiesce.backend.userspace.proc.Vma;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Shared anonymous memory ({@code mmap(MAP_SHARED|MAP_ANONYMOUS)}), within a process and between the processes
+ * of a job. The kernel backs each such mapping with a shmem object, shown in maps as {@code /dev/zero (deleted)}
+ * with its own inode: mappings with the same device and inode are the same memory, whichever process holds them.
+ *
+ * <p>Dump: the pages to save are the object's pages, not the process's: a page written by a process that has since
+ * exited, or not yet faulted into this one, has no entry in this process's pagemap. mincore(2), injected into the
+ * process, reports the object's page cache for such a mapping, so it is used instead of pagemap. Each page of an
+ * object is saved once for the whole job, by the first process in dump order that maps it.
+ *
+ * <p>Restore: each object becomes one memfd, created in the first process that maps it (sized to cover every
+ * mapping of it in the job) and parked there above its saved descriptors; later mappings, in that process or
+ * another, take it with pidfd_getfd(2) and map it. Every process's saved runs are written through its own mapping,
+ * which lands in the one object. The parked memfds are closed once every process is rebuilt. Only the name in maps
+ * changes ({@code /memfd:quiesce-shm (deleted)}); the memory behaves the same.
+ */
+public final class SharedMemory {
+    /** The name maps shows for a shared anonymous mapping. */
+    public static final String DEV_ZERO = "/dev/zero (deleted)";
+    private static final byte[] NAME = "quiesce-shm\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private SharedMemory() {
+    }
+
+    /** @return true for a shared anonymous mapping */
+    public static boolean anonymous(Vma v) {
+        return v.shared() && DEV_ZERO.equals(v.path());
+    }
+
+    /**
+     * Asks a seized process which pages of its shared anonymous mappings hold data, with injected mincore(2) calls
+     * (the vector goes into the scratch area, one page of it per call).
+     *
+     * @return one byte per page (bit 0: resident) for each such mapping, by start address
+     */
+    public static Map<Long, byte[]> residentSeized(SyscallInjector inj, List<Vma> vmas) throws CheckpointException {
+        Map<Long, byte[]> out = new HashMap<>();
+        int perCall = SyscallInjector.SCRATCH_SIZE - SyscallInjector.PATH;
+        for (Vma v : vmas) {
+            if (!anonymous(v) || v.protNone()) {
+                continue; // a PROT_NONE mapping's pages are not saved through it
+            }
+            int pages = (int) (v.length() / Pagemap.PAGE);
+            byte[] vec = new byte[pages];
+            for (int done = 0; done < pages; done += perCall) {
+                int n = Math.min(perCall, pages - done);
+                inj.check(String.format("mincore of shared memory %x-%x", v.start(), v.end()), Syscalls.MINCORE,
+                        v.start() + (long) done * Pagemap.PAGE, (long) n * Pagemap.PAGE, inj.scratch() + SyscallInjector.PATH);
+                System.arraycopy(inj.get(SyscallInjector.PATH, n), 0, vec, done, n);
+            }
+            out.put(v.start(), vec);
+        }
+        return out;
+    }
+
+    /** The dump's view across the job: a number per object, and which of its pages are saved already. */
+    public static final class Dump {
+        private final Map<String, Integer> ids = new LinkedHashMap<>();
+        private final Map<Integer, BitSet> saved = new HashMap<>();
+
+        /** @return the job-wide number (from 1) of the object behind a shared anonymous mapping */
+        public int idOf(Vma v) {
+            return ids.computeIfAbsent(v.dev() + ":" + v.inode(), k -> ids.size() + 1);
+        }
+
+        /**
+         * @param v        a shared anonymous mapping of a seized process
+         * @param resident its mincore vector
+         * @return whether the page at an address must be saved here: resident, and not saved by an earlier mapping
+         */
+        MemoryDump.Selection selection(Vma v, byte[] resident) {
+            BitSet done = saved.computeIfAbsent(idOf(v), k -> new BitSet());
+            long firstPage = v.offset() / Pagemap.PAGE;
+            return address -> {
+                int i = (int) ((address - v.start()) / Pagemap.PAGE);
+                int page = (int) (firstPage + i);
+                if ((resident[i] & 1) == 0 || done.get(page)) {
+                    return false;
+                }
+                done.set(page);
+                return true;
+            };
+        }
+    }
+
+    /** A descriptor for an object in the process being rebuilt; a temporary one is closed once it is mapped. */
+    record Fd(long fd, boolean temporary) {
+    }
+
+    /** The restore's view across the job: each object's size and the process that holds its memfd. */
+    public static final class Table {
+        private record Holder(long pid, long nsPid, int fd) {
+        }
+
+        private final Map<Integer, Long> sizes = new HashMap<>();
+        private final Map<Integer, Holder> holders = new HashMap<>();
+
+        /** @param images every saved process of the job: an object is sized to cover all its mappings */
+        public Table(List<ProcessImage> images) {
+            for (ProcessImage image : images) {
+                for (VmaImage v : image.vmas()) {
+                    if (v.shmem() > 0) {
+                        sizes.merge(v.shmem(), v.offset() + v.end() - v.start(), Math::max);
+                    }
+                }
+            }
+        }
+
+        /**
+         * @param pid      the process being rebuilt
+         * @param nsPid    its PID in its own namespace (what another process's pidfd_open needs)
+         * @param parkBase the first descriptor above its saved ones, where a new memfd is parked
+         * @return a descriptor of the object of {@code v} in that process
+         */
+        Fd fdSeized(SyscallInjector inj, long pid, long nsPid, VmaImage v, int parkBase) throws CheckpointException {
+            Holder h = holders.get(v.shmem());
+            if (h != null && h.pid() == pid) {
+                return new Fd(h.fd(), false);
+            }
+            if (h != null) {
+                long fd = inj.takeFdSeized(h.nsPid(), h.fd());
+                if (fd < 0) {
+                    throw new CheckpointException(String.format("process %d cannot take the shared memory of %x-%x from fd %d of "
+                            + "process %d: pidfd_getfd: %s", pid, v.start(), v.end(), h.fd(), h.pid(), Errno.name(fd)), pid,
+                            Errno.name(fd), null, null);
+                }
+                return new Fd(fd, true);
+            }
+            inj.put(SyscallInjector.PATH, NAME);
+            long fd = inj.check("memfd_create for shared memory " + Long.toHexString(v.start()), Syscalls.MEMFD_CREATE,
+                    inj.scratch() + SyscallInjector.PATH, Syscalls.MFD_CLOEXEC);
+            long size = sizes.get(v.shmem());
+            inj.check("ftruncate of the memfd to " + size, Syscalls.FTRUNCATE, fd, size);
+            int parked = (int) inj.check("parking the memfd", Syscalls.FCNTL, fd, Syscalls.F_DUPFD_CLOEXEC, parkBase);
+            inj.call(Syscalls.CLOSE, fd);
+            holders.put(v.shmem(), new Holder(pid, nsPid, parked));
+            return new Fd(parked, false);
+        }
+
+        /** Closes the memfds parked in {@code pid}; call once every process of the job is rebuilt. */
+        public void closeParkedSeized(SyscallInjector inj, long pid) throws CheckpointException {
+            List<Integer> mine = new ArrayList<>();
+            holders.values().stream().filter(h -> h.pid() == pid).forEach(h -> mine.add(h.fd()));
+            for (int fd : mine) {
+                inj.check("close of parked memfd " + fd, Syscalls.CLOSE, fd);
+            }
+            holders.values().removeIf(h -> h.pid() == pid);
+        }
+    }
+}
