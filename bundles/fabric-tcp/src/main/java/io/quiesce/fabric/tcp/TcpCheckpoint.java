@@ -253,13 +253,30 @@ final class TcpCheckpoint implements FabricCheckpoint {
         }
         try {
             // decide both directions before touching either
-            int outX = "tcp".equals(x.kind) && x.sock != null ? x.sock.ioctl(Net.SIOCOUTQ) : 0;
-            int outY = "tcp".equals(y.kind) && y.sock != null ? y.sock.ioctl(Net.SIOCOUTQ) : 0;
+            int outX = unsent(x, y);
+            int outY = unsent(y, x);
             return capture(x, y, outX) + capture(y, x, outY);
         } catch (IOException e) {
             throw new CheckpointException("fabric 'tcp' cannot drain " + x.describe() + " <-> " + y.describe() + ": " + e.getMessage(), x.pid,
                     null, null, e);
         }
+    }
+
+    /**
+     * @return the bytes of sender → receiver not yet in the receiver's queue: the sender's SIOCOUTQ (unsent plus
+     *         unacknowledged; on loopback an acknowledged byte is in the peer's queue, facts §2), or 0 once the receiver
+     *         has the sender's FIN, which comes after every byte (its acknowledgement may still be delayed: SIOCOUTQ
+     *         then counts the FIN as one byte)
+     */
+    private static int unsent(Found sender, Found receiver) throws IOException {
+        if (!"tcp".equals(sender.kind) || sender.sock == null) {
+            return 0; // a Unix stream sender keeps nothing: its bytes are in the receiver's queue
+        }
+        int r = receiver.state;
+        if (sender.finSent && (r == Net.TCP_CLOSE_WAIT || r == Net.TCP_LAST_ACK || r == Net.TCP_CLOSING || r == Net.TCP_TIME_WAIT)) {
+            return 0;
+        }
+        return sender.sock.ioctl(Net.SIOCOUTQ);
     }
 
     /** Captures the direction sender → receiver into {@code receiver.incoming}. */

@@ -77,7 +77,7 @@ final class TcpRestore implements FabricRestore {
     public void reconnect() throws CheckpointException {
         long t0 = System.nanoTime();
         for (SocketImage s : image.sockets()) {
-            if (TcpImage.CONNECTED.equals(s.role()) && s.peer() > s.id()) {
+            if (TcpImage.CONNECTED.equals(s.role()) && s.peer() > s.id() && TcpImage.CONNECTED.equals(byId.get(s.peer()).role())) {
                 SocketImage b = byId.get(s.peer());
                 Sock[] ab = Rebuild.pair(inj, process(s), s, min(s), process(b), b, min(b));
                 socks.put(s.id(), ab[0]);
