@@ -28,7 +28,7 @@ public final class SockAddr {
      */
     public static String decode(byte[] b, int len) {
         int family = (b[0] & 0xff) | (b[1] & 0xff) << 8;
-        int port = (b[2] & 0xff) << 8 | (b[3] & 0xff);
+        int port = family == Net.AF_UNIX ? 0 : (b[2] & 0xff) << 8 | (b[3] & 0xff);
         try {
             switch (family) {
                 case Net.AF_INET:
