@@ -1,0 +1,237 @@
+package io.quiesce.fabric.tcp;
+
+import io.quiesce.api.CheckpointException;
+import io.quiesce.api.Errno;
+import io.quiesce.api.FrozenProcess;
+import io.quiesce.fabric.tcp.TcpImage.Option;
+import io.quiesce.fabric.tcp.TcpImage.SocketImage;
+import io.quiesce.fabric.tcp.linux.Net;
+import io.quiesce.fabric.tcp.linux.Sock;
+import io.quiesce.fabric.tcp.linux.SockAddr;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds sockets inside stopped processes: only {@code socket}, {@code accept4}, {@code dup2} and {@code close} are
+ * injected; bind, listen, connect, options and flags are done from this JVM on duplicates (pidfd_getfd), which
+ * share the socket. Every new descriptor starts at or above a per-process floor clear of the saved socket numbers,
+ * so no temporary descriptor is ever overwritten by a {@code dup2} to a saved number.
+ */
+final class Rebuild {
+    private static final Logger LOG = LoggerFactory.getLogger(Rebuild.class);
+    private static final int CONNECT_TIMEOUT_MS = 5000;
+    private static final AtomicLong NAMES = new AtomicLong();
+
+    private Rebuild() {
+    }
+
+    /**
+     * Recreates an intra-job connection: a temporary listener in {@code pa} (on a's saved address when free, else on
+     * port 0; an abstract name for Unix sockets), a connection from {@code pb} (from b's saved address when
+     * bindable), accepted in {@code pa}; both ends put at their saved numbers.
+     *
+     * @return this JVM's duplicates of a's and b's new sockets
+     */
+    static Sock[] pair(Injections inj, FrozenProcess pa, SocketImage a, int minA, FrozenProcess pb, SocketImage b, int minB)
+            throws CheckpointException {
+        boolean tcp = "tcp".equals(a.kind());
+        int lfd = inj.socket(pa, a.family(), minA);
+        try (Sock l = inj.take(pa, lfd)) {
+            String at;
+            try {
+                if (tcp) {
+                    l.setInt(Net.SOL_SOCKET, Net.SO_REUSEADDR, 1);
+                    if (l.bind(a.family(), a.local()) != 0) {
+                        int e = l.bind(a.family(), SockAddr.withoutPort(a.local()));
+                        if (e != 0) {
+                            throw new IOException("bind(" + SockAddr.withoutPort(a.local()) + ") failed: " + Errno.name(e));
+                        }
+                    }
+                } else {
+                    String name = "@quiesce-" + ProcessHandle.current().pid() + "-" + System.nanoTime() + "-" + NAMES.incrementAndGet();
+                    int e = l.bind(Net.AF_UNIX, name);
+                    if (e != 0) {
+                        throw new IOException("bind(" + name + ") failed: " + Errno.name(e));
+                    }
+                }
+                l.listen(1);
+                at = l.name();
+            } catch (IOException e) {
+                throw new CheckpointException("fabric 'tcp': cannot listen for " + what(a) + ": " + e.getMessage(), pa.pid(), null, null, e);
+            }
+            Sock sb = connect(inj, pb, b, minB, at, tcp);
+            try {
+                if (l.poll(Net.POLLIN, CONNECT_TIMEOUT_MS) == 0) {
+                    throw new CheckpointException("fabric 'tcp': the connection from " + what(b) + " did not arrive at " + at);
+                }
+            } catch (IOException e) {
+                sb.close();
+                throw new CheckpointException("fabric 'tcp': " + e.getMessage(), e);
+            }
+            int afd = (int) inj.call(pa, "accept4(" + lfd + ")", Net.SYS_ACCEPT4, lfd, 0, 0, 0);
+            inj.close(pa, lfd);
+            inj.place(pa, afd, a.fd());
+            Sock sa = inj.take(pa, a.fd());
+            try {
+                if (tcp && !a.local().equals(sa.name())) {
+                    LOG.info("tcp: {} is now at {} (its saved address was taken)", what(a), sa.name());
+                }
+                if (tcp && !b.local().equals(sb.name())) {
+                    LOG.info("tcp: {} is now at {} (its saved address was taken)", what(b), sb.name());
+                }
+            } catch (IOException e) {
+                // only for the log
+            }
+            return new Sock[] { sa, sb };
+        }
+    }
+
+    /**
+     * A new socket in {@code p} connected to {@code to} (a listener that is not accepting: the connection waits in
+     * its queue), put at the saved number (replacing what is there). For TCP it is first bound to the saved local
+     * address when {@code bindSaved} and that is possible.
+     *
+     * @return this JVM's duplicate of it
+     */
+    static Sock connect(Injections inj, FrozenProcess p, SocketImage s, int min, String to, boolean bindSaved) throws CheckpointException {
+        boolean tcp = "tcp".equals(s.kind());
+        int fd = inj.socket(p, s.family(), min);
+        Sock c = inj.take(p, fd);
+        try {
+            boolean bound = false;
+            if (tcp && bindSaved) {
+                c.setInt(Net.SOL_SOCKET, Net.SO_REUSEADDR, 1);
+                bound = c.bind(s.family(), s.local()) == 0;
+            }
+            c.setFlags(c.getFlags() | Net.O_NONBLOCK);
+            int rc = c.connect(s.family(), to);
+            if (tcp && bound && (rc == Net.EADDRNOTAVAIL || rc == Net.EADDRINUSE)) {
+                // the saved 4-tuple is still in use (e.g. TIME_WAIT of the old connection): a fresh port
+                c.close();
+                inj.close(p, fd);
+                return connect(inj, p, s, min, to, false);
+            }
+            if (rc == Net.EINPROGRESS) {
+                c.poll(Net.POLLOUT, CONNECT_TIMEOUT_MS);
+                rc = c.getInt(Net.SOL_SOCKET, Net.SO_ERROR);
+            }
+            if (rc != 0) {
+                throw new IOException("connect(" + to + ") failed: " + Errno.name(rc));
+            }
+        } catch (IOException e) {
+            c.close();
+            throw new CheckpointException("fabric 'tcp': cannot connect " + what(s) + ": " + e.getMessage(), p.pid(), null, null, e);
+        }
+        inj.place(p, fd, s.fd());
+        return c;
+    }
+
+    /** A listener on its saved address; a taken address is an error naming it. */
+    static Sock listener(Injections inj, FrozenProcess p, SocketImage s, int min) throws CheckpointException {
+        int fd = inj.socket(p, s.family(), min);
+        Sock l = inj.take(p, fd);
+        try {
+            l.setInt(Net.SOL_SOCKET, Net.SO_REUSEADDR, 1);
+            int e = l.bind(s.family(), s.local());
+            if (e != 0) {
+                throw new CheckpointException("fabric 'tcp': the listening address " + s.local() + " of " + what(s) + " is taken (" + Errno.name(e)
+                        + "); free it and restart again", p.pid(), Errno.name(e), null, null);
+            }
+            l.listen(s.backlog() > 0 ? s.backlog() : 128);
+        } catch (IOException e) {
+            l.close();
+            throw new CheckpointException("fabric 'tcp': cannot listen for " + what(s) + ": " + e.getMessage(), p.pid(), null, null, e);
+        } catch (CheckpointException e) {
+            l.close();
+            throw e;
+        }
+        inj.place(p, fd, s.fd());
+        return l;
+    }
+
+    /**
+     * A connection that is already broken, for {@code --external close}: connected to a listener of this JVM whose
+     * accepted end is closed at once with a reset (SO_LINGER 0; a Unix peer is just closed). The application's
+     * next receive fails with ECONNRESET and then reads end-of-file, a send fails with EPIPE: what it sees after a
+     * network failure. Its peer address is that temporary listener's.
+     */
+    static Sock broken(Injections inj, FrozenProcess p, SocketImage s, int min) throws CheckpointException {
+        boolean tcp = "tcp".equals(s.kind());
+        try (Sock t = Sock.open(s.family(), Net.SOCK_STREAM)) {
+            String loop = tcp ? (s.family() == Net.AF_INET6 ? "[::1]:0" : "127.0.0.1:0")
+                    : "@quiesce-broken-" + ProcessHandle.current().pid() + "-" + NAMES.incrementAndGet();
+            int e = t.bind(s.family(), loop);
+            if (e != 0) {
+                throw new IOException("bind(" + loop + ") failed: " + Errno.name(e));
+            }
+            t.listen(1);
+            Sock c = connect(inj, p, s, min, t.name(), false);
+            if (t.poll(Net.POLLIN, CONNECT_TIMEOUT_MS) != 0) {
+                try (Sock a = t.accept()) {
+                    if (tcp) {
+                        a.setBytes(Net.SOL_SOCKET, Net.SO_LINGER, ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putInt(1).putInt(0).array());
+                    }
+                }
+            }
+            return c;
+        } catch (IOException e) {
+            throw new CheckpointException("fabric 'tcp': cannot make a closed connection for " + what(s) + ": " + e.getMessage(), p.pid(), null,
+                    null, e);
+        }
+    }
+
+    /** An unconnected socket, bound to its saved address when it had a port (best effort). */
+    static Sock unconnected(Injections inj, FrozenProcess p, SocketImage s, int min) throws CheckpointException {
+        int fd = inj.socket(p, s.family(), min);
+        Sock c = inj.take(p, fd);
+        if ("tcp".equals(s.kind()) && SockAddr.port(s.local()) != 0 && c.bind(s.family(), s.local()) != 0) {
+            LOG.warn("tcp: {} could not be bound to its saved address again", what(s));
+        }
+        inj.place(p, fd, s.fd());
+        return c;
+    }
+
+    /**
+     * Puts the saved options back. Buffer sizes follow one rule, since whether an application set them (which locks
+     * them) cannot be read back: TCP autotuning only grows buffers from the kernel's defaults, so a saved size
+     * smaller than the new socket's is the application's and is set again; a larger one is left to autotuning. Unix
+     * sockets do not autotune: a size that differs is set again.
+     */
+    static void options(Sock s, SocketImage img) throws CheckpointException {
+        try {
+            Integer lingerOn = null;
+            for (Option o : img.options()) {
+                if (o.name() == Net.SO_LINGER) {
+                    lingerOn = o.value();
+                    continue;
+                }
+                if (o.name() == -Net.SO_LINGER) {
+                    s.setBytes(Net.SOL_SOCKET, Net.SO_LINGER,
+                            ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putInt(lingerOn == null ? 0 : lingerOn).putInt(o.value()).array());
+                    continue;
+                }
+                if (o.level() == Net.SOL_SOCKET && (o.name() == Net.SO_SNDBUF || o.name() == Net.SO_RCVBUF)) {
+                    int now = s.getInt(o.level(), o.name());
+                    if ("tcp".equals(img.kind()) ? o.value() < now : o.value() != now) {
+                        s.setInt(o.level(), o.name(), o.value() / 2); // the kernel doubles what it is given
+                    }
+                    continue;
+                }
+                Integer now = s.getIntOrNull(o.level(), o.name());
+                if (now != null && now != o.value()) {
+                    s.setInt(o.level(), o.name(), o.value());
+                }
+            }
+        } catch (IOException e) {
+            throw new CheckpointException("fabric 'tcp': cannot restore the options of " + what(img) + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String what(SocketImage s) {
+        return "process " + s.pid() + " fd " + s.fd() + " (" + s.kind() + " " + s.local() + (s.remote() != null ? " -> " + s.remote() : "") + ")";
+    }
+}

@@ -1,0 +1,118 @@
+package io.quiesce.fabric.tcp.linux;
+
+import com.sun.jna.Native;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The peers of Unix sockets, from NETLINK_SOCK_DIAG ({@code unix_diag}, UDIAG_SHOW_PEER | UDIAG_SHOW_SHUTDOWN): a
+ * connected Unix socket's peer is known to the kernel only by inode, so this is how two ends of a socketpair are
+ * matched. One dump of every Unix socket of the caller's network namespace (the job's: jobs share the host's).
+ */
+public final class UnixDiag {
+    /** What the kernel says of one Unix socket. */
+    public record Info(long inode, int type, int state, long peer, int shutdown) {
+    }
+
+    private static final int NETLINK_SOCK_DIAG = 4, SOCK_DIAG_BY_FAMILY = 20, NLMSG_ERROR = 2, NLMSG_DONE = 3;
+    private static final int NLM_F_REQUEST = 1, NLM_F_DUMP = 0x300;
+    private static final int UDIAG_SHOW_PEER = 4, UDIAG_SHOW_SHUTDOWN = 0x40, UNIX_DIAG_PEER = 2, UNIX_DIAG_SHUTDOWN = 6;
+
+    private UnixDiag() {
+    }
+
+    /**
+     * @return every Unix socket of this network namespace by inode
+     * @throws IOException when the kernel refuses the query
+     */
+    public static Map<Long, Info> dump() throws IOException {
+        Net net = Net.INSTANCE;
+        int fd = net.socket(Net.AF_NETLINK, Net.SOCK_DGRAM | Net.SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+        if (fd < 0) {
+            throw new IOException("socket(NETLINK_SOCK_DIAG) failed: errno " + Native.getLastError());
+        }
+        try {
+            byte[] req = request();
+            if (net.send(fd, req, req.length, 0) != req.length) {
+                throw new IOException("unix_diag request failed: errno " + Native.getLastError());
+            }
+            Map<Long, Info> out = new HashMap<>();
+            byte[] buf = new byte[64 * 1024];
+            while (true) {
+                long n = net.recv(fd, buf, buf.length, 0);
+                if (n < 0) {
+                    throw new IOException("unix_diag reply failed: errno " + Native.getLastError());
+                }
+                if (parse(buf, (int) n, out)) {
+                    return out;
+                }
+            }
+        } finally {
+            net.close(fd);
+        }
+    }
+
+    /** @return the dump request: nlmsghdr + unix_diag_req (all states) */
+    static byte[] request() {
+        ByteBuffer b = ByteBuffer.allocate(40).order(ByteOrder.nativeOrder());
+        b.putInt(40).putShort((short) SOCK_DIAG_BY_FAMILY).putShort((short) (NLM_F_REQUEST | NLM_F_DUMP)).putInt(1).putInt(0);
+        b.put((byte) Net.AF_UNIX).put((byte) 0).putShort((short) 0); // family, protocol, pad
+        b.putInt(-1); // every state
+        b.putInt(0); // inode: any
+        b.putInt(UDIAG_SHOW_PEER | UDIAG_SHOW_SHUTDOWN);
+        b.putInt(-1).putInt(-1); // no cookie
+        return b.array();
+    }
+
+    /**
+     * Parses one datagram of the reply into {@code out}.
+     *
+     * @return true when the dump is complete
+     * @throws IOException on an error message
+     */
+    static boolean parse(byte[] buf, int len, Map<Long, Info> out) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(buf, 0, len).order(ByteOrder.nativeOrder());
+        int off = 0;
+        while (off + 16 <= len) {
+            int mlen = b.getInt(off);
+            int type = b.getShort(off + 4) & 0xffff;
+            if (mlen < 16 || off + mlen > len) {
+                throw new IOException("malformed unix_diag reply at offset " + off);
+            }
+            if (type == NLMSG_DONE) {
+                return true;
+            }
+            if (type == NLMSG_ERROR) {
+                throw new IOException("unix_diag failed: errno " + -b.getInt(off + 16));
+            }
+            if (type == SOCK_DIAG_BY_FAMILY && mlen >= 32) {
+                int p = off + 16;
+                int sockType = b.get(p + 1) & 0xff;
+                int state = b.get(p + 2) & 0xff;
+                long inode = b.getInt(p + 4) & 0xffffffffL;
+                long peer = 0;
+                int shutdown = 0;
+                int a = p + 16;
+                while (a + 4 <= off + mlen) {
+                    int alen = b.getShort(a) & 0xffff;
+                    int atype = b.getShort(a + 2) & 0xffff;
+                    if (alen < 4) {
+                        break;
+                    }
+                    if (atype == UNIX_DIAG_PEER && alen >= 8) {
+                        peer = b.getInt(a + 4) & 0xffffffffL;
+                    } else if (atype == UNIX_DIAG_SHUTDOWN && alen >= 5) {
+                        shutdown = b.get(a + 4) & 0xff;
+                    }
+                    a += (alen + 3) & ~3;
+                }
+                out.put(inode, new Info(inode, sockType, state, peer, shutdown));
+            }
+            off += (mlen + 3) & ~3;
+        }
+        return false;
+    }
+}

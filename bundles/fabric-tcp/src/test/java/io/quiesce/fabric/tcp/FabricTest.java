@@ -1,0 +1,269 @@
+package io.quiesce.fabric.tcp;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.fail;
+
+import io.quiesce.api.Channel;
+import io.quiesce.api.CheckpointException;
+import io.quiesce.api.CheckpointSession;
+import io.quiesce.api.DumpResult;
+import io.quiesce.api.Endpoint;
+import io.quiesce.api.ExternalPolicy;
+import io.quiesce.api.FabricCheckpoint;
+import io.quiesce.api.FabricRestore;
+import io.quiesce.api.FrozenProcess;
+import io.quiesce.api.HostJob;
+import io.quiesce.api.LaunchSpec;
+import io.quiesce.api.RestoreOptions;
+import io.quiesce.api.RestoreSession;
+import io.quiesce.api.image.ImageFormat;
+import io.quiesce.api.image.Manifest;
+import io.quiesce.backend.userspace.ActivatedBackend;
+import io.quiesce.backend.userspace.UserspaceBackend;
+import io.quiesce.backend.userspace.image.ImageFiles;
+import io.quiesce.backend.userspace.linux.LibC;
+import io.quiesce.coordinator.CoordinatorSteps;
+import io.quiesce.process.Spawner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * Drives the real userspace backend and this fabric through the coordinator's order (freeze → discover → the
+ * coordinator's unclaimed-socket check and pairing → drain → dump → warnings → save → commit → resume or kill;
+ * restore → reconnect → refill → release) on jobs launched as the platform launches them (quiesce-init, own PID
+ * namespace). Scenario programs from src/test/c are compiled with gcc into target/scenarios.
+ */
+abstract class FabricTest {
+    static final Path SRC = Path.of(System.getProperty("quiesce.scenarios.src", "src/test/c"));
+    static final Path BIN = Path.of(System.getProperty("quiesce.scenarios.bin", "target/scenarios"));
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    protected UserspaceBackend backend;
+    protected final TcpFabric fabric = new TcpFabric();
+    /** outer inits of jobs still running: their namespaces are killed after the test */
+    protected final List<Integer> roots = new ArrayList<>();
+    private int epoch;
+
+    /** What a checkpoint gave. */
+    record Checkpoint(Path folder, List<String> warnings, long pausedMillis, TcpImage image) {
+    }
+
+    @Before
+    public void activate() {
+        backend = ActivatedBackend.create();
+    }
+
+    @After
+    public void killJobs() {
+        for (int r : roots) {
+            try {
+                for (long c : children(r)) {
+                    LibC.INSTANCE.kill((int) c, LibC.SIGKILL);
+                }
+            } catch (IOException e) {
+                // gone
+            }
+            LibC.INSTANCE.kill(r, LibC.SIGKILL);
+            LibC.INSTANCE.waitpid(r, new int[1], 0);
+        }
+        ActivatedBackend.deactivate(backend);
+    }
+
+    static synchronized Path binary(String name) throws IOException, InterruptedException {
+        Path src = SRC.resolve(name + ".c").toAbsolutePath();
+        Path bin = BIN.resolve(name).toAbsolutePath();
+        if (!Files.exists(bin) || Files.getLastModifiedTime(bin).compareTo(Files.getLastModifiedTime(src)) < 0) {
+            Files.createDirectories(BIN);
+            // gcc is not traced, so ProcessBuilder is fine here
+            Process p = new ProcessBuilder("gcc", "-O2", "-Wall", "-o", bin.toString(), src.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (p.waitFor() != 0) {
+                fail("gcc " + name + " failed: " + out);
+            }
+        }
+        return bin;
+    }
+
+    /** Launches a scenario as the platform does (under quiesce-init, in its own PID namespace); @return the outer init */
+    protected int launch(Path out, String name, String... args) throws Exception {
+        List<String> argv = new ArrayList<>(List.of(binary(name).toString()));
+        argv.addAll(List.of(args));
+        LaunchSpec spec = backend.prepareLaunch(new LaunchSpec(argv, Map.of("PATH", "/usr/bin:/bin"), root(), out, out));
+        int pid = (int) Spawner.spawn(spec);
+        roots.add(pid);
+        return pid;
+    }
+
+    protected Path root() {
+        return tmp.getRoot().toPath();
+    }
+
+    static List<Long> children(long pid) throws IOException {
+        String c = Files.readString(Path.of("/proc/" + pid + "/task/" + pid + "/children")).trim();
+        List<Long> out = new ArrayList<>();
+        for (String s : c.isEmpty() ? new String[0] : c.split(" ")) {
+            out.add(Long.parseLong(s));
+        }
+        return out;
+    }
+
+    /** @return the job as the coordinator finds it: the tree below the outer init, parents first */
+    static HostJob job(long outer, Path folder) throws IOException {
+        List<Long> pids = new ArrayList<>(List.of(outer));
+        for (int i = 0; i < pids.size(); i++) {
+            pids.addAll(children(pids.get(i)));
+        }
+        return new HostJob("job1", "job1", outer, pids, folder);
+    }
+
+    /** A checkpoint in the coordinator's order; on failure everything is put back and resumed, as the coordinator does. */
+    protected Checkpoint checkpoint(int outer, boolean kill) throws Exception {
+        HostJob job = job(outer, root());
+        Path folder = Files.createDirectory(root().resolve("cp" + (++epoch)),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        List<String> warnings = new ArrayList<>();
+        long frozenAt;
+        long end;
+        try (CheckpointSession s = backend.openCheckpoint(job)) {
+            frozenAt = System.nanoTime();
+            List<FrozenProcess> frozen = s.freeze();
+            FabricCheckpoint fc = fabric.openCheckpoint(job, frozen);
+            try {
+                List<Endpoint> endpoints = fc.discover();
+                CoordinatorSteps.refuseUnclaimed(job, frozen, endpoints);
+                List<Channel> channels = CoordinatorSteps.pair("job1:" + epoch, endpoints);
+                fc.drain(channels);
+                DumpResult dump = s.dump(folder);
+                warnings.addAll(dump.warnings());
+                warnings.addAll(fc.warnings());
+                fc.save(folder);
+                Manifest m = new Manifest(ImageFormat.MAGIC, ImageFormat.VERSION, "job1", "job1", List.of("x"), epoch, "2026-01-01T00:00:00Z",
+                        "userspace", List.of("tcp"), List.of(), dump.bytes(), warnings);
+                Files.write(folder.resolve(ImageFormat.MANIFEST), ImageFiles.json().writeValueAsBytes(m));
+                if (kill) {
+                    s.kill();
+                    roots.remove((Integer) outer);
+                    LibC.INSTANCE.waitpid(outer, new int[1], 0);
+                } else {
+                    fc.resume();
+                    s.resume();
+                }
+                end = System.nanoTime();
+            } catch (CheckpointException | RuntimeException e) {
+                try {
+                    fc.resume();
+                } finally {
+                    s.resume();
+                }
+                throw e;
+            } finally {
+                fc.close();
+            }
+        }
+        return new Checkpoint(folder, warnings, (end - frozenAt) / 1_000_000, ImageStore.load(folder));
+    }
+
+    /** Restarts a checkpoint in the coordinator's order; @return the released PIDs (outer init first) */
+    protected List<Long> restart(Path folder, ExternalPolicy policy) throws Exception {
+        RestoreOptions options = new RestoreOptions(root(), root().resolve("restart.log"), Map.of(), false, policy);
+        List<Long> pids;
+        try (RestoreSession rs = backend.openRestore(folder, options)) {
+            List<FrozenProcess> restored = rs.restore();
+            try (FabricRestore fr = fabric.openRestore(folder, restored, CoordinatorSteps.rendezvous(), options)) {
+                fr.reconnect();
+                fr.refill();
+            }
+            pids = rs.release();
+        }
+        roots.add((int) (long) pids.get(0));
+        return pids;
+    }
+
+    /** Waits for the outer init to end; @return its raw wait status */
+    protected int waitExit(int outer, long millis) throws Exception {
+        int[] st = new int[1];
+        long deadline = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < deadline) {
+            int r = LibC.INSTANCE.waitpid(outer, st, LibC.WNOHANG);
+            if (r == outer) {
+                roots.remove((Integer) outer);
+                return st[0];
+            }
+            Thread.sleep(20);
+        }
+        fail("job " + outer + " did not end within " + millis + " ms");
+        return -1;
+    }
+
+    static List<String> lines(Path file) throws IOException {
+        return Files.exists(file) ? Files.readAllLines(file) : List.of();
+    }
+
+    /** Waits for a line matching {@code p}; fails with the file's tail after {@code millis}. */
+    static String await(Path file, Predicate<String> p, long millis) throws Exception {
+        long deadline = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < deadline) {
+            Optional<String> hit = lines(file).stream().filter(p).findFirst();
+            if (hit.isPresent()) {
+                return hit.get();
+            }
+            Thread.sleep(10);
+        }
+        List<String> all = lines(file);
+        fail("no matching line in " + file + " within " + millis + " ms; last lines: " + all.subList(Math.max(0, all.size() - 8), all.size()));
+        return null;
+    }
+
+    /** Waits until the file has more than {@code n} lines. */
+    static void awaitLines(Path file, int n, long millis) throws Exception {
+        long deadline = System.currentTimeMillis() + millis;
+        while (lines(file).size() <= n) {
+            if (System.currentTimeMillis() > deadline) {
+                fail(file + " did not grow past " + n + " lines within " + millis + " ms: " + lines(file));
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** Asserts the file has no MISMATCH/FAIL line. */
+    static void clean(Path file) throws IOException {
+        for (String l : lines(file)) {
+            if (l.contains("MISMATCH") || l.contains("FAIL") || l.contains("failed")) {
+                fail(file + ": " + l + "\n" + String.join("\n", lines(file)));
+            }
+        }
+    }
+
+    /** @return a one-line summary of what the checkpoint captured, per strategy */
+    static String captured(Checkpoint c) {
+        long peek = 0, drain = 0, pending = 0;
+        for (TcpImage.SocketImage s : c.image().sockets()) {
+            if (s.incoming() != null) {
+                switch (s.incoming().strategy()) {
+                    case "peek" -> peek += s.incoming().length();
+                    case "drain" -> drain += s.incoming().length();
+                    default -> pending += s.incoming().length();
+                }
+            }
+        }
+        return "sockets=" + c.image().sockets().size() + " peek=" + peek + " drain=" + drain + " pending=" + pending + " paused=" + c.pausedMillis()
+                + "ms";
+    }
+
+    static void assertExit0(int status) {
+        assertEquals("exit status (raw " + status + ")", 0, status);
+    }
+}
