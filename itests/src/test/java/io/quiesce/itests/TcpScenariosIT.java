@@ -168,7 +168,7 @@ public class TcpScenariosIT extends JobScenarios {
                 assertEquals("a refused restart leaves nothing running", "checkpointed",
                         cli.ok("jobs", "ext", "--json").get(0).get("state").asText());
                 assertEquals(2, cli.run("restart", "ext", "--external", "sometimes").exit());
-                killAndRestartAll(cli, "ext", "--external", "reconnect");
+                restartAll(cli, "ext", "--external", "reconnect");
                 long requests = requests(read(log));
                 assertTrue(cli.user() + ":\n" + read(log), PlatformOptions.await(30000, () -> requests(read(log)) > requests + 20));
                 assertFalse(read(log), read(log).contains("MISMATCH"));
