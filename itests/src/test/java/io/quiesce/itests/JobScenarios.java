@@ -17,7 +17,7 @@ import org.junit.AfterClass;
  * folder, one platform per user (this one, and the unprivileged {@code qtest} when running as root and it exists:
  * CI creates it), jobs launched and restarted through the CLI, and everything stopped after each test.
  */
-abstract class JobScenarios {
+public abstract class JobScenarios {
     static final String USER = "qtest";
     static Path scratch;
     final List<Cli> started = new ArrayList<>();

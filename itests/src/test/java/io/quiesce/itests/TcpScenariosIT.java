@@ -162,9 +162,10 @@ public class TcpScenariosIT extends JobScenarios {
                 JsonNode c = cli.ok("checkpoint", "ext", "--kill", "--json");
                 assertTrue("the checkpoint reports the external peer: " + c.get("warnings"),
                         c.get("warnings").toString().contains("127.0.0.1:" + port));
-                Cli.Result refused = cli.run("restart", "ext");
-                assertEquals(cli.user() + ": " + refused.output(), 1, refused.exit());
-                assertTrue(refused.output(), refused.output().contains("127.0.0.1:" + port) && refused.output().contains("--external"));
+                Cli.Run refused = cli.run("restart", "ext");
+                String said = refused.out() + refused.err();
+                assertEquals(cli.user() + ": " + said, 1, refused.exit());
+                assertTrue(said, said.contains("127.0.0.1:" + port) && said.contains("--external"));
                 assertEquals("a refused restart leaves nothing running", "checkpointed",
                         cli.ok("jobs", "ext", "--json").get(0).get("state").asText());
                 assertEquals(2, cli.run("restart", "ext", "--external", "sometimes").exit());
