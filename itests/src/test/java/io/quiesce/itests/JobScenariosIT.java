@@ -4,9 +4,17 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.BeforeClass;
 import org.junit.Test;
 
@@ -15,7 +23,9 @@ import org.junit.Test;
  * user {@code qtest} when it exists (CI creates it): a 512 MiB self-checking counter, a 3-level process tree whose
  * parents wait for their children by PID, and two processes joined by a full pipe whose every byte is checked; and,
  * through a checkpoint that lets the job continue and then one with --kill and a restart: a sleeper, a reader blocked
- * on a pipe, and blocked signals pending in both queues.
+ * on a pipe, blocked signals pending in both queues, and, side by side in one platform, shared anonymous memory, a
+ * deleted file, file mappings, unreaped children and an orphan, resource limits, a shared file offset and a FIFO;
+ * and a multi-threaded job, whose checkpoint is refused.
  */
 public class JobScenariosIT extends JobScenarios {
     private static Path bin;
@@ -23,7 +33,8 @@ public class JobScenariosIT extends JobScenarios {
     @BeforeClass
     public static void compile() throws Exception {
         bin = compile("bundles/backend-userspace/src/test/c",
-                List.of("counter00.c", "tree00.c", "pipe00.c", "sleeper00.c", "reader00.c", "sigpending00.c"));
+                List.of("counter00.c", "tree00.c", "pipe00.c", "sleeper00.c", "reader00.c", "sigpending00.c", "shm00.c",
+                        "unlinked00.c", "mmap00.c", "zombie00.c", "rlimit00.c", "fdshare00.c", "fifo00.c", "threads00.c"));
     }
 
     @Test
@@ -94,20 +105,53 @@ public class JobScenariosIT extends JobScenarios {
 
     /**
      * Checkpoints a running job and lets it continue, then checkpoints it with --kill and restarts it; after each
-     * step its output must grow by five more {@code progress} lines.
+     * step its output must grow by five more lines of the first {@code progress} prefix, and two more of each other
+     * one (one prefix per process that prints).
      *
      * @return the restarted job's PIDs
      */
-    private List<Long> continueThenRestart(Cli cli, String name, String progress) throws Exception {
-        Path out = output(cli, name);
-        assertTrue(cli.user(), PlatformOptions.await(10000, () -> count(out, progress) >= 3));
+    private List<Long> continueThenRestart(Cli cli, String name, String... progress) throws Exception {
+        return continueThenRestart(cli, name, output(cli, name), progress);
+    }
+
+    private List<Long> continueThenRestart(Cli cli, String name, Path out, String... progress) throws Exception {
+        grows(cli, out, 3, progress);
         assertFalse(cli.ok("checkpoint", name, "--json").get("killed").asBoolean());
-        long n = count(out, progress);
-        assertTrue(cli.user() + ":\n" + read(out), PlatformOptions.await(10000, () -> count(out, progress) >= n + 5));
+        grows(cli, out, 5, progress);
         List<Long> pids = killAndRestartAll(cli, name);
-        long m = count(out, progress);
-        assertTrue(cli.user() + ":\n" + read(out), PlatformOptions.await(10000, () -> count(out, progress) >= m + 5));
+        grows(cli, out, 5, progress);
         return pids;
+    }
+
+    /** Waits until {@code out} has {@code more} more lines of the first prefix than now, and up to two of the others. */
+    private static void grows(Cli cli, Path out, int more, String... prefixes) throws InterruptedException {
+        long[] now = new long[prefixes.length];
+        for (int i = 0; i < prefixes.length; i++) {
+            now[i] = count(out, prefixes[i]);
+        }
+        for (int i = 0; i < prefixes.length; i++) {
+            String p = prefixes[i];
+            long want = now[i] + (i == 0 ? more : Math.min(more, 2));
+            assertTrue(cli.user() + ": " + (want - now[i]) + " more '" + p + "' lines in\n" + read(out),
+                    PlatformOptions.await(10000, () -> count(out, p) >= want));
+        }
+    }
+
+    /** @return the distinct in-job PIDs that a job's output names in {@code pid=N} (not {@code ppid=N}) */
+    private static Set<String> pids(String log) {
+        Set<String> pids = new TreeSet<>();
+        Matcher m = Pattern.compile("(?<![a-z])pid=(\\d+)").matcher(log);
+        while (m.find()) {
+            pids.add(m.group(1));
+        }
+        return pids;
+    }
+
+    /** @return the line of {@code out} starting with {@code prefix}, once there is one */
+    private static String line(Cli cli, Path out, String prefix) throws InterruptedException {
+        assertTrue(cli.user() + ": '" + prefix + "' in\n" + read(out), PlatformOptions.await(10000,
+                () -> read(out).lines().anyMatch(l -> l.startsWith(prefix))));
+        return read(out).lines().filter(l -> l.startsWith(prefix)).findFirst().orElseThrow();
     }
 
     @Test
@@ -159,5 +203,129 @@ public class JobScenariosIT extends JobScenarios {
             String log = read(out);
             assertFalse(cli.user() + ":\n" + log, log.contains("MISMATCH"));
         }
+    }
+
+    /**
+     * Ticks of shm00's and zombie00's parents (20 ms each and more) before their late checks, which must come after
+     * their restart.
+     */
+    private static final int LATE = 600;
+
+    /**
+     * Eight jobs in one platform per user. First a multi-threaded one, whose checkpoint is refused, naming the process
+     * and its thread count, and which runs on untraced with no checkpoint left behind. Then, each launched in turn,
+     * checkpointed once while it runs on and once with --kill and restarted: memory shared by a parent and its child
+     * (shm00), unreaped children and an orphan adopted by the namespace's PID 1 (zombie00), a file deleted while open
+     * (unlinked00), private and shared file mappings with a PROT_NONE guard (mmap00), lowered resource limits
+     * (rlimit00), a file offset shared by two processes (fdshare00), and a full named pipe (fifo00). Every program
+     * checks itself on every tick and prints MISMATCH on a difference; every one of its processes must print on after
+     * each step, under the in-job PID it had before.
+     */
+    @Test
+    public void threadsAreRefusedAndMemoryFilesZombiesLimitsAndFifosSurviveContinueAndRestart() throws Exception {
+        for (Cli cli : users()) {
+            long began = System.nanoTime();
+            start(cli);
+            Path threads = multiThreadedJobIsRefused(cli);
+            Path home = cli.home();
+            Path deleted = home.resolve("unlinked.dat");
+            // each job's command line, then the prefix of the progress lines of each of its processes that prints
+            Map<String, List<List<String>>> jobs = new LinkedHashMap<>();
+            jobs.put("zombie", List.of(List.of("zombie00", Integer.toString(LATE), "orphan"), List.of("parent n=", "child n=", "orphan n=")));
+            jobs.put("shm", List.of(List.of("shm00", Integer.toString(LATE)), List.of("parent n=", "child n=")));
+            jobs.put("unlinked", List.of(List.of("unlinked00", deleted.toString()), List.of("tick=")));
+            jobs.put("mmap", List.of(List.of("mmap00", home.resolve("mmap.dat").toString()), List.of("tick=")));
+            jobs.put("rlimit", List.of(List.of("rlimit00"), List.of("tick=")));
+            jobs.put("fdshare", List.of(List.of("fdshare00", home.resolve("fdshare.dat").toString()), List.of("P n=", "C n=")));
+            jobs.put("fifo", List.of(List.of("fifo00", home.resolve("fifo").toString()), List.of("child n=", "parent n=")));
+            Map<String, Path> outputs = new LinkedHashMap<>();
+            for (var job : jobs.entrySet()) {
+                String name = job.getKey();
+                List<String> argv = new ArrayList<>(job.getValue().get(0));
+                argv.set(0, bin.resolve(argv.get(0)).toString());
+                launch(cli, name, argv.toArray(String[]::new));
+                Path out = output(cli, name);
+                outputs.put(name, out);
+                if (name.equals("zombie")) {
+                    String orphan = line(cli, out, "orphan n=3 ");
+                    assertTrue("adopted by the namespace's PID 1 (" + cli.user() + "): " + orphan, orphan.endsWith(" ppid=1"));
+                }
+                List<String> progress = job.getValue().get(1);
+                continueThenRestart(cli, name, out, progress.toArray(String[]::new));
+                String log = read(out);
+                assertFalse(name + " (" + cli.user() + "):\n" + log, log.contains("MISMATCH") || log.contains("EOF") || log.contains("failed"));
+                assertEquals(name + ": each process under one PID before and after (" + cli.user() + "): " + pids(log),
+                        progress.size(), pids(log).size());
+                assertFalse("still unreaped at the restart: make LATE larger (" + cli.user() + ")", name.equals("zombie") && log.contains("reaped "));
+                assertFalse("late checks after the restart: make LATE larger (" + cli.user() + ")", name.equals("shm") && log.contains(" late "));
+                if (name.equals("unlinked")) {
+                    assertFalse("the deleted file stays deleted (" + cli.user() + ")", Files.exists(deleted));
+                    // its records would reach the file page it checks as unchanged after 499 ticks (~10 s): end it here
+                    assertTrue(cli.ok("checkpoint", name, "--kill", "--json").get("killed").asBoolean());
+                    outputs.remove(name);
+                }
+            }
+            Path zombies = outputs.get("zombie");
+            assertTrue(cli.user() + ":\n" + read(zombies), PlatformOptions.await(30000, () -> read(zombies).contains("zombies ")));
+            assertTrue(cli.user() + ":\n" + read(zombies), read(zombies).contains("zombies ok"));
+            assertTrue(cli.user(), PlatformOptions.await(10000, () -> exitedOk(cli, "zombie")));
+            // its first lines may come before its parent has ended
+            List<String> adopted = read(zombies).lines().filter(l -> l.startsWith("orphan n=")).dropWhile(l -> !l.startsWith("orphan n=3 ")).toList();
+            assertTrue("the orphan's parent stays the namespace's PID 1 (" + cli.user() + "): " + adopted,
+                    adopted.size() > 10 && adopted.stream().allMatch(l -> l.endsWith(" ppid=1")));
+            Path shm = outputs.get("shm");
+            assertTrue(cli.user() + ":\n" + read(shm), PlatformOptions.await(30000,
+                    () -> read(shm).contains("parent late ") && read(shm).contains("child late ")));
+            assertTrue(cli.user() + ":\n" + read(shm), read(shm).contains("parent late ok") && read(shm).contains("child late ok"));
+            String limits = read(outputs.get("rlimit"));
+            assertTrue(cli.user() + ":\n" + limits, limits.lines().allMatch(l -> l.contains(" nofile=100/200 core=0/1048576")));
+            for (var job : outputs.entrySet()) {
+                String log = read(job.getValue());
+                assertFalse(job.getKey() + " (" + cli.user() + "):\n" + log,
+                        log.contains("MISMATCH") || log.contains("EOF") || log.contains("failed"));
+                assertEquals(job.getKey() + ": each process under one PID (" + cli.user() + "): " + pids(log),
+                        jobs.get(job.getKey()).get(1).size(), pids(log).size());
+            }
+            long ticks = count(threads, "n=");
+            assertTrue("the refused job ran on (" + cli.user() + ")", ticks > 100);
+            assertEquals(0, cli.ok("checkpoints", "threads", "--json").size());
+            System.out.printf("JobScenariosIT: %s: threads00 and seven jobs through continue and restart in %d s%n", cli.user(),
+                    (System.nanoTime() - began) / 1_000_000_000);
+        }
+    }
+
+    /**
+     * Launches threads00 and checks that its checkpoint is refused, naming its process and thread count, with no
+     * checkpoint left, and that both its threads tick on untraced.
+     *
+     * @return its output
+     */
+    private Path multiThreadedJobIsRefused(Cli cli) throws Exception {
+        launch(cli, "threads", bin.resolve("threads00").toString());
+        Path out = output(cli, "threads");
+        assertTrue(cli.user(), PlatformOptions.await(10000, () -> count(out, "n=") >= 2));
+        JsonNode pids = cli.ok("jobs", "threads", "--json").get(0).get("pids");
+        long pid = pids.get(pids.size() - 1).asLong();
+        Cli.Run refused = cli.run("checkpoint", "threads");
+        assertEquals(cli.user() + ": " + refused.out() + refused.err(), 1, refused.exit());
+        assertTrue(cli.user() + ": " + refused.err(), refused.err().contains("process " + pid + " has 2 threads"));
+        assertEquals("running", cli.ok("jobs", "threads", "--json").get(0).get("state").asText());
+        assertEquals("no checkpoint listed (" + cli.user() + ")", 0, cli.ok("checkpoints", "threads", "--json").size());
+        String status = Files.readString(Path.of("/proc/" + pid + "/status"));
+        assertTrue(cli.user() + ": " + status, status.contains("TracerPid:\t0\n") && !status.contains("State:\tt") && !status.contains("State:\tT"));
+        grows(cli, out, 5, "n=");
+        long worker = worker(out);
+        assertTrue(cli.user() + ": the worker thread ticks on after " + worker, PlatformOptions.await(10000, () -> worker(out) > worker));
+        return out;
+    }
+
+    /** @return the worker thread's last tick count that threads00 printed */
+    private static long worker(Path out) {
+        Matcher m = Pattern.compile("(?m)^n=\\d+ worker=(\\d+)$").matcher(read(out));
+        long n = -1;
+        while (m.find()) {
+            n = Long.parseLong(m.group(1));
+        }
+        return n;
     }
 }
