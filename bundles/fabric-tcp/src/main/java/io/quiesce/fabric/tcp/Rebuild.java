@@ -34,10 +34,13 @@ final class Rebuild {
      * port 0; an abstract name for Unix sockets), a connection from {@code pb} (from b's saved address when
      * bindable), accepted in {@code pa}; both ends put at their saved numbers.
      *
+     * Each end's receive buffer is grown for its captured incoming bytes before listen/connect ({@link Refill#growRcv};
+     * the accepted socket inherits the listener's); {@code growth} gets "forced"/"capped" per socket id.
+     *
      * @return this JVM's duplicates of a's and b's new sockets
      */
-    static Sock[] pair(Injections inj, FrozenProcess pa, SocketImage a, int minA, FrozenProcess pb, SocketImage b, int minB)
-            throws CheckpointException {
+    static Sock[] pair(Injections inj, FrozenProcess pa, SocketImage a, int minA, FrozenProcess pb, SocketImage b, int minB,
+            java.util.Map<Integer, Refill.Growth> growth) throws CheckpointException {
         boolean tcp = "tcp".equals(a.kind());
         int lfd = inj.socket(pa, a.family(), minA);
         try (Sock l = inj.take(pa, lfd)) {
@@ -58,12 +61,13 @@ final class Rebuild {
                         throw new IOException("bind(" + name + ") failed: " + Errno.name(e));
                     }
                 }
+                grow(l, a, growth);
                 l.listen(1);
                 at = l.name();
             } catch (IOException e) {
                 throw new CheckpointException("fabric 'tcp': cannot listen for " + what(a) + ": " + e.getMessage(), pa.pid(), null, null, e);
             }
-            Sock sb = connect(inj, pb, b, minB, at, tcp);
+            Sock sb = connect(inj, pb, b, minB, at, tcp, growth);
             try {
                 if (l.poll(Net.POLLIN, CONNECT_TIMEOUT_MS) == 0) {
                     throw new CheckpointException("fabric 'tcp': the connection from " + what(b) + " did not arrive at " + at);
@@ -98,6 +102,12 @@ final class Rebuild {
      * @return this JVM's duplicate of it
      */
     static Sock connect(Injections inj, FrozenProcess p, SocketImage s, int min, String to, boolean bindSaved) throws CheckpointException {
+        return connect(inj, p, s, min, to, bindSaved, null);
+    }
+
+    /** As above; with {@code growth}, the receive buffer is first grown for the captured incoming bytes. */
+    static Sock connect(Injections inj, FrozenProcess p, SocketImage s, int min, String to, boolean bindSaved, java.util.Map<Integer, Refill.Growth> growth)
+            throws CheckpointException {
         boolean tcp = "tcp".equals(s.kind());
         int fd = inj.socket(p, s.family(), min);
         Sock c = inj.take(p, fd);
@@ -107,13 +117,14 @@ final class Rebuild {
                 c.setInt(Net.SOL_SOCKET, Net.SO_REUSEADDR, 1);
                 bound = c.bind(s.family(), s.local()) == 0;
             }
+            grow(c, s, growth);
             c.setFlags(c.getFlags() | Net.O_NONBLOCK);
             int rc = c.connect(s.family(), to);
             if (tcp && bound && (rc == Net.EADDRNOTAVAIL || rc == Net.EADDRINUSE)) {
                 // the saved 4-tuple is still in use (e.g. TIME_WAIT of the old connection): a fresh port
                 c.close();
                 inj.close(p, fd);
-                return connect(inj, p, s, min, to, false);
+                return connect(inj, p, s, min, to, false, growth);
             }
             if (rc == Net.EINPROGRESS) {
                 c.poll(Net.POLLOUT, CONNECT_TIMEOUT_MS);
@@ -128,6 +139,15 @@ final class Rebuild {
         }
         inj.place(p, fd, s.fd());
         return c;
+    }
+
+    private static void grow(Sock k, SocketImage s, java.util.Map<Integer, Refill.Growth> growth) throws IOException {
+        if (growth != null && s.incoming() != null && "tcp".equals(s.kind())) {
+            Refill.Growth g = Refill.growRcv(k, s.incoming().length());
+            if (g != null) {
+                growth.put(s.id(), g);
+            }
+        }
     }
 
     /** A listener on its saved address; a taken address is an error naming it. */
@@ -202,6 +222,14 @@ final class Rebuild {
      * sockets do not autotune: a size that differs is set again.
      */
     static void options(Sock s, SocketImage img) throws CheckpointException {
+        options(s, img, null, null);
+    }
+
+    /**
+     * As above, comparing saved buffer sizes with the fresh socket's ({@code freshSnd}/{@code freshRcv}, when the
+     * refill grew them; null: the current size).
+     */
+    static void options(Sock s, SocketImage img, Integer freshSnd, Integer freshRcv) throws CheckpointException {
         try {
             Integer lingerOn = null;
             for (Option o : img.options()) {
@@ -215,7 +243,8 @@ final class Rebuild {
                     continue;
                 }
                 if (o.level() == Net.SOL_SOCKET && (o.name() == Net.SO_SNDBUF || o.name() == Net.SO_RCVBUF)) {
-                    int now = s.getInt(o.level(), o.name());
+                    Integer fresh = o.name() == Net.SO_SNDBUF ? freshSnd : freshRcv;
+                    int now = fresh != null ? fresh : s.getInt(o.level(), o.name());
                     if ("tcp".equals(img.kind()) ? o.value() < now : o.value() != now) {
                         s.setInt(o.level(), o.name(), o.value() / 2); // the kernel doubles what it is given
                     }

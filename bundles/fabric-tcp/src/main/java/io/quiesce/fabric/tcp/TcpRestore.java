@@ -11,7 +11,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +41,10 @@ final class TcpRestore implements FabricRestore {
     private final Map<Integer, byte[]> queues = new HashMap<>();
     private final Map<Long, Integer> floor = new HashMap<>();
     private final Injections inj = new Injections();
+    /** receive buffers grown before the handshake, by socket id */
+    private final Map<Integer, Refill.Growth> rcvGrowth = new HashMap<>();
+    private final List<Refill.Flow> flows = new ArrayList<>();
+    private Refill.Pump pump;
 
     TcpRestore(Path folder, TcpImage image, List<FrozenProcess> restored, ExternalPolicy policy) throws CheckpointException {
         this.folder = folder;
@@ -79,7 +87,7 @@ final class TcpRestore implements FabricRestore {
         for (SocketImage s : image.sockets()) {
             if (TcpImage.CONNECTED.equals(s.role()) && s.peer() > s.id() && TcpImage.CONNECTED.equals(byId.get(s.peer()).role())) {
                 SocketImage b = byId.get(s.peer());
-                Sock[] ab = Rebuild.pair(inj, process(s), s, min(s), process(b), b, min(b));
+                Sock[] ab = Rebuild.pair(inj, process(s), s, min(s), process(b), b, min(b), rcvGrowth);
                 socks.put(s.id(), ab[0]);
                 socks.put(b.id(), ab[1]);
             }
@@ -136,6 +144,14 @@ final class TcpRestore implements FabricRestore {
         LOG.info("tcp: {} sockets rebuilt in {} ms", socks.size(), (System.nanoTime() - t0) / 1_000_000);
     }
 
+    /**
+     * Sends every captured queue again from its sender (see {@link Refill}): what the kernel takes while everything
+     * is stopped, with buffers grown (forced where this JVM may); when a direction still does not fit, its sending
+     * process is held (SIGSTOP queued now, effective right after release) and a {@link Refill.Pump} finishes it after
+     * release while the receiver drains, then continues it. Held processes must not wait on each other: a cycle
+     * (e.g. both directions of a connection too large) fails the restart, naming the ends; the checkpoint is intact.
+     * Half-closes and options of a held process's sockets are done by the pump, after its bytes.
+     */
     @Override
     public void refill() throws CheckpointException {
         long t0 = System.nanoTime();
@@ -145,27 +161,137 @@ final class TcpRestore implements FabricRestore {
             if (q == null || !(TcpImage.CONNECTED.equals(s.role()) || TcpImage.PENDING.equals(s.role()))) {
                 continue;
             }
-            Sock sender = socks.get(s.peer());
-            Refill.send(sender, q, Rebuild.what(byId.get(s.peer())));
+            SocketImage from = byId.get(s.peer());
+            Refill.Flow f = new Refill.Flow(socks.get(from.id()), socks.get(s.id()), q, Rebuild.what(from), Rebuild.what(s), process(from).pid(),
+                    process(s).pid(), from.id());
+            f.rcvGrowth = rcvGrowth.get(s.id());
+            f.fill();
+            flows.add(f);
             bytes += q.length;
+            if (f.rcvGrowth != null || f.sndGrowth != null || !f.done()) {
+                LOG.info("tcp: refill {}", f);
+            }
         }
+        // receivers may run at any time: their buffer goes back to autotuning now (the grown size stays, it only grows)
+        for (Refill.Flow f : flows) {
+            if (f.rcvGrowth != null) {
+                Refill.unlock(f.receiver, Net.SOCK_RCVBUF_LOCK);
+            }
+        }
+        List<Refill.Flow> left = flows.stream().filter(f -> !f.done()).toList();
+        Set<Long> held = new LinkedHashSet<>();
+        left.forEach(f -> held.add(f.senderPid));
+        refuseCycle(left, held);
+        Map<Integer, Integer> freshSnd = new HashMap<>();
+        flows.forEach(f -> {
+            if (f.sndGrowth != null) {
+                freshSnd.put(f.senderId, f.freshSndbuf);
+            }
+        });
+        Map<Long, List<SocketImage>> deferred = new HashMap<>();
         for (SocketImage s : image.sockets()) {
             Sock k = socks.get(s.id());
             if (k == null) {
                 continue;
             }
-            if (s.finSent() && !TcpImage.EXTERNAL.equals(s.role())) {
-                try {
-                    k.shutdown(Net.SHUT_WR);
-                } catch (IOException e) {
-                    throw new CheckpointException("fabric 'tcp': " + Rebuild.what(s) + ": " + e.getMessage(), e);
-                }
+            if (held.contains(process(s).pid())) {
+                deferred.computeIfAbsent(process(s).pid(), x -> new ArrayList<>()).add(s);
+                continue;
             }
-            Rebuild.options(k, s);
+            finish(k, s, freshSnd);
         }
-        LOG.info("tcp: refilled {} bytes in {} ms", bytes, (System.nanoTime() - t0) / 1_000_000);
+        if (!left.isEmpty()) {
+            Map<Long, Runnable> fin = new HashMap<>();
+            List<Sock> owned = new ArrayList<>();
+            for (Map.Entry<Long, List<SocketImage>> e : deferred.entrySet()) {
+                Map<SocketImage, Sock> mine = new LinkedHashMap<>();
+                e.getValue().forEach(s -> mine.put(s, socks.remove(s.id()))); // the pump finishes and closes them
+                owned.addAll(mine.values());
+                fin.put(e.getKey(), () -> mine.forEach((s, k) -> {
+                    try {
+                        finish(k, s, freshSnd);
+                    } catch (CheckpointException | RuntimeException ex) {
+                        LOG.error("tcp: {}: {}", Rebuild.what(s), ex.getMessage());
+                    }
+                }));
+            }
+            pump = new Refill.Pump(left, fin, owned);
+            pump.hold(); // last: nothing here throws after the processes are told to stop
+            for (Refill.Flow f : left) {
+                LOG.warn("tcp: refill from {}: {} of {} bytes queued before release; process {} is held (SIGSTOP, its parent may see "
+                        + "CLD_STOPPED) until the rest is queued as {} reads", f.from, f.beforeRelease, f.bytes.length, f.senderPid, f.to);
+            }
+            pump.start();
+        }
+        LOG.info("tcp: refilled {} bytes in {} ms{}", bytes, (System.nanoTime() - t0) / 1_000_000,
+                left.isEmpty() ? "" : "; " + left.stream().mapToLong(f -> f.bytes.length - f.off).sum() + " bytes left for after release");
     }
 
+    private void finish(Sock k, SocketImage s, Map<Integer, Integer> freshSnd) throws CheckpointException {
+        if (s.finSent() && !TcpImage.EXTERNAL.equals(s.role())) {
+            try {
+                k.shutdown(Net.SHUT_WR);
+            } catch (IOException e) {
+                throw new CheckpointException("fabric 'tcp': " + Rebuild.what(s) + ": " + e.getMessage(), e);
+            }
+        }
+        Refill.Growth g = rcvGrowth.get(s.id());
+        Rebuild.options(k, s, freshSnd.get(s.id()), g == null ? null : g.fresh());
+    }
+
+    /** Held processes wait for their receivers to read: a receiver that is itself held, waiting back, never would. */
+    private static void refuseCycle(List<Refill.Flow> left, Set<Long> held) throws CheckpointException {
+        for (Refill.Flow start : left) {
+            // walk sender -> receiver edges among held processes; coming back to the start is a cycle
+            List<Refill.Flow> path = new ArrayList<>(List.of(start));
+            Set<Long> seen = new HashSet<>();
+            if (walk(start.receiverPid, start.senderPid, left, held, path, seen)) {
+                StringBuilder b = new StringBuilder();
+                for (Refill.Flow f : path) {
+                    b.append(b.length() == 0 ? "" : "; and ").append(f.from).append(" -> ").append(f.to).append(" (").append(f.beforeRelease)
+                            .append(" of ").append(f.bytes.length).append(" bytes fit)");
+                }
+                throw new CheckpointException("fabric 'tcp': the captured bytes do not fit in the rebuilt connections' buffers and the senders would "
+                        + "wait on each other: " + b + ". Each sending process would have to be held until the other reads. Restart with "
+                        + "CAP_NET_ADMIN (buffers are then sized to fit) or larger net.core.rmem_max/wmem_max; the checkpoint is unchanged");
+            }
+        }
+    }
+
+    private static boolean walk(long at, long target, List<Refill.Flow> left, Set<Long> held, List<Refill.Flow> path, Set<Long> seen) {
+        if (at == target) {
+            return true;
+        }
+        if (!held.contains(at) || !seen.add(at)) {
+            return false;
+        }
+        for (Refill.Flow f : left) {
+            if (f.senderPid == at) {
+                path.add(f);
+                if (walk(f.receiverPid, target, left, held, path, seen)) {
+                    return true;
+                }
+                path.remove(path.size() - 1);
+            }
+        }
+        return false;
+    }
+
+    /** @return the refilled directions (for tests and logs) */
+    List<Refill.Flow> flows() {
+        return flows;
+    }
+
+    /** @return whether the refill is over (nothing was left for after release, or the pump ended) */
+    boolean pumpOver() {
+        return pump == null || pump.over();
+    }
+
+    /**
+     * Ends the injection scopes and closes this session's duplicates. Called after release by the coordinator (and
+     * before it by the test harness): it does not wait for or cancel a pump, which owns the duplicates of the held
+     * processes' sockets and ends by itself (see {@link Refill.Pump}).
+     */
     @Override
     public void close() {
         try {

@@ -56,6 +56,8 @@ abstract class FabricTest {
     /** outer inits of jobs still running: their namespaces are killed after the test */
     protected final List<Integer> roots = new ArrayList<>();
     private int epoch;
+    /** the fabric's restore session of the last {@link #restart} (closed, but its refill report stays readable) */
+    protected FabricRestore lastRestore;
 
     /** What a checkpoint gave. */
     record Checkpoint(Path folder, List<String> warnings, long pausedMillis, TcpImage image) {
@@ -183,6 +185,7 @@ abstract class FabricTest {
         try (RestoreSession rs = backend.openRestore(folder, options)) {
             List<FrozenProcess> restored = rs.restore();
             try (FabricRestore fr = fabric.openRestore(folder, restored, CoordinatorSteps.rendezvous(), options)) {
+                lastRestore = fr;
                 fr.reconnect();
                 fr.refill();
             }
@@ -190,6 +193,19 @@ abstract class FabricTest {
         }
         roots.add((int) (long) pids.get(0));
         return pids;
+    }
+
+    /** Kills a running job (every process below the outer init, then it) and reaps the outer init. */
+    protected void killJob(int outer) throws IOException {
+        List<Long> pids = new ArrayList<>(List.of((long) outer));
+        for (int i = 0; i < pids.size(); i++) {
+            pids.addAll(children(pids.get(i)));
+        }
+        for (int i = pids.size() - 1; i >= 0; i--) {
+            LibC.INSTANCE.kill((int) (long) pids.get(i), LibC.SIGKILL);
+        }
+        roots.remove((Integer) outer);
+        LibC.INSTANCE.waitpid(outer, new int[1], 0);
     }
 
     /** Waits for the outer init to end; @return its raw wait status */

@@ -53,16 +53,25 @@ public class UnprivilegedRerunTest {
         openUp(root);
         Files.setPosixFilePermissions(bin, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path log = tmp.getRoot().toPath().resolve("qtest.log");
-        Process p = new ProcessBuilder("runuser", "-u", USER, "--", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> cmd = new ArrayList<>(List.of("runuser", "-u", USER, "--", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dquiesce.scenarios.src=" + c, "-Dquiesce.scenarios.bin=" + bin, "-Djna.tmpdir=" + bin, "-cp", String.join(File.pathSeparator, cp),
-                "org.junit.runner.JUnitCore", RingTest.class.getName(), TcpStreamTest.class.getName(), SocketpairTest.class.getName(),
-                ListenerTest.class.getName(), HalfCloseTest.class.getName(), ExternalTest.class.getName())
+                "org.junit.runner.JUnitCore"));
+        List<Class<?>> classes = List.of(RingTest.class, TcpStreamTest.class, SocketpairTest.class, ListenerTest.class, HalfCloseTest.class,
+                ExternalTest.class, RefillOverflowTest.class);
+        String only = System.getProperty("quiesce.rerun", ""); // e.g. -Dquiesce.rerun=RefillOverflowTest: only those (comma-separated)
+        for (Class<?> k : classes) {
+            if (only.isEmpty() || List.of(only.split(",")).contains(k.getSimpleName())) {
+                cmd.add(k.getName());
+            }
+        }
+        Process p = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         assertTrue("timed out", p.waitFor(540, TimeUnit.SECONDS));
         String out = Files.readString(log);
         out.lines().filter(l -> l.startsWith("OK (") || l.startsWith("Tests run") || l.startsWith("Failures") || l.matches("\\d+\\) .*")
                 || l.startsWith("ring") || l.startsWith("tcpstream") || l.startsWith("socketpair") || l.startsWith("listen")
-                || l.startsWith("external") || l.startsWith("halfclose")).forEach(l -> System.out.println("as " + USER + ": " + l));
+                || l.startsWith("external") || l.startsWith("halfclose") || l.startsWith("refill") || l.contains("tcp: refill")
+                || l.contains("SIGCONT")).forEach(l -> System.out.println("as " + USER + ": " + l));
         assertTrue("as " + USER + ":\n" + out, p.exitValue() == 0 && out.contains("OK ("));
     }
 

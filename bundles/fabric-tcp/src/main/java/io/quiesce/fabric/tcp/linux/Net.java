@@ -24,6 +24,11 @@ public interface Net extends Library {
     int SO_REUSEADDR = 2, SO_TYPE = 3, SO_ERROR = 4, SO_SNDBUF = 7, SO_RCVBUF = 8, SO_KEEPALIVE = 9, SO_OOBINLINE = 10,
             SO_LINGER = 13, SO_PASSCRED = 16, SO_RCVLOWAT = 18, SO_ACCEPTCONN = 30, SO_PROTOCOL = 38, SO_DOMAIN = 39,
             SO_PEEK_OFF = 42;
+    /** Buffer sizes past net.core.[rw]mem_max (CAP_NET_ADMIN over the socket's netns), and the buffer locks
+     * (SOCK_SNDBUF_LOCK 1, SOCK_RCVBUF_LOCK 2; readable and clearable, Linux 5.14+). */
+    int SO_SNDBUFFORCE = 32, SO_RCVBUFFORCE = 33, SO_BUF_LOCK = 72, SOCK_SNDBUF_LOCK = 1, SOCK_RCVBUF_LOCK = 2;
+    /** Signals the refill sends to hold a sending process (kill(2)). */
+    int SIGCONT = 18, SIGSTOP = 19;
     /** SOL_TCP options. */
     int TCP_NODELAY = 1, TCP_MAXSEG = 2, TCP_CORK = 3, TCP_KEEPIDLE = 4, TCP_KEEPINTVL = 5, TCP_KEEPCNT = 6, TCP_INFO = 11,
             TCP_USER_TIMEOUT = 18, TCP_NOTSENT_LOWAT = 25;
@@ -39,7 +44,7 @@ public interface Net extends Library {
     short POLLIN = 1, POLLOUT = 4, POLLERR = 8, POLLHUP = 16;
     /** errnos the fabric tells apart. */
     int EINTR = 4, EAGAIN = 11, EADDRINUSE = 98, EADDRNOTAVAIL = 99, EISCONN = 106, ENOTCONN = 107, ECONNREFUSED = 111,
-            EINPROGRESS = 115, EPERM = 1, ENOSYS = 38;
+            EINPROGRESS = 115, EPERM = 1, ENOSYS = 38, ESRCH = 3;
     /** TCP states (tcp_info.tcpi_state, include/net/tcp_states.h). */
     int TCP_ESTABLISHED = 1, TCP_SYN_SENT = 2, TCP_SYN_RECV = 3, TCP_FIN_WAIT1 = 4, TCP_FIN_WAIT2 = 5, TCP_TIME_WAIT = 6,
             TCP_CLOSE = 7, TCP_CLOSE_WAIT = 8, TCP_LAST_ACK = 9, TCP_LISTEN = 10, TCP_CLOSING = 11;
@@ -80,6 +85,8 @@ public interface Net extends Library {
     int shutdown(int fd, int how);
 
     int close(int fd);
+
+    int kill(int pid, int sig);
 
     /** @param fds {@code struct pollfd[]}: per entry int fd, short events, short revents */
     int poll(byte[] fds, long nfds, int timeoutMillis);
