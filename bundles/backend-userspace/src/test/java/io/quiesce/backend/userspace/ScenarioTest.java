@@ -224,6 +224,42 @@ public class ScenarioTest extends EngineTest {
     }
 
     @Test
+    public void aStopQueuedByAFabricOutlivesInjectionAndTakesEffectAtResume() throws Exception {
+        Path out = root().resolve("held.out");
+        int pid = start("sleeper00", out, "200");
+        await(out, l -> l.startsWith("tick=2 "), 5000);
+        try (CheckpointSession s = backend.openCheckpoint(Scenarios.job(root(), pid))) {
+            io.quiesce.api.FrozenProcess p = s.freeze().get(0);
+            // what the tcp fabric does to hold a sender after release: a SIGSTOP queued while ptrace holds it
+            assertEquals(0, io.quiesce.backend.userspace.linux.LibC.INSTANCE.kill(pid, io.quiesce.backend.userspace.linux.LibC.SIGSTOP));
+            try (io.quiesce.api.SyscallInjection.Scope in = p.facility(io.quiesce.api.SyscallInjection.class).orElseThrow().open()) {
+                assertTrue("the injected getpid ran", in.syscall(io.quiesce.backend.userspace.linux.Syscalls.GETPID) > 0);
+            }
+            s.resume();
+        }
+        long deadline = System.currentTimeMillis() + 5000;
+        while (procState(pid) != 'T' && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals("stopped by the queued SIGSTOP once released", 'T', procState(pid));
+        long t = field(Scenarios.last(out), "tick");
+        Thread.sleep(300);
+        assertEquals("no tick while stopped", t, field(Scenarios.last(out), "tick"));
+        io.quiesce.backend.userspace.linux.LibC.INSTANCE.kill(pid, 18); // SIGCONT
+        await(out, l -> l.startsWith("tick=" + (t + 2) + " "), 5000);
+        assertFalse(Files.readString(out).contains("MISMATCH"));
+    }
+
+    private static char procState(int pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2);
+        } catch (java.io.IOException e) {
+            return '?';
+        }
+    }
+
+    @Test
     public void freezeOutsideASyscallPatchesRipAndKeepsSseState() throws Exception {
         Path out = root().resolve("spin.out");
         int pid = start("spin00", out);

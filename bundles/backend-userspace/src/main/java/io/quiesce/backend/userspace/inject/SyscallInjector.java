@@ -40,6 +40,8 @@ public final class SyscallInjector {
     private final long scratch;
     private final long savedMask;
     private int calls;
+    /** A SIGSTOP met while injecting (a fabric holds this process for after release); queued again when done. */
+    private boolean heldStop;
 
     private SyscallInjector(Tracee tracee, ProcessMemory memory, X86_64Regs template, long scratch, long savedMask) {
         this.tracee = tracee;
@@ -260,7 +262,7 @@ public final class SyscallInjector {
     public long call(int nr, long... args) throws CheckpointException {
         tracee.setRegsSeized(template.forSyscall(scratch + CODE, nr, args));
         tracee.cont(0);
-        int s = tracee.waitStop("syscall " + nr + " injection");
+        int s = injectionStop("syscall " + nr + " injection", false);
         if (WaitStatus.stopSignal(s) != LibC.SIGTRAP || WaitStatus.event(s) != 0) {
             throw new CheckpointException("process " + tracee.tid() + " stopped unexpectedly (" + WaitStatus.describe(s)
                     + ") in injected syscall " + nr, tracee.tid(), null, null, null);
@@ -341,6 +343,7 @@ public final class SyscallInjector {
         }
         tracee.setRegsSeized(finalRegs.with(X86_64Regs.ORIG_RAX, -1));
         tracee.setSigMaskSeized(mask);
+        requeueHeldStop();
     }
 
     /**
@@ -354,8 +357,36 @@ public final class SyscallInjector {
         try {
             tracee.setRegsSeized(finalRegs.with(X86_64Regs.ORIG_RAX, -1));
             tracee.setSigMaskSeized(savedMask);
+            requeueHeldStop();
         } catch (CheckpointException e) {
             // the tracee is gone or not stopped: nothing more can be done for it
+        }
+    }
+
+    /**
+     * Waits for the stop an injected call ends in. A SIGSTOP that someone queued for the process (a fabric holding a
+     * sender until its refill is sent, to take effect when the process is released) is not ours to deliver now: it
+     * is suppressed here and queued again by {@link #finishSeized} / {@link #abandonSeized}.
+     */
+    private int injectionStop(String what, boolean syscallStep) throws CheckpointException {
+        while (true) {
+            int s = tracee.waitStop(what);
+            if (WaitStatus.event(s) != 0 || WaitStatus.stopSignal(s) != LibC.SIGSTOP) {
+                return s;
+            }
+            heldStop = true;
+            if (syscallStep) {
+                tracee.syscallStep();
+            } else {
+                tracee.cont(0);
+            }
+        }
+    }
+
+    private void requeueHeldStop() {
+        if (heldStop) {
+            heldStop = false;
+            LibC.INSTANCE.kill(tracee.tid(), LibC.SIGSTOP);
         }
     }
 
@@ -364,7 +395,7 @@ public final class SyscallInjector {
         tracee.setRegsSeized(template.forSyscall(insn, nr, args));
         for (String phase : new String[] { "entry", "exit" }) {
             tracee.syscallStep();
-            int s = tracee.waitStop("syscall " + nr + " " + phase);
+            int s = injectionStop("syscall " + nr + " " + phase, true);
             if (WaitStatus.stopSignal(s) != SYSCALL_STOP) {
                 throw new CheckpointException("process " + tracee.tid() + " stopped unexpectedly (" + WaitStatus.describe(s)
                         + ") waiting for the " + phase + " of injected syscall " + nr, tracee.tid(), null, null, null);
