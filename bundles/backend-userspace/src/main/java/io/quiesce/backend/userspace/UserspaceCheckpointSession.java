@@ -57,6 +57,8 @@ final class UserspaceCheckpointSession implements CheckpointSession {
             refuseMultiThreaded();
             List<FrozenProcess> frozen = new ArrayList<>();
             long t0 = System.nanoTime();
+            // interrupt every process first and only then wait for the stops, so they stop together: the freeze
+            // takes as long as the slowest process, not the sum of all
             for (long pid : job.pids()) {
                 if (zombie(pid)) {
                     continue; // it cannot be traced; the dump finds it among its parent's children
@@ -65,15 +67,26 @@ final class UserspaceCheckpointSession implements CheckpointSession {
                 t.seizeAndInterrupt();
                 tracees.put(pid, t);
                 states.put(pid, State.FROZEN); // seized: a stop is pending and resume must detach it
+            }
+            CheckpointException ended = null;
+            for (Map.Entry<Long, Tracee> entry : tracees.entrySet()) {
+                long pid = entry.getKey();
                 try {
-                    t.awaitInterruptStop();
+                    entry.getValue().awaitInterruptStop();
                 } catch (CheckpointException e) {
-                    // It ended before it stopped; the wait that saw the end has reaped it if it was our child.
+                    // It ended before it stopped; the wait that saw the end has reaped it if it was our child. The
+                    // others are still waited for, so that the abort finds every one stopped and can detach it.
                     states.put(pid, State.DEAD);
-                    throw new CheckpointException("process " + pid + " of job " + job.jobId() + " ended while being frozen: "
-                            + e.getMessage(), pid, e.errno(), null, e);
+                    if (ended == null) {
+                        ended = new CheckpointException("process " + pid + " of job " + job.jobId() + " ended while being frozen: "
+                                + e.getMessage(), pid, e.errno(), null, e);
+                    }
+                    continue;
                 }
-                frozen.add(new Frozen(pid, pid, new InjectionFacility(tracer, t, proc)));
+                frozen.add(new Frozen(pid, pid, new InjectionFacility(tracer, entry.getValue(), proc)));
+            }
+            if (ended != null) {
+                throw ended;
             }
             // A thread created between the check and the seize would run on unfrozen: check again, now that nothing runs.
             try {
