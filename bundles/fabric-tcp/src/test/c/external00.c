@@ -162,7 +162,7 @@ int main(int argc, char **argv)
             if (!what) {
                 off += n;
                 requests++;
-                if (requests % 1000 == 0)
+                if (requests % 1000 == 0 || pace >= 10000) /* slow runs: every request, so progress shows at once */
                     printf("external00 requests=%ld offset=%llu\n", requests, (unsigned long long)off);
                 if (pace > 0 && off < total)
                     nap_us(pace);
