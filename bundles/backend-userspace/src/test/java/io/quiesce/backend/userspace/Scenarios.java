@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * engine's own posix_spawn binding (never ProcessBuilder: the JDK reaper would take ptrace stops), and reads
  * their output files.
  */
-final class Scenarios {
+public final class Scenarios {
     static final Path SRC = Path.of(System.getProperty("quiesce.scenarios.src", "src/test/c"));
     static final Path BIN = Path.of(System.getProperty("quiesce.scenarios.bin", "target/scenarios"));
 
@@ -71,12 +71,12 @@ final class Scenarios {
         LibC.INSTANCE.waitpid(pid, st, 0);
     }
 
-    static List<String> lines(Path file) throws IOException {
+    public static List<String> lines(Path file) throws IOException {
         return Files.exists(file) ? Files.readAllLines(file) : List.of();
     }
 
     /** Waits for a line matching {@code p}; fails with the file's tail after {@code millis}. */
-    static String await(Path file, Predicate<String> p, long millis) throws Exception {
+    public static String await(Path file, Predicate<String> p, long millis) throws Exception {
         long deadline = System.currentTimeMillis() + millis;
         while (System.currentTimeMillis() < deadline) {
             Optional<String> hit = lines(file).stream().filter(p).findFirst();

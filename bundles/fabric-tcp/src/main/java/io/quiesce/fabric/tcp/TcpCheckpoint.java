@@ -10,10 +10,10 @@ import io.quiesce.fabric.tcp.linux.Net;
 import io.quiesce.fabric.tcp.linux.Sock;
 import io.quiesce.fabric.tcp.linux.UnixDiag;
 import java.io.ByteArrayOutputStream;
+import io.quiesce.process.ProcFs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +22,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import com.sun.jna.Memory;
@@ -40,6 +39,7 @@ import com.sun.jna.Memory;
  * Unix stream sockets keep their bytes in the receiver's queue only: always {@code peek}.
  */
 final class TcpCheckpoint implements FabricCheckpoint {
+    private static final ProcFs PROC = new ProcFs(Path.of("/proc"));
     private static final Logger LOG = LoggerFactory.getLogger(TcpCheckpoint.class);
     private static final int DRAIN_CHUNK = 8 << 20;
     private static final long DRAIN_TIMEOUT_MS = 5000;
@@ -413,24 +413,11 @@ final class TcpCheckpoint implements FabricCheckpoint {
 
     /** @return the socket descriptors of a process, by number */
     static Map<Integer, Long> socketFds(long pid) throws CheckpointException {
-        Map<Integer, Long> out = new TreeMap<>();
-        Path fds = Path.of("/proc/" + pid + "/fd");
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(fds)) {
-            for (Path fd : dir) {
-                String target;
-                try {
-                    target = Files.readSymbolicLink(fd).toString();
-                } catch (IOException closed) {
-                    continue;
-                }
-                if (target.startsWith("socket:[")) {
-                    out.put(Integer.parseInt(fd.getFileName().toString()), Long.parseLong(target.substring(8, target.length() - 1)));
-                }
-            }
+        try {
+            return PROC.sockets(pid);
         } catch (IOException e) {
-            throw new CheckpointException("cannot list " + fds + ": " + e.getMessage(), pid, null, fds, e);
+            throw new CheckpointException("cannot list /proc/" + pid + "/fd: " + e.getMessage(), pid, null, Path.of("/proc/" + pid + "/fd"), e);
         }
-        return out;
     }
 
     /** @return whether the descriptor is close-on-exec (the {@code flags:} line of fdinfo, octal) */

@@ -19,6 +19,7 @@ import io.quiesce.api.RestoreSession;
 import io.quiesce.api.image.ImageFormat;
 import io.quiesce.api.image.Manifest;
 import io.quiesce.backend.userspace.ActivatedBackend;
+import io.quiesce.backend.userspace.Scenarios;
 import io.quiesce.backend.userspace.UserspaceBackend;
 import io.quiesce.backend.userspace.image.ImageFiles;
 import io.quiesce.backend.userspace.linux.LibC;
@@ -31,7 +32,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Predicate;
 import org.junit.After;
 import org.junit.Before;
@@ -225,22 +225,12 @@ abstract class FabricTest {
     }
 
     static List<String> lines(Path file) throws IOException {
-        return Files.exists(file) ? Files.readAllLines(file) : List.of();
+        return Scenarios.lines(file);
     }
 
     /** Waits for a line matching {@code p}; fails with the file's tail after {@code millis}. */
     static String await(Path file, Predicate<String> p, long millis) throws Exception {
-        long deadline = System.currentTimeMillis() + millis;
-        while (System.currentTimeMillis() < deadline) {
-            Optional<String> hit = lines(file).stream().filter(p).findFirst();
-            if (hit.isPresent()) {
-                return hit.get();
-            }
-            Thread.sleep(10);
-        }
-        List<String> all = lines(file);
-        fail("no matching line in " + file + " within " + millis + " ms; last lines: " + all.subList(Math.max(0, all.size() - 8), all.size()));
-        return null;
+        return Scenarios.await(file, p, millis);
     }
 
     /** Waits until the file has more than {@code n} lines. */
