@@ -250,10 +250,10 @@ final class UserspaceRestoreSession implements RestoreSession {
             List<SocketSlots.Slot> sockets = new ArrayList<>();
             for (int i = 0; i < images.size(); i++) {
                 Tracee t = restored.get(i);
-                for (FdImage f : images.get(i).fds()) {
-                    if (FdImage.SOCKET.equals(f.kind())) {
-                        sockets.add(new SocketSlots.Slot(t, ProcessRestore.nsPidOf(proc, t.tid()), f));
-                    }
+                List<FdImage> saved = images.get(i).fds().stream().filter(f -> FdImage.SOCKET.equals(f.kind())).toList();
+                if (!saved.isEmpty()) {
+                    long nsPid = ProcessRestore.nsPidOf(proc, t.tid());
+                    saved.forEach(f -> sockets.add(new SocketSlots.Slot(t, nsPid, f)));
                 }
             }
             SocketSlots.completeSeized(proc, sockets);

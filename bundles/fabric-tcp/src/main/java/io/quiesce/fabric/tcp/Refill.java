@@ -32,7 +32,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Refill {
     private static final Logger LOG = LoggerFactory.getLogger(Refill.class);
-    private static final long TIMEOUT_MS = 5000;
     /** how long a refill may make no progress while everything is stopped before the rest is left to the pump */
     private static final int STALL_MS = 100;
     /** the pump warns after this long without progress (it never gives up while both ends live) */
@@ -42,41 +41,21 @@ final class Refill {
     }
 
     /**
-     * Sends every byte. The receiver is stopped, so what its window does not take waits in the sender's send queue;
-     * when that is full too (a refill larger than the new SO_SNDBUF plus the peer's window, facts pitfall 8), the
-     * sender's buffer is grown, which ends its send-buffer autotuning (logged).
+     * Sends every byte while both ends stay stopped (a continue's refill, a rebuilt pending connection): as a
+     * restart's {@link Flow#fill}, so the sender's buffer is grown only as far as the bytes need and given back to
+     * autotuning once they are queued.
      *
      * @param sender the sending socket (a duplicate in this JVM)
      * @param bytes  the bytes
      * @param who    names the sender in errors
+     * @throws CheckpointException when the bytes do not fit in the grown send buffer plus the receiver's window
      */
     static void send(Sock sender, byte[] bytes, String who) throws CheckpointException {
-        long deadline = System.currentTimeMillis() + TIMEOUT_MS;
-        try (Memory m = new Memory(bytes.length)) {
-            m.write(0, bytes, 0, bytes.length);
-            long off = 0;
-            while (off < bytes.length) {
-                long n = sender.send(m, off, bytes.length - off);
-                off += n;
-                if (n > 0 || off == bytes.length) {
-                    continue;
-                }
-                if (sender.poll(Net.POLLOUT, 20) != 0) {
-                    continue;
-                }
-                int buf = sender.getInt(Net.SOL_SOCKET, Net.SO_SNDBUF);
-                long want = Math.min(Integer.MAX_VALUE / 2, Math.max((long) buf, bytes.length - off + (long) buf));
-                LOG.warn("tcp: refill of {} bytes from {} stalled at {}; growing its SO_SNDBUF from {} (this ends send-buffer autotuning)",
-                        bytes.length, who, off, buf);
-                sender.setInt(Net.SOL_SOCKET, Net.SO_SNDBUF, (int) want);
-                if (System.currentTimeMillis() > deadline) {
-                    throw new CheckpointException("fabric 'tcp': cannot send the " + bytes.length + " captured bytes again from " + who
-                            + ": only " + off + " were accepted");
-                }
-            }
-        } catch (IOException e) {
-            throw new CheckpointException("fabric 'tcp': cannot send the " + bytes.length + " captured bytes again from " + who + ": "
-                    + e.getMessage(), e);
+        Flow f = new Flow(sender, null, bytes, who, null, 0, 0, 0);
+        f.fill();
+        if (!f.done()) {
+            throw new CheckpointException("fabric 'tcp': cannot send the " + bytes.length + " captured bytes again from " + who
+                    + ": only " + f.off + " were accepted (" + f + ")");
         }
     }
 
@@ -149,6 +128,8 @@ final class Refill {
         final int senderId;
         /** the sender's SO_SNDBUF before it was grown, put back once everything is queued */
         int freshSndbuf;
+        /** whether that size was locked (set by the application, on a running job's socket): it then stays locked */
+        boolean freshLocked;
         Growth rcvGrowth;
         Growth sndGrowth;
         long off;
@@ -186,6 +167,8 @@ final class Refill {
         void fill() throws CheckpointException {
             try (Memory m = memory()) {
                 freshSndbuf = sender.getInt(Net.SOL_SOCKET, Net.SO_SNDBUF);
+                Integer locks = sender.getIntOrNull(Net.SOL_SOCKET, Net.SO_BUF_LOCK);
+                freshLocked = locks != null && (locks & Net.SOCK_SNDBUF_LOCK) != 0;
                 sndGrowth = growSnd(sender, bytes.length);
                 long stallSince = System.nanoTime();
                 while (!done()) {
@@ -214,7 +197,7 @@ final class Refill {
             return m;
         }
 
-        /** Everything is queued: the sender's buffer goes back to its fresh size and autotuning. */
+        /** Everything is queued: the sender's buffer goes back to its size before, and to autotuning unless it was locked. */
         void giveBack() {
             if (sndGrowth != null) {
                 try {
@@ -222,7 +205,9 @@ final class Refill {
                 } catch (IOException e) {
                     LOG.debug("tcp: SO_SNDBUF: {}", e.getMessage());
                 }
-                unlock(sender, Net.SOCK_SNDBUF_LOCK);
+                if (!freshLocked) {
+                    unlock(sender, Net.SOCK_SNDBUF_LOCK);
+                }
             }
         }
 
