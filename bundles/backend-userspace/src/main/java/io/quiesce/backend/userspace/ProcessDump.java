@@ -160,9 +160,15 @@ final class ProcessDump {
     private final Path proc;
     private final SharedMemory.Dump shared = new SharedMemory.Dump();
     private final Set<Long> ghostInodes = new HashSet<>();
+    private final List<String> warnings = new ArrayList<>();
 
     ProcessDump(Path proc) {
         this.proc = proc;
+    }
+
+    /** @return what the user should know about state a restart of this checkpoint loses */
+    List<String> warnings() {
+        return List.copyOf(warnings);
     }
 
     /**
@@ -181,6 +187,8 @@ final class ProcessDump {
             raw.put(pid, fileDump.dump(pid));
         }
         FileSharing.Result shared = FileSharing.assign(raw);
+        warnings.addAll(fileDump.warnings());
+        Map<Long, List<FdImage>> numbered = io.quiesce.backend.userspace.files.Epoll.assign(shared.fds());
         List<PipeImage> pipes = new ArrayList<>();
         List<String> files = new ArrayList<>();
         long bytes = 0;
@@ -199,13 +207,13 @@ final class ProcessDump {
             bytes += saved.bytes().length;
             LOG.info((p.fifo() ? "fifo " : "pipe:") + "[{}] saved: {} bytes in flight (capacity {})", p.inode(), saved.bytes().length, saved.capacity());
         }
-        List<GhostImage> ghosts = GhostFiles.dump(proc, shared.fds(), folder);
+        List<GhostImage> ghosts = GhostFiles.dump(proc, numbered, folder);
         for (GhostImage g : ghosts) {
             ghostInodes.add(g.inode());
             files.add(g.dataFile());
             bytes += g.bytes();
         }
-        return new JobFiles(shared.fds(), pipes, ghosts, files, bytes);
+        return new JobFiles(numbered, pipes, ghosts, files, bytes);
     }
 
     /**
