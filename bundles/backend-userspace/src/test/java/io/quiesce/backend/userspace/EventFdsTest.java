@@ -175,4 +175,29 @@ public class EventFdsTest extends EngineTest {
         assertTrue("read part way: " + d, d.offset() != 0);
         assertEquals(2, ofKind(r.image(), FdImage.PATH).size());
     }
+
+    @Test
+    public void eventLoopServerWithPipesAndTwoClientsSurvivesContinueAndRestart() throws Exception {
+        Path out = root().resolve("evloop.out");
+        int server = start("evloop00", out, "pipe", "300");
+        int[] pids = { server, clientPid(out, 0), clientPid(out, 1) };
+        others.add(pids[1]);
+        others.add(pids[2]);
+        await(out, l -> l.startsWith("client 1 n=40 "), 10000);
+        checkpoint(false, pids);
+        await(out, l -> l.startsWith("client 1 n=80 "), 10000);
+        Path folder = checkpoint(true, pids);
+        ProcessImage image = ImageFiles.readProcess(folder.resolve("process-" + server + ".json"));
+        List<EpollImage.Target> targets = ((EpollImage) ofKind(image, FdImage.EPOLL).get(0).object()).targets();
+        assertEquals(targets.toString(), 4, targets.size());
+        List<Long> restored = restore(folder);
+        String ok = await(out, l -> l.startsWith("evloop ok") || l.contains("MISMATCH") || l.contains("EOF"), 30000);
+        assertTrue(ok, ok.startsWith("evloop ok requests=600 "));
+        assertTrue(Scenarios.lines(out).stream().anyMatch(l -> l.startsWith("client 0 ") && l.endsWith(" pid=" + restored.get(1))));
+    }
+
+    private static int clientPid(Path out, int c) throws Exception {
+        String l = await(out, x -> x.startsWith("server client " + c + "="), 5000);
+        return Integer.parseInt(l.substring(l.indexOf('=') + 1));
+    }
 }
