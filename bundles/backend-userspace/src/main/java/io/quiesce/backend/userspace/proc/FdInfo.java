@@ -21,7 +21,7 @@ public record FdInfo(long pos, int flags, List<String> lines) {
     public record EpollEntry(int tfd, int events, long data, long inode, long sdev) {
     }
 
-    /** One inotify watch: {@code inotify wd:N ino:HEX sdev:HEX mask:HEX ignored_mask:HEX fhandle-bytes:.. f_handle:HEX}. */
+    /** One inotify watch (every number hex): {@code inotify wd:N ino:HEX sdev:HEX mask:HEX ignored_mask:HEX fhandle-bytes:.. f_handle:HEX}. */
     public record InotifyEntry(int wd, long inode, long sdev, int mask, int handleType, byte[] handle) {
     }
 
@@ -31,7 +31,7 @@ public record FdInfo(long pos, int flags, List<String> lines) {
 
     private static final Pattern EPOLL = Pattern.compile(
             "tfd:\\s*(\\d+)\\s+events:\\s*([0-9a-f]+)\\s+data:\\s*([0-9a-f]+)\\s+pos:\\s*(\\d+)\\s+ino:\\s*([0-9a-f]+)\\s+sdev:\\s*([0-9a-f]+).*");
-    private static final Pattern INOTIFY = Pattern.compile("inotify wd:(\\d+) ino:([0-9a-f]+) sdev:([0-9a-f]+) mask:([0-9a-f]+) "
+    private static final Pattern INOTIFY = Pattern.compile("inotify wd:([0-9a-f]+) ino:([0-9a-f]+) sdev:([0-9a-f]+) mask:([0-9a-f]+) "
             + "ignored_mask:[0-9a-f]+(?: fhandle-bytes:([0-9a-f]+) fhandle-type:([0-9a-f]+) f_handle:([0-9a-f]*))?.*");
     private static final Pattern TIME = Pattern.compile("\\((\\d+), (\\d+)\\)");
 
@@ -144,7 +144,7 @@ public record FdInfo(long pos, int flags, List<String> lines) {
                     throw new IllegalArgumentException("unexpected inotify line: " + line);
                 }
                 byte[] handle = m.group(7) == null ? new byte[0] : java.util.HexFormat.of().parseHex(m.group(7));
-                out.add(new InotifyEntry(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2), 16), Long.parseLong(m.group(3), 16),
+                out.add(new InotifyEntry(Integer.parseInt(m.group(1), 16), Long.parseLong(m.group(2), 16), Long.parseLong(m.group(3), 16),
                         (int) Long.parseLong(m.group(4), 16), m.group(6) == null ? 0 : Integer.parseInt(m.group(6), 16), handle));
             }
         }
