@@ -108,8 +108,8 @@ public final class FileDump {
                 // stat through the link reaches the inode, deleted or not
                 int mode = target.startsWith("/") ? (Integer) Files.getAttribute(link, "unix:mode") : 0;
                 String kind = classify(mode);
-                if (kind == null && target.startsWith("/") && !target.endsWith(" (deleted)")
-                        && (FdInfo.read(proc, pid, fd).flags() & Syscalls.O_PATH) != 0) {
+                FdInfo info = FdInfo.read(proc, pid, fd);
+                if (kind == null && target.startsWith("/") && !target.endsWith(" (deleted)") && (info.flags() & Syscalls.O_PATH) != 0) {
                     kind = FdImage.PATH; // O_PATH of a symlink or socket file
                 }
                 if (target.startsWith("/memfd:") || target.endsWith(" (deleted)") && !FdImage.REGULAR.equals(kind)) {
@@ -120,9 +120,12 @@ public final class FileDump {
                     throw new NotSupportedException(String.format("process %d fd %d (%s): this kind of descriptor is not "
                             + "supported yet (regular files, directories, character devices, pipes and FIFOs are)", pid, fd, target));
                 }
-                FdInfo info = FdInfo.read(proc, pid, fd);
                 long inode = (Long) Files.getAttribute(link, "unix:ino");
                 if ((info.flags() & Syscalls.O_PATH) != 0) {
+                    if (target.endsWith(" (deleted)")) {
+                        throw new NotSupportedException(String.format("process %d fd %d (%s): an O_PATH descriptor of a deleted "
+                                + "file is not supported yet", pid, fd, target));
+                    }
                     kind = FdImage.PATH; // a place, not an open file: whatever it names is reopened with O_PATH
                 }
                 boolean seekable = FdImage.REGULAR.equals(kind) || FdImage.DIRECTORY.equals(kind);
