@@ -70,8 +70,10 @@ int main(int argc, char **argv)
     struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     if (strcmp(mode, "tcp") == 0) {
         socklen_t len = sizeof addr;
+        int one = 1;
         lst = socket(AF_INET, SOCK_STREAM, 0);
-        if (lst < 0 || bind(lst, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(lst, 4) < 0
+        /* as servers do: the port is bound again at a restart while the killed job's connections are in TIME_WAIT */
+        if (lst < 0 || setsockopt(lst, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 || bind(lst, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(lst, 4) < 0
             || getsockname(lst, (struct sockaddr *)&addr, &len) < 0)
             return 2;
     }

@@ -1,4 +1,4 @@
-/* inotify00: watches DIR (IN_CREATE, wd 1), DIR/a (IN_MODIFY, wd 2) and DIR/c (wd 4: wd 3 on DIR/b was removed), with an event left unread at the checkpoint; each SIGUSR1 drains the queue, then creates and modifies files and checks that each event comes with its watch's number. */
+/* inotify00 DIR [deep]: watches DIR (IN_CREATE, wd 1), DIR/a (IN_MODIFY, wd 2) and DIR/c (wd 4: wd 3 on DIR/b was removed), with "deep" also DIR/s/t/u (wd 5: a path the process names nowhere), with an event left unread at the checkpoint; each SIGUSR1 drains the queue, then creates and modifies files and checks that each event comes with its watch's number. */
 #define _GNU_SOURCE
 #define NAME "inotify"
 #include "usr1.h"
@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 
 static int in, wda, wdc, wdd;
 static const char *dir;
@@ -73,6 +74,16 @@ int main(int argc, char **argv)
     wdc = inotify_add_watch(in, path, IN_MODIFY);
     if (wdd != 1 || wda != 2 || wdc != 4)
         return 3;
+    if (argc > 2 && strcmp(argv[2], "deep") == 0) {
+        snprintf(path, sizeof path, "%s/s", dir);
+        mkdir(path, 0700);
+        snprintf(path, sizeof path, "%s/s/t", dir);
+        mkdir(path, 0700);
+        snprintf(path, sizeof path, "%s/s/t/u", dir);
+        close(open(path, O_CREAT | O_WRONLY, 0600));
+        if (inotify_add_watch(in, path, IN_MODIFY) != 5)
+            return 3;
+    }
     touch("unread", O_CREAT); /* left in the queue */
     check_loop();
 }

@@ -1,6 +1,7 @@
 package io.quiesce.backend.userspace;
 
 import io.quiesce.api.CheckpointException;
+import io.quiesce.backend.userspace.files.Epoll;
 import io.quiesce.backend.userspace.files.FileDump;
 import io.quiesce.backend.userspace.files.FileSharing;
 import io.quiesce.backend.userspace.files.GhostFiles;
@@ -173,7 +174,7 @@ final class ProcessDump {
 
     /**
      * Saves what the job's processes share before any of them is dumped: descriptors numbered by open file
-     * description across the job, each pipe's bytes in flight ({@code pipe-INODE.img}, copied without being
+     * description across the job (each epoll registration given to the process that re-adds it), each pipe's bytes in flight ({@code pipe-INODE.img}, copied without being
      * consumed), and the contents of each file deleted while open ({@code ghost-INODE.img}).
      *
      * @param pids   the frozen processes, root first
@@ -188,7 +189,7 @@ final class ProcessDump {
         }
         FileSharing.Result shared = FileSharing.assign(raw);
         warnings.addAll(fileDump.warnings());
-        Map<Long, List<FdImage>> numbered = io.quiesce.backend.userspace.files.Epoll.assign(shared.fds());
+        Map<Long, List<FdImage>> numbered = Epoll.assign(shared.fds());
         List<PipeImage> pipes = new ArrayList<>();
         List<String> files = new ArrayList<>();
         long bytes = 0;

@@ -176,6 +176,32 @@ public class EventFdsTest extends EngineTest {
     }
 
     @Test
+    public void inotifyWatchOnAPathTheProcessNamesNowhereIsFoundByItsHandleOrRefused() throws Exception {
+        Path dir = Files.createDirectory(root().resolve("deep"));
+        if (System.getProperty("user.name").equals("root")) { // open_by_handle_at needs CAP_DAC_READ_SEARCH
+            Run r = cycle("inotify00", "inotify", dir.toString(), "deep");
+            InotifyImage in = (InotifyImage) ofKind(r.image(), FdImage.INOTIFY).get(0).object();
+            assertEquals(dir.resolve("s/t/u").toString(), in.watches().get(3).path());
+            assertEquals(5, in.watches().get(3).wd());
+            return;
+        }
+        Path out = root().resolve("deep.out");
+        int pid = start("inotify00", out, dir.toString(), "deep");
+        await(out, l -> l.startsWith("inotify ready"), 5000);
+        try (CheckpointSession s = backend.openCheckpoint(Scenarios.job(root(), pid))) {
+            s.freeze();
+            try {
+                s.dump(Scenarios.staging(root()));
+                fail("a watch without a path was dumped");
+            } catch (NotSupportedException e) {
+                assertTrue(e.getMessage(), e.getMessage().matches("process " + pid + " fd 3 \\(inotify\\): watch 5 on inode \\d+ .*"));
+            }
+            s.resume();
+        }
+        check(out, "inotify", pid);
+    }
+
+    @Test
     public void directoryAndOpathDescriptorsKeepPositionAndFlags() throws Exception {
         Path dir = Files.createDirectory(root().resolve("listed"));
         Run r = cycle("dirfd00", "dirfd", dir.toString());

@@ -20,7 +20,8 @@ final class AnonInodes {
     static final String PREFIX = "anon_inode:";
 
     /** @return the image of anon-inode descriptor {@code fd} with link text {@code target} */
-    FdImage dump(long pid, int fd, String target, FdInfo info, Supplier<List<String>> namedPaths, List<String> warnings)
+    FdImage dump(java.nio.file.Path proc, long pid, int fd, String target, FdInfo info, Supplier<List<String>> namedPaths,
+            List<String> warnings)
             throws CheckpointException {
         String kind = switch (target) {
             case "anon_inode:[eventfd]" -> FdImage.EVENTFD;
@@ -38,7 +39,7 @@ final class AnonInodes {
                 case FdImage.TIMERFD -> TimerFd.dump(pid, fd, info);
                 case FdImage.SIGNALFD -> SignalFd.dump(info);
                 case FdImage.EPOLL -> Epoll.dump(info);
-                default -> Inotify.dump(pid, fd, info, namedPaths.get(), warnings);
+                default -> Inotify.dump(proc, pid, fd, info, namedPaths.get(), warnings);
             };
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new CheckpointException(String.format("process %d fd %d (%s): unexpected fdinfo: %s", pid, fd, target, e.getMessage()),

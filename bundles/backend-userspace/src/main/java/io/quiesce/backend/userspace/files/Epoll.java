@@ -37,7 +37,7 @@ import java.util.Map;
  * until EAGAIN handle); an armed EPOLLONESHOT is re-armed, a fired one (only its flags left) is re-added disarmed.
  */
 public final class Epoll {
-    /** A rebuilt, stopped process whose PID is {@code nsPid} in its namespace, with its saved descriptors. */
+    /** A rebuilt, stopped process with its saved descriptors. */
     public record Holder(Tracee tracee, List<FdImage> fds) {
     }
 

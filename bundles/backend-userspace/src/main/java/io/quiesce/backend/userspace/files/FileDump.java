@@ -94,7 +94,7 @@ public final class FileDump {
             try {
                 String target = targets.get(fd);
                 if (target.startsWith(AnonInodes.PREFIX)) {
-                    out.add(anon.dump(pid, fd, target, FdInfo.read(proc, pid, fd), () -> namedPaths(pid, targets.values()), warnings));
+                    out.add(anon.dump(proc, pid, fd, target, FdInfo.read(proc, pid, fd), () -> namedPaths(pid, targets.values()), warnings));
                     continue;
                 }
                 Matcher pipe = PIPE.matcher(target);

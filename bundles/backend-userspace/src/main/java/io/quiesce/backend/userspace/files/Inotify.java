@@ -8,6 +8,8 @@ import io.quiesce.api.NotSupportedException;
 import io.quiesce.backend.userspace.image.FdImage;
 import io.quiesce.backend.userspace.image.InotifyImage;
 import io.quiesce.backend.userspace.inject.SyscallInjector;
+import com.sun.jna.Pointer;
+import io.quiesce.backend.userspace.linux.FileHandle;
 import io.quiesce.backend.userspace.linux.LibC;
 import io.quiesce.backend.userspace.linux.Syscalls;
 import io.quiesce.backend.userspace.pipes.PipeContents;
@@ -26,11 +28,11 @@ import java.util.function.UnaryOperator;
 /**
  * inotify(7): the watches (fdinfo {@code inotify wd: ino: sdev: mask:}), re-added by path at restore.
  *
- * <p>fdinfo names a watched inode, not a path. Turning its file handle into a path (open_by_handle_at) needs
- * CAP_DAC_READ_SEARCH, so the path is searched instead among the places the process names: its working directory,
- * its arguments, the paths of its descriptors, their parent directories and the entries of those directories; a
- * candidate counts only when it is the very inode now (same device and inode number). A watch whose inode is none
- * of them is refused naming process, descriptor, watch and inode.
+ * <p>fdinfo names a watched inode, not a path. The path is searched among the places the process names: its
+ * working directory, its arguments, the paths of its descriptors, their parent directories and the entries of those
+ * directories; failing that, where the tracer has CAP_DAC_READ_SEARCH (root), the watch's file handle is opened
+ * with open_by_handle_at and the kernel's path for it taken. A path counts only when it is the very inode now (same
+ * device and inode number). A watch with no such path is refused naming process, descriptor, watch and inode.
  *
  * <p>Watch descriptors are numbers the application keeps. A new instance hands them out from 1 upwards without
  * reuse, so the watches are re-added in order and a gap (a watch removed before the checkpoint) is skipped by
@@ -50,16 +52,21 @@ final class Inotify {
      * @param candidates paths the process names (cwd, arguments, descriptor paths), absolute
      * @param warnings   where unread events are reported
      */
-    static InotifyImage dump(long pid, int fd, FdInfo info, List<String> candidates, List<String> warnings) throws CheckpointException {
+    static InotifyImage dump(Path proc, long pid, int fd, FdInfo info, List<String> candidates, List<String> warnings)
+            throws CheckpointException {
         List<InotifyImage.Watch> watches = new ArrayList<>();
         List<FdInfo.InotifyEntry> entries = new ArrayList<>(info.inotifyEntries());
         entries.sort(Comparator.comparingInt(FdInfo.InotifyEntry::wd));
         for (FdInfo.InotifyEntry e : entries) {
             String path = find(e.sdev(), e.inode(), candidates);
             if (path == null) {
+                path = byHandle(proc, e, candidates);
+            }
+            if (path == null) {
                 throw new NotSupportedException(String.format("process %d fd %d (inotify): watch %d on inode %d of device %d:%d: no path "
                         + "to it was found among the process's working directory, arguments and open files (and their "
-                        + "directories), so it cannot be re-added", pid, fd, e.wd(), e.inode(), e.sdev() >>> 20, e.sdev() & 0xfffff));
+                        + "directories), nor through its file handle (open_by_handle_at needs CAP_DAC_READ_SEARCH), so it "
+                        + "cannot be re-added", pid, fd, e.wd(), e.inode(), e.sdev() >>> 20, e.sdev() & 0xfffff));
             }
             watches.add(new InotifyImage.Watch(e.wd(), path, e.inode(), e.sdev(), e.mask()));
         }
@@ -119,12 +126,67 @@ final class Inotify {
         return null;
     }
 
+    /**
+     * Where the tracer may (CAP_DAC_READ_SEARCH, e.g. root): opens the watch's file handle with open_by_handle_at(2),
+     * relative to a candidate on the same filesystem, and reads the path the kernel gives the result.
+     *
+     * @return that path when it is the watched inode now, else null
+     */
+    private static String byHandle(Path proc, FdInfo.InotifyEntry e, List<String> candidates) {
+        if (e.handle().length == 0 || e.handle().length > FileHandle.MAX) {
+            return null;
+        }
+        for (String c : candidates) {
+            // a directory as the mount: opening anything else (a device, a FIFO) from the tracer could have effects
+            Path d = Files.isDirectory(Path.of(c)) ? Path.of(c) : Path.of(c).getParent();
+            if (d == null || !sameDevice(d, e.sdev())) {
+                continue;
+            }
+            Memory name = new Memory(d.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1L);
+            name.setString(0, d.toString(), "UTF-8");
+            // not O_PATH: open_by_handle_at does not take an O_PATH descriptor as its mount (EBADF)
+            long mount = LibC.INSTANCE.syscall(Syscalls.OPEN, Pointer.nativeValue(name), LibC.O_RDONLY | Syscalls.O_DIRECTORY
+                    | LibC.O_CLOEXEC, 0);
+            if (mount < 0) {
+                continue;
+            }
+            try {
+                FileHandle h = new FileHandle(e.handleType(), e.handle());
+                long fd = LibC.INSTANCE.syscall(Syscalls.OPEN_BY_HANDLE_AT, mount, Pointer.nativeValue(h.getPointer()),
+                        Syscalls.O_PATH | LibC.O_CLOEXEC);
+                if (fd < 0) {
+                    continue; // EPERM without the capability
+                }
+                try {
+                    // the kernel's path is relative to the mount's root: it counts only if it is the inode from here
+                    String path = Files.readSymbolicLink(proc.resolve("self/fd/" + fd)).toString();
+                    if (path.startsWith("/") && is(Path.of(path), e.sdev(), e.inode())) {
+                        return path;
+                    }
+                } catch (IOException | RuntimeException x) {
+                    // not readable: try the next mount
+                } finally {
+                    LibC.INSTANCE.close((int) fd);
+                }
+            } finally {
+                LibC.INSTANCE.close((int) mount);
+            }
+        }
+        return null;
+    }
+
     /** @return true when {@code p} is inode {@code ino} of the device the kernel numbers {@code sdev} (major &lt;&lt; 20 | minor) */
     private static boolean is(Path p, long sdev, long ino) {
         try {
-            if ((Long) Files.getAttribute(p, "unix:ino") != ino) {
-                return false;
-            }
+            return (Long) Files.getAttribute(p, "unix:ino") == ino && sameDevice(p, sdev);
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** @return true when {@code p} is on the device the kernel numbers {@code sdev} (stat's st_dev is encoded otherwise) */
+    private static boolean sameDevice(Path p, long sdev) {
+        try {
             long dev = (Long) Files.getAttribute(p, "unix:dev");
             long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
             long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
