@@ -174,8 +174,9 @@ final class ProcessDump {
 
     /**
      * Saves what the job's processes share before any of them is dumped: descriptors numbered by open file
-     * description across the job (each epoll registration given to the process that re-adds it), each pipe's bytes in flight ({@code pipe-INODE.img}, copied without being
-     * consumed), and the contents of each file deleted while open ({@code ghost-INODE.img}).
+     * description across the job (each epoll registration given to the process that re-adds it), each pipe's
+     * bytes in flight ({@code pipe-INODE.img}, copied without being consumed), and the contents of each file
+     * deleted while open ({@code ghost-INODE.img}).
      *
      * @param pids   the frozen processes, root first
      * @param folder the staging folder
