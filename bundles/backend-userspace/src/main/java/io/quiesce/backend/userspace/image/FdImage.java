@@ -1,5 +1,7 @@
 package io.quiesce.backend.userspace.image;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * A saved descriptor.
  *
@@ -16,7 +18,8 @@ package io.quiesce.backend.userspace.image;
  * @param object the kernel object's state for the anon-inode kinds ({@link #EVENTFD}, {@link #TIMERFD},
  *               {@link #SIGNALFD}, {@link #EPOLL}, {@link #INOTIFY}); null for the others and in older images
  */
-public record FdImage(int fd, String kind, String path, long offset, int flags, int share, long inode, KernelObjectImage object) {
+public record FdImage(int fd, String kind, String path, long offset, int flags, int share, long inode,
+        @JsonInclude(JsonInclude.Include.NON_NULL) KernelObjectImage object) {
     /** A descriptor without kernel-object state. */
     public FdImage(int fd, String kind, String path, long offset, int flags, int share, long inode) {
         this(fd, kind, path, offset, flags, share, inode, null);
