@@ -1,6 +1,7 @@
 package io.quiesce.backend.userspace;
 
 import io.quiesce.api.CheckpointException;
+import io.quiesce.backend.userspace.files.Epoll;
 import io.quiesce.backend.userspace.files.FileDump;
 import io.quiesce.backend.userspace.files.FileSharing;
 import io.quiesce.backend.userspace.files.GhostFiles;
@@ -160,15 +161,22 @@ final class ProcessDump {
     private final Path proc;
     private final SharedMemory.Dump shared = new SharedMemory.Dump();
     private final Set<Long> ghostInodes = new HashSet<>();
+    private final List<String> warnings = new ArrayList<>();
 
     ProcessDump(Path proc) {
         this.proc = proc;
     }
 
+    /** @return what the user should know about state a restart of this checkpoint loses */
+    List<String> warnings() {
+        return List.copyOf(warnings);
+    }
+
     /**
      * Saves what the job's processes share before any of them is dumped: descriptors numbered by open file
-     * description across the job, each pipe's bytes in flight ({@code pipe-INODE.img}, copied without being
-     * consumed), and the contents of each file deleted while open ({@code ghost-INODE.img}).
+     * description across the job (each epoll registration given to the process that re-adds it), each pipe's
+     * bytes in flight ({@code pipe-INODE.img}, copied without being consumed), and the contents of each file
+     * deleted while open ({@code ghost-INODE.img}).
      *
      * @param pids   the frozen processes, root first
      * @param folder the staging folder
@@ -181,6 +189,8 @@ final class ProcessDump {
             raw.put(pid, fileDump.dump(pid));
         }
         FileSharing.Result shared = FileSharing.assign(raw);
+        warnings.addAll(fileDump.warnings());
+        Map<Long, List<FdImage>> numbered = Epoll.assign(shared.fds());
         List<PipeImage> pipes = new ArrayList<>();
         List<String> files = new ArrayList<>();
         long bytes = 0;
@@ -199,13 +209,13 @@ final class ProcessDump {
             bytes += saved.bytes().length;
             LOG.info((p.fifo() ? "fifo " : "pipe:") + "[{}] saved: {} bytes in flight (capacity {})", p.inode(), saved.bytes().length, saved.capacity());
         }
-        List<GhostImage> ghosts = GhostFiles.dump(proc, shared.fds(), folder);
+        List<GhostImage> ghosts = GhostFiles.dump(proc, numbered, folder);
         for (GhostImage g : ghosts) {
             ghostInodes.add(g.inode());
             files.add(g.dataFile());
             bytes += g.bytes();
         }
-        return new JobFiles(shared.fds(), pipes, ghosts, files, bytes);
+        return new JobFiles(numbered, pipes, ghosts, files, bytes);
     }
 
     /**

@@ -382,7 +382,7 @@ final class ProcessRestore {
         Path pagesFile = folder.resolve(image.pagesFile());
         try (FileChannel pages = FileChannel.open(pagesFile, StandardOpenOption.READ)) {
             ThreadState.unregisterRseqSeized(inj);
-            FileRestore fileRestore = new FileRestore(pid, nsPid);
+            FileRestore fileRestore = new FileRestore(pid, nsPid, warnings);
             fileRestore.closeAllSeized(inj, oldFds);
             int parkBase = image.fds().stream().mapToInt(FdImage::fd).max().orElse(2) + 1;
             memoryRestore.prepareSeized(inj, old, image.vmas(), relocate, parkBase);

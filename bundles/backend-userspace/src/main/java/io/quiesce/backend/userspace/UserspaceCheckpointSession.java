@@ -173,8 +173,11 @@ final class UserspaceCheckpointSession implements CheckpointSession {
         }
         // one that ended after its own dump would still make the checkpoint a state the job never had as a whole
         requireNoneEnded(null);
-        return new DumpResult(bytes, files, List.copyOf(tracees.keySet()), layout.pidNamespace() ? List.of()
-                : List.of("the job was not launched in a PID namespace of its own: restored processes may get new PIDs"), records);
+        List<String> warnings = new ArrayList<>(dumper.warnings());
+        if (!layout.pidNamespace()) {
+            warnings.add("the job was not launched in a PID namespace of its own: restored processes may get new PIDs");
+        }
+        return new DumpResult(bytes, files, List.copyOf(tracees.keySet()), warnings, records);
     }
 
     /**

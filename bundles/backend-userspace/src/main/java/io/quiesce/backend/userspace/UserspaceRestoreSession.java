@@ -8,6 +8,7 @@ import io.quiesce.api.NotSupportedException;
 import io.quiesce.api.RestoreOptions;
 import io.quiesce.api.RestoreSession;
 import io.quiesce.api.image.ImageFormat;
+import io.quiesce.backend.userspace.files.Epoll;
 import io.quiesce.backend.userspace.files.FileTable;
 import io.quiesce.backend.userspace.files.GhostFiles;
 import io.quiesce.backend.userspace.files.SocketSlots;
@@ -257,6 +258,12 @@ final class UserspaceRestoreSession implements RestoreSession {
                 }
             }
             SocketSlots.completeSeized(proc, sockets);
+            // epoll registrations last: a socket they watch is back only now
+            List<Epoll.Holder> epolls = new ArrayList<>();
+            for (int i = 0; i < images.size(); i++) {
+                epolls.add(new Epoll.Holder(restored.get(i), images.get(i).fds()));
+            }
+            Epoll.restoreTargetsSeized(proc, epolls);
             List<Long> pids = new ArrayList<>(initPids); // the outer init is this JVM's child: the root
             if (initTracee != null) {
                 initTracee.detachSeized();

@@ -28,14 +28,23 @@ import java.util.function.UnaryOperator;
 public final class FileRestore {
     private final long pid;
     private final long nsPid;
+    private final List<String> warnings;
 
     /**
      * @param pid   the process being rebuilt
      * @param nsPid its PID as processes of its own PID namespace see it (what an injected pidfd_open needs)
      */
     public FileRestore(long pid, long nsPid) {
+        this(pid, nsPid, new java.util.ArrayList<>());
+    }
+
+    /**
+     * @param warnings where state a restart cannot give back (inotify events not read at the checkpoint) is reported
+     */
+    public FileRestore(long pid, long nsPid, List<String> warnings) {
         this.pid = pid;
         this.nsPid = nsPid;
+        this.warnings = warnings;
     }
 
     /** Closes every descriptor the stub inherited. */
@@ -66,11 +75,13 @@ public final class FileRestore {
                 createPipeSeized(inj, f, table, parkBase);
             } else if (FdImage.FIFO.equals(f.kind())) {
                 openFifoSeized(inj, f, relocate, table, parkBase);
+            } else if (AnonInodes.handles(f.kind())) {
+                moveSeized(inj, AnonInodes.createSeized(inj, pid, f, relocate, warnings), f.fd());
             } else {
                 openSeized(inj, f, relocate, fallback);
             }
             table.hold(f.share(), pid, nsPid, f.fd());
-            if (FdImage.PIPE.equals(f.kind()) && table.firstFlags(f.share())) {
+            if ((FdImage.PIPE.equals(f.kind()) || AnonInodes.handles(f.kind())) && table.firstFlags(f.share())) {
                 inj.check("fcntl(F_SETFL) of fd " + f.fd(), Syscalls.FCNTL, f.fd(), Syscalls.F_SETFL, f.flags());
             }
             // dup2 clears close-on-exec and pidfd_getfd sets it: state it in every case
@@ -101,7 +112,8 @@ public final class FileRestore {
                     Errno.name(tmp)), pid, Errno.name(tmp), Path.of(path), null);
         }
         moveSeized(inj, tmp, f.fd());
-        if (FdImage.REGULAR.equals(f.kind()) && f.offset() != 0) {
+        // a directory's offset is the filesystem's opaque getdents cookie, which lseek takes back as it gave it
+        if ((FdImage.REGULAR.equals(f.kind()) || FdImage.DIRECTORY.equals(f.kind())) && f.offset() != 0) {
             inj.check("lseek of fd " + f.fd(), Syscalls.LSEEK, f.fd(), f.offset(), Syscalls.SEEK_SET);
         }
     }

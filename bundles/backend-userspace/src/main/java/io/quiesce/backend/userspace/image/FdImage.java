@@ -1,10 +1,13 @@
 package io.quiesce.backend.userspace.image;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * A saved descriptor.
  *
  * @param fd     descriptor number
- * @param kind   {@link #REGULAR}, {@link #CHAR_DEVICE}, {@link #PIPE}, {@link #FIFO} or {@link #SOCKET}
+ * @param kind   {@link #REGULAR}, {@link #CHAR_DEVICE}, {@link #PIPE}, {@link #FIFO}, {@link #SOCKET}, {@link #DIRECTORY},
+ *               {@link #PATH} or one of the anon-inode kinds
  * @param path   the path it was opened as (for a pipe, the link text {@code pipe:[INODE]})
  * @param offset the file position
  * @param flags  open flags from fdinfo, including O_CLOEXEC for a close-on-exec descriptor
@@ -12,8 +15,16 @@ package io.quiesce.backend.userspace.image;
  *               same number (dup'ed, inherited) share offset and status flags and are restored as one; 0 in images
  *               written before sharing was recorded (each descriptor then gets its own)
  * @param inode  the inode of the file (for a pipe: of the pipe, pairing its two ends)
+ * @param object the kernel object's state for the anon-inode kinds ({@link #EVENTFD}, {@link #TIMERFD},
+ *               {@link #SIGNALFD}, {@link #EPOLL}, {@link #INOTIFY}); null for the others and in older images
  */
-public record FdImage(int fd, String kind, String path, long offset, int flags, int share, long inode) {
+public record FdImage(int fd, String kind, String path, long offset, int flags, int share, long inode,
+        @JsonInclude(JsonInclude.Include.NON_NULL) KernelObjectImage object) {
+    /** A descriptor without kernel-object state. */
+    public FdImage(int fd, String kind, String path, long offset, int flags, int share, long inode) {
+        this(fd, kind, path, offset, flags, share, inode, null);
+    }
+
     /** Kind of a regular file. */
     public static final String REGULAR = "regular";
     /** Kind of a character device. */
@@ -27,10 +38,29 @@ public record FdImage(int fd, String kind, String path, long offset, int flags, 
      * free at restore and checks at release that a fabric put a socket there.
      */
     public static final String SOCKET = "socket";
+    /** Kind of a directory opened for reading (O_DIRECTORY); {@code offset} is the getdents position, an opaque cookie. */
+    public static final String DIRECTORY = "directory";
+    /** Kind of an O_PATH descriptor of any file or directory: reopened by path with O_PATH, no offset. */
+    public static final String PATH = "path";
+    /** Kind of an eventfd; {@link #object()} is an {@link EventFdImage}. */
+    public static final String EVENTFD = "eventfd";
+    /** Kind of a timerfd; {@link #object()} is a {@link TimerFdImage}. */
+    public static final String TIMERFD = "timerfd";
+    /** Kind of a signalfd; {@link #object()} is a {@link SignalFdImage}. */
+    public static final String SIGNALFD = "signalfd";
+    /** Kind of an epoll instance; {@link #object()} is an {@link EpollImage}. */
+    public static final String EPOLL = "epoll";
+    /** Kind of an inotify instance; {@link #object()} is an {@link InotifyImage}. */
+    public static final String INOTIFY = "inotify";
 
     /** @return this descriptor with its open file description number set */
     public FdImage withShare(int s) {
-        return new FdImage(fd, kind, path, offset, flags, s, inode);
+        return new FdImage(fd, kind, path, offset, flags, s, inode, object);
+    }
+
+    /** @return this descriptor with its kernel object's state replaced */
+    public FdImage withObject(KernelObjectImage o) {
+        return new FdImage(fd, kind, path, offset, flags, share, inode, o);
     }
 
     /** @return true for the write end of a pipe */

@@ -31,6 +31,21 @@ public final class Syscalls {
     public static final long ERESTARTSYS = -512, ERESTARTNOINTR = -513, ERESTARTNOHAND = -514,
             ERESTART_RESTARTBLOCK = -516, EINTR = -4;
 
+    /** Calls that make and fill the event and notification descriptors (eventfd, timerfd, signalfd, epoll, inotify). */
+    public static final int WRITE = 1, READ = 0, IOCTL = 16, INOTIFY_ADD_WATCH = 254, INOTIFY_RM_WATCH = 255, TIMERFD_CREATE = 283,
+            TIMERFD_SETTIME = 286, SIGNALFD4 = 289, EVENTFD2 = 290, EPOLL_CREATE1 = 291, INOTIFY_INIT1 = 294, EPOLL_CTL = 233,
+            CLOCK_GETTIME = 228, OPEN_BY_HANDLE_AT = 304;
+    /** eventfd2(2) flag (EFD_NONBLOCK and EFD_CLOEXEC are O_NONBLOCK and O_CLOEXEC). */
+    public static final int EFD_SEMAPHORE = 1;
+    /** epoll_ctl(2) operation. */
+    public static final int EPOLL_CTL_ADD = 1;
+    /** ioctl(2) requests: set a timerfd's expirations (CONFIG_CHECKPOINT_RESTORE), bytes readable. */
+    public static final long TFD_IOC_SET_TICKS = 0x40085400L, FIONREAD = 0x541b;
+    /** kcmp(2) type: the file an epoll registration names against a descriptor. */
+    public static final int KCMP_EPOLL_TFD = 7;
+    /** open(2) flags of the descriptor kinds reopened by path. */
+    public static final int O_DIRECTORY = 0200000, O_PATH = 010000000;
+
     private Syscalls() {
     }
 }

@@ -105,4 +105,36 @@ public class ProcParsersTest {
         assertEquals(02102001, f.flags()); // O_CLOEXEC | O_LARGEFILE | O_APPEND | O_WRONLY
         assertThrows(IllegalArgumentException.class, () -> FdInfo.parse("mnt_id: 3\n"));
     }
+
+    /** Lines as Linux 6.18 writes them (taken from a probe of every kind). */
+    @Test
+    public void fdinfoOfAnonInodes() {
+        FdInfo ev = FdInfo.parse("pos:\t0\nflags:\t02004002\nmnt_id:\t17\nino:\t1038\neventfd-count:        100000005\n"
+                + "eventfd-id: 1\neventfd-semaphore: 1\n");
+        assertEquals(0x100000005L, ev.eventfdCount());
+        assertTrue(ev.eventfdSemaphore());
+        assertFalse(FdInfo.parse("pos:\t0\nflags:\t02\neventfd-count:                0\n").showsEventfdSemaphore());
+
+        FdInfo.Timer t = FdInfo.parse("pos:\t0\nflags:\t04002\nclockid: 1\nticks: 3\nsettime flags: 01\n"
+                + "it_value: (99, 944037391)\nit_interval: (1, 500)\n").timer();
+        assertEquals(new FdInfo.Timer(1, 3, 1, 99_944_037_391L, 1_000_000_500L), t);
+
+        assertEquals(0x4200L, FdInfo.parse("pos:\t0\nflags:\t04002\nsigmask:\t0000000000004200\n").signalfdMask());
+
+        List<FdInfo.EpollEntry> ep = FdInfo.parse("pos:\t0\nflags:\t02\n"
+                + "tfd:        9 events: 80000019 data:       1234567890  pos:0 ino:26ca sdev:f\n"
+                + "tfd:       12 events: 40000000 data:                7  pos:0 ino:40e sdev:10\n").epollEntries();
+        assertEquals(new FdInfo.EpollEntry(9, 0x80000019, 0x1234567890L, 0x26ca, 0xf), ep.get(0));
+        assertEquals(new FdInfo.EpollEntry(12, 0x40000000, 7, 0x40e, 0x10), ep.get(1));
+
+        List<FdInfo.InotifyEntry> in = FdInfo.parse("pos:\t0\nflags:\t04000\n"
+                + "inotify wd:a ino:22402e sdev:fe00000 mask:2 ignored_mask:0 fhandle-bytes:8 fhandle-type:1 f_handle:2e4022001cc6c24b\n")
+                .inotifyEntries();
+        assertEquals("wd is hex", 10, in.get(0).wd());
+        assertEquals(0x22402e, in.get(0).inode());
+        assertEquals(0xfe00000, in.get(0).sdev());
+        assertEquals(2, in.get(0).mask());
+        assertEquals(8, in.get(0).handle().length);
+        assertThrows(IllegalArgumentException.class, () -> FdInfo.parse("pos:\t0\nflags:\t02\n").eventfdCount());
+    }
 }

@@ -1,0 +1,1 @@
+../../../../backend-userspace/src/test/c/evloop00.c
