@@ -51,7 +51,7 @@ final class Records {
         }
         s.setInt(Net.SOL_SOCKET, Net.SO_PEEK_OFF, 0);
         try {
-            return read(s, who, Net.MSG_PEEK);
+            return read(s, who, Net.MSG_PEEK, s.getInt(Net.SOL_SOCKET, Net.SO_TYPE) == Net.SOCK_STREAM);
         } finally {
             s.setInt(Net.SOL_SOCKET, Net.SO_PEEK_OFF, saved); // the offset is state the application sees
         }
@@ -63,15 +63,16 @@ final class Records {
      * it has been peeked (skb->peeked).
      */
     static List<Peeked> take(Sock s, String who) throws IOException, NotSupportedException {
-        return read(s, who, 0);
+        return read(s, who, 0, false);
     }
 
-    private static List<Peeked> read(Sock s, String who, int flags) throws IOException, NotSupportedException {
+    /** @param stream a stream socket: a read of 0 bytes is the end of the stream, not a message */
+    private static List<Peeked> read(Sock s, String who, int flags, boolean stream) throws IOException, NotSupportedException {
         List<Peeked> out = new ArrayList<>();
         try (Memory buf = new Memory(MAX_MESSAGE); Memory ctl = new Memory(4096)) {
             while (true) {
                 Sock.Received r = s.recvMsg(buf, MAX_MESSAGE, ctl, flags);
-                if (r == null) {
+                if (r == null || (stream && r.length() == 0)) {
                     return out;
                 }
                 int[] fds = rights(r.control());
