@@ -11,14 +11,14 @@
 #include <time.h>
 #include <unistd.h>
 
-static size_t rlen(int i, int salt, int max, int zero)
+static inline size_t rlen(int i, int salt, int max, int zero)
 {
     if (zero && i == 3)
         return 0;
     return 1 + (size_t)((i * 131 + salt * 17) % max);
 }
 
-static void rfill(unsigned char *b, size_t n, int i, int salt)
+static inline void rfill(unsigned char *b, size_t n, int i, int salt)
 {
     for (size_t j = 0; j < n; j++)
         b[j] = (unsigned char)((i * 7 + j * 13 + salt) & 0xff);
@@ -27,7 +27,7 @@ static void rfill(unsigned char *b, size_t n, int i, int salt)
 }
 
 /* @return 0 when the message is message i of salt s, else prints a MISMATCH line naming it and returns 3 */
-static int rcheck(const char *who, const unsigned char *b, ssize_t n, int i, int salt, int max, int zero)
+static inline int rcheck(const char *who, const unsigned char *b, ssize_t n, int i, int salt, int max, int zero)
 {
     size_t want = rlen(i, salt, max, zero);
     if (n != (ssize_t)want) {
@@ -46,21 +46,21 @@ static int rcheck(const char *who, const unsigned char *b, ssize_t n, int i, int
     return 0;
 }
 
-static void nap(long ms)
+static inline void nap(long ms)
 {
     struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
     }
 }
 
-static void await_file(const char *path)
+static inline void await_file(const char *path)
 {
     while (access(path, F_OK) < 0)
         nap(50);
 }
 
 /* sends message i of salt s on fd (to `to` when given), retrying EINTR; @return 0 or 3 */
-static int rsend(const char *who, int fd, const struct sockaddr *to, socklen_t tolen, int i, int salt, int max, int zero)
+static inline int rsend(const char *who, int fd, const struct sockaddr *to, socklen_t tolen, int i, int salt, int max, int zero)
 {
     static unsigned char b[70000];
     size_t n = rlen(i, salt, max, zero);
@@ -76,7 +76,7 @@ static int rsend(const char *who, int fd, const struct sockaddr *to, socklen_t t
 }
 
 /* reaps the child; @return its exit status, 99 when it did not exit */
-static int reap(pid_t child)
+static inline int reap(pid_t child)
 {
     int st;
     pid_t r;

@@ -114,6 +114,7 @@ final class Datagrams {
         senders(f, msgs(Records.peek(f.sock, f.describe())), found);
         capture(f);
         int outside = senders(f, f.records == null ? List.of() : f.records, found);
+        refuseRights(f);
         if (f.records == null) {
             return 0;
         }
@@ -135,13 +136,16 @@ final class Datagrams {
      * restart, from the socket that sent it (same address); messages are kept whole and in order. Descriptors that
      * came with a message (SCM_RIGHTS) are kept open here and sent with it again; such a checkpoint is refused.
      */
-    static void capture(Found f) throws IOException, NotSupportedException {
-        List<Records.Peeked> q = Records.take(f.sock, f.describe());
-        keep(f, q);
+    static void capture(Found f) throws IOException, NotSupportedException { // then refuseRights
+        keep(f, Records.take(f.sock, f.describe()));
         f.strategy = "drain";
-        for (Records.Peeked p : q) {
-            if (p.fds() != null) {
-                throw new NotSupportedException("fabric 'tcp' cannot save " + f.describe() + ": a queued message carries " + p.fds().length
+    }
+
+    /** Refuses a taken queue that held descriptors (after its senders are known, so that resume can put it back). */
+    static void refuseRights(Found f) throws NotSupportedException {
+        for (Found.Msg p : f.records == null ? List.<Found.Msg>of() : f.records) {
+            if (p.fds != null) {
+                throw new NotSupportedException("fabric 'tcp' cannot save " + f.describe() + ": a queued message carries " + p.fds.length
                         + " file descriptor(s) passed with SCM_RIGHTS and not yet received, which cannot be kept (the queue is put back as it was)");
             }
         }

@@ -319,6 +319,7 @@ final class TcpCheckpoint implements FabricCheckpoint {
             if (receiver.type == Net.SOCK_SEQPACKET) {
                 Records.peek(receiver.sock, receiver.describe()); // refuses descriptors in flight before anything is consumed
                 Datagrams.capture(receiver); // consumed, put back by resume (see there why)
+                Datagrams.refuseRights(receiver);
             } else {
                 receiver.incoming = Records.peekStream(receiver.sock, receiver.describe());
                 receiver.strategy = receiver.role.equals(TcpImage.PENDING) ? "pending" : "peek";
