@@ -124,6 +124,12 @@ final class Datagrams {
             warnings.add(f.describe() + ": " + outside + " queued datagram(s) from outside the job (" + String.join(", ", from)
                     + ") were dropped: they cannot be sent again from their senders' addresses (UDP may lose datagrams)");
         }
+        long withCreds = f.records.stream().filter(m -> m.uid != null).count();
+        if (withCreds > 0) {
+            warnings.add(f.describe() + ": " + withCreds + " queued message(s) carry sender credentials (SO_PASSCRED); they are sent again with "
+                    + "the saved uid/gid and the sending process's PID where the platform may (CAP_SYS_ADMIN, e.g. root), otherwise with the "
+                    + "platform's own credentials (same user; its PID, which reads as 0 inside the job's PID namespace)");
+        }
         LOG.info("tcp: {}: {} queued messages, {} bytes taken to be sent again{}", f.describe(), f.records.size(),
                 f.incoming == null ? 0 : f.incoming.length, outside > 0 ? " (" + outside + " from outside the job dropped)" : "");
         return f.incoming == null ? 0 : f.incoming.length;
