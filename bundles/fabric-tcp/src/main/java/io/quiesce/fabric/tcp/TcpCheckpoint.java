@@ -456,6 +456,10 @@ final class TcpCheckpoint implements FabricCheckpoint {
             if (f.sock != null) {
                 f.sock.close();
             }
+            if (f.records != null && "drain".equals(f.strategy)) {
+                // descriptors taken with messages that were never put back (no resume: the job was killed)
+                f.records.stream().filter(m -> m.fds != null).forEach(m -> java.util.Arrays.stream(m.fds).forEach(Net.INSTANCE::close));
+            }
         }
     }
 

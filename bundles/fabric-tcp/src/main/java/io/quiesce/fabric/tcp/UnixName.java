@@ -36,8 +36,16 @@ final class UnixName {
      */
     static void bind(Injections inj, FrozenProcess p, int fd, SocketImage s, Sock k) throws CheckpointException {
         String name = s.name();
+        int bytes = name.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1).length;
         if (!name.startsWith("@")) {
+            // an image field used as a path: absolute, normal, short enough for sun_path (with its NUL)
+            if (!name.startsWith("/") || name.indexOf('\0') >= 0 || bytes > 107 || !Path.of(name).normalize().toString().equals(name)) {
+                throw new CheckpointException("fabric 'tcp': the saved Unix path '" + name + "' of " + Rebuild.what(s)
+                        + " is not an absolute, normal path of at most 107 bytes");
+            }
             clearStale(Path.of(name), s);
+        } else if (bytes > 108) {
+            throw new CheckpointException("fabric 'tcp': the saved abstract Unix name of " + Rebuild.what(s) + " is longer than 107 bytes");
         }
         int e = inj.bind(p, fd, io.quiesce.fabric.tcp.linux.SockAddr.encode(Net.AF_UNIX, name));
         if (e != 0) {
