@@ -36,7 +36,8 @@ import com.sun.jna.Memory;
  * {@code drain}, the receiver's queue is consumed (each receive opens the window and the kernel moves the sender's
  * bytes over while both stay stopped) until the sender's queue is empty, and {@link #resume()} sends the bytes
  * again from the sender, whose send queue is then empty, so they precede anything the application sends later.
- * Unix stream sockets keep their bytes in the receiver's queue only: always {@code peek}.
+ * Unix stream sockets keep their bytes in the receiver's queue only: always {@code peek}. Message queues (UDP, Unix
+ * datagram and seqpacket) are taken and sent again message by message: see {@link Datagrams}.
  */
 final class TcpCheckpoint implements FabricCheckpoint {
     private static final ProcFs PROC = new ProcFs(Path.of("/proc"));
