@@ -14,7 +14,7 @@ import org.junit.BeforeClass;
 import org.junit.Test;
 
 /**
- * Jobs whose processes talk over TCP and Unix stream sockets, through bin/quiesce with the userspace backend and the
+ * Jobs whose processes talk over TCP, UDP and Unix (stream, datagram, seqpacket) sockets, through bin/quiesce with the userspace backend and the
  * tcp fabric, as root and as {@code qtest}. Every program checks every byte it receives and ends with a verdict
  * line, so a lost, duplicated or reordered byte fails the test (programs: bundles/fabric-tcp/src/test/c/README).
  */
@@ -26,7 +26,7 @@ public class TcpScenariosIT extends JobScenarios {
     @BeforeClass
     public static void compile() throws Exception {
         bin = compile("bundles/fabric-tcp/src/test/c", List.of("ring00.c", "tcpstream00.c", "socketpair00.c", "listen00.c",
-                "halfclose00.c", "external00.c", "echoserver.c"));
+                "halfclose00.c", "external00.c", "echoserver.c", "unixdgram00.c", "udp00.c", "unixlisten00.c"));
     }
 
     private static String program(String name) {
@@ -127,6 +127,29 @@ public class TcpScenariosIT extends JobScenarios {
             killAndRestartAll(cli, "listen");
             Files.writeString(trigger, "go");
             finishesOk(cli, "listen", log, "listen ok bytes=100000");
+        }
+    }
+
+    @Test
+    public void queuedDatagramsAndPendingUnixConnectionsAreKeptThroughKillAndRestart() throws Exception {
+        for (Cli cli : users()) {
+            start(cli);
+            Path dir = cli.home(); // the job's user can create its socket files there
+            Path go = cli.home().resolve("dgram.go");
+            launch(cli, "udg", program("unixdgram00"), dir.toString(), go.toString(), "50");
+            launch(cli, "udp", program("udp00"), go.toString(), "30");
+            launch(cli, "ulisten", program("unixlisten00"), dir.toString(), go.toString(), "100000");
+            Path udg = output(cli, "udg"), udp = output(cli, "udp"), ulisten = output(cli, "ulisten");
+            assertTrue(cli.user(), PlatformOptions.await(30000, () -> read(udg).contains("unixdgram child sent")
+                    && read(udp).contains("udp child sent") && read(ulisten).contains("unixlisten pending")));
+            for (String job : List.of("udg", "udp", "ulisten")) {
+                cli.ok("checkpoint", job, "--json");
+                killAndRestartAll(cli, job);
+            }
+            Files.writeString(go, "go");
+            finishesOk(cli, "udg", udg, "unixdgram ok messages=216");
+            finishesOk(cli, "udp", udp, "udp ok datagrams=76 outside=0");
+            finishesOk(cli, "ulisten", ulisten, "unixlisten ok bytes=100000");
         }
     }
 

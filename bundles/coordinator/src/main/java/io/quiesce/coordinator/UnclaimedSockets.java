@@ -50,7 +50,7 @@ final class UnclaimedSockets {
         }));
         if (!unclaimed.isEmpty()) {
             throw new NotSupportedException("job " + job.jobId() + " has sockets that no installed fabric can save: "
-                    + String.join(", ", unclaimed) + " (fabric 'tcp' handles TCP over IPv4/IPv6 and Unix stream sockets)");
+                    + String.join(", ", unclaimed) + " (fabric 'tcp' handles TCP and UDP over IPv4/IPv6 and Unix stream, datagram and seqpacket sockets)");
         }
     }
 }

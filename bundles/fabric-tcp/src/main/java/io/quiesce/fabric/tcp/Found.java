@@ -22,6 +22,15 @@ final class Found {
     int flags;
     boolean finSent;
     List<TcpImage.Option> options = new ArrayList<>();
+    /** SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+    int type = 1;
+    /** Unix: the bound name and the peer's (text form of SockAddr) */
+    String name;
+    String peerName;
+    /** SOCK_DGRAM/SOCK_SEQPACKET: the queued messages (their bytes are {@link #incoming}, one after the other) */
+    List<Msg> records;
+    /** a Unix listener: the inodes of the clients waiting in its accept queue */
+    List<Long> waiting = List.of();
     /** this JVM's duplicate of the socket; null for a pending server end until accepted */
     Sock sock;
 
@@ -33,9 +42,44 @@ final class Found {
     byte[] incoming;
     String strategy;
 
+    /** A captured message and the job socket that sends it again (null: see {@link #sender}). */
+    static final class Msg {
+        final int length;
+        final String from;
+        Found by;
+        /** TcpImage.Message.PLATFORM or DROPPED when {@link #by} is null */
+        int sender = TcpImage.Message.PLATFORM;
+
+        /** SCM_CREDENTIALS uid/gid the receiver got with it, or null */
+        Integer uid;
+        Integer gid;
+        /** descriptors that came with it (SCM_RIGHTS), open in this JVM until sent again; or null */
+        int[] fds;
+
+        Msg(int length, String from) {
+            this.length = length;
+            this.from = from;
+        }
+
+        TcpImage.Message image() {
+            return new TcpImage.Message(length, from, by != null ? by.id : sender, uid, gid);
+        }
+    }
+
+    boolean messages() {
+        return type == 2 || type == 5;
+    }
+
     String describe() {
-        return (fd >= 0 ? "process " + pid + " fd " + fd : "connection pending on the listener of process " + pid) + " (" + kind + " "
-                + local + (remote != null ? " -> " + remote : "") + ")";
+        return (fd >= 0 ? "process " + pid + " fd " + fd : "connection pending on the listener of process " + pid) + " (" + what() + ")";
+    }
+
+    /** @return e.g. {@code unix dgram /run/x.sock -> @peer}, {@code udp 127.0.0.1:5000} */
+    String what() {
+        String t = type == 2 ? " dgram" : type == 5 ? " seqpacket" : "";
+        String at = "unix".equals(kind) ? (name == null || name.isEmpty() ? "unnamed" : name) + (remote != null ? " -> "
+                + (peerName == null || peerName.isEmpty() ? "unnamed peer " + remote : peerName) : "") : local + (remote != null ? " -> " + remote : "");
+        return kind + t + (listener ? " listener " : " ") + at;
     }
 
     static String state(int s) {

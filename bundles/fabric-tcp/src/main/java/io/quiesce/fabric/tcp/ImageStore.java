@@ -46,7 +46,8 @@ final class ImageStore {
     /** @return what is saved of a socket */
     static TcpImage.SocketImage image(Found f, TcpImage.Queue q) {
         return new TcpImage.SocketImage(f.id, f.pid, f.fd, f.cloexec, f.kind, f.family, f.role, f.state, f.local, f.remote, f.channel,
-                f.peer == null ? -1 : f.peer.id, f.listenerOf == null ? -1 : f.listenerOf.id, f.flags, f.backlog, f.finSent, f.options, q);
+                f.peer == null ? -1 : f.peer.id, f.listenerOf == null ? -1 : f.listenerOf.id, f.flags, f.backlog, f.finSent, f.options, q, f.type,
+                f.name, f.peerName, f.records == null ? null : f.records.stream().map(Found.Msg::image).toList());
     }
 
     /** @return the saved image, or null when the checkpoint has none (no socket was claimed) */

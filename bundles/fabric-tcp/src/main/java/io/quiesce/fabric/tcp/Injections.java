@@ -32,10 +32,30 @@ final class Injections implements AutoCloseable {
         return r;
     }
 
-    /** @return a new socket in the process, moved to a number at or above {@code min} (clear of saved slots) */
+    /** @return a new stream socket in the process, moved to a number at or above {@code min} (clear of saved slots) */
     int socket(FrozenProcess p, int family, int min) throws CheckpointException {
-        int fd = (int) call(p, "socket(" + family + ", SOCK_STREAM)", Net.SYS_SOCKET, family, Net.SOCK_STREAM, 0);
+        return socket(p, family, Net.SOCK_STREAM, min);
+    }
+
+    /** @return a new socket of {@code type} in the process, at or above {@code min} */
+    int socket(FrozenProcess p, int family, int type, int min) throws CheckpointException {
+        int fd = (int) call(p, "socket(" + family + ", " + type + ")", Net.SYS_SOCKET, family, type, 0);
         return raise(p, fd, min);
+    }
+
+    /**
+     * bind(2) run in the process, so that a Unix socket file is created with its credentials and umask.
+     *
+     * @return 0, or the errno
+     */
+    int bind(FrozenProcess p, int fd, byte[] address) throws CheckpointException {
+        SyscallInjection.Scope s = scope(p);
+        if (address.length > s.scratchSize()) {
+            throw new CheckpointException("fabric 'tcp': an address of " + address.length + " bytes does not fit the scratch area");
+        }
+        s.write(s.scratch(), address);
+        long r = s.syscall(Net.SYS_BIND, fd, s.scratch(), address.length);
+        return r < 0 && r > -4096 ? (int) -r : 0;
     }
 
     /** Moves a descriptor to the lowest free number at or above {@code min} (close-on-exec). */

@@ -34,9 +34,15 @@ final class Pending {
             if (!l.listener || l.pendingCount <= 0) {
                 continue;
             }
+            boolean unix = "unix".equals(l.kind);
+            if (unix && l.type != Net.SOCK_STREAM) {
+                throw new NotSupportedException("fabric 'tcp' cannot save " + l.describe() + ": " + l.pendingCount
+                        + " connections wait in its accept queue; pending seqpacket connections are not supported");
+            }
             List<Found> clients = new ArrayList<>();
             for (Found c : found) {
-                if ("tcp".equals(c.kind) && !c.listener && c.remote != null && reaches(l.local, c.remote) && !accepted(found, c)) {
+                if (unix ? "unix".equals(c.kind) && c.type == Net.SOCK_STREAM && !c.listener && l.waiting.contains(c.inode)
+                        : "tcp".equals(c.kind) && !c.listener && c.remote != null && reaches(l.local, c.remote) && !accepted(found, c)) {
                     clients.add(c);
                 }
             }
@@ -55,11 +61,28 @@ final class Pending {
                     f.sock = s;
                     f.pid = l.pid;
                     f.fd = -1;
-                    f.kind = "tcp";
+                    f.kind = l.kind;
+                    f.type = l.type;
                     f.family = l.family;
                     f.state = Net.TCP_ESTABLISHED;
-                    f.local = s.name();
-                    f.remote = s.peer();
+                    if (unix) {
+                        // an unaccepted server end has no inode yet, so its client showed no peer: the queue's order
+                        // (unix_diag lists the waiting clients in it) says whose connection this is
+                        f.inode = s.inode();
+                        f.local = "unix:" + f.inode;
+                        f.name = s.name();
+                        f.remote = "unix:?";
+                        for (Found c : clients) {
+                            if (c.inode == l.waiting.get(i)) {
+                                c.remote = f.local;
+                                f.remote = c.local;
+                                f.peerName = c.name;
+                            }
+                        }
+                    } else {
+                        f.local = s.name();
+                        f.remote = s.peer();
+                    }
                     f.role = TcpImage.PENDING;
                     f.listenerOf = l;
                     Found client = null;
@@ -136,7 +159,7 @@ final class Pending {
             }
             TcpImage.SocketImage ci = ImageStore.image(c, null);
             try (Injections inj = new Injections()) {
-                String at = s.local;
+                String at = "unix".equals(c.kind) ? s.listenerOf.name : s.local;
                 Sock n = Rebuild.connect(inj, p, ci, min, at, false);
                 if (s.incoming != null) {
                     Refill.send(n, s.incoming, c.describe());

@@ -42,7 +42,7 @@ final class Rebuild {
     static Sock[] pair(Injections inj, FrozenProcess pa, SocketImage a, int minA, FrozenProcess pb, SocketImage b, int minB,
             java.util.Map<Integer, Refill.Growth> growth) throws CheckpointException {
         boolean tcp = "tcp".equals(a.kind());
-        int lfd = inj.socket(pa, a.family(), minA);
+        int lfd = inj.socket(pa, a.family(), a.sockType(), minA);
         try (Sock l = inj.take(pa, lfd)) {
             String at;
             try {
@@ -109,7 +109,7 @@ final class Rebuild {
     static Sock connect(Injections inj, FrozenProcess p, SocketImage s, int min, String to, boolean bindSaved, java.util.Map<Integer, Refill.Growth> growth)
             throws CheckpointException {
         boolean tcp = "tcp".equals(s.kind());
-        int fd = inj.socket(p, s.family(), min);
+        int fd = inj.socket(p, s.family(), s.sockType(), min);
         Sock c = inj.take(p, fd);
         try {
             boolean bound = false;
@@ -152,11 +152,16 @@ final class Rebuild {
 
     /** A listener on its saved address; a taken address is an error naming it. */
     static Sock listener(Injections inj, FrozenProcess p, SocketImage s, int min) throws CheckpointException {
-        int fd = inj.socket(p, s.family(), min);
+        int fd = inj.socket(p, s.family(), s.sockType(), min);
         Sock l = inj.take(p, fd);
         try {
-            l.setInt(Net.SOL_SOCKET, Net.SO_REUSEADDR, 1);
-            int e = l.bind(s.family(), s.local());
+            int e = 0;
+            if ("unix".equals(s.kind())) {
+                UnixName.bind(inj, p, fd, s, l); // a stale socket file is cleared; a name in use is an error naming it
+            } else {
+                l.setInt(Net.SOL_SOCKET, Net.SO_REUSEADDR, 1);
+                e = l.bind(s.family(), s.local());
+            }
             if (e != 0) {
                 throw new CheckpointException("fabric 'tcp': the listening address " + s.local() + " of " + what(s) + " is taken (" + Errno.name(e)
                         + "); free it and restart again", p.pid(), Errno.name(e), null, null);
@@ -181,7 +186,7 @@ final class Rebuild {
      */
     static Sock broken(Injections inj, FrozenProcess p, SocketImage s, int min) throws CheckpointException {
         boolean tcp = "tcp".equals(s.kind());
-        try (Sock t = Sock.open(s.family(), Net.SOCK_STREAM)) {
+        try (Sock t = Sock.open(s.family(), s.sockType())) {
             String loop = tcp ? (s.family() == Net.AF_INET6 ? "[::1]:0" : "127.0.0.1:0")
                     : "@quiesce-broken-" + ProcessHandle.current().pid() + "-" + NAMES.incrementAndGet();
             int e = t.bind(s.family(), loop);
@@ -206,10 +211,13 @@ final class Rebuild {
 
     /** An unconnected socket, bound to its saved address when it had a port (best effort). */
     static Sock unconnected(Injections inj, FrozenProcess p, SocketImage s, int min) throws CheckpointException {
-        int fd = inj.socket(p, s.family(), min);
+        int fd = inj.socket(p, s.family(), s.sockType(), min);
         Sock c = inj.take(p, fd);
         if ("tcp".equals(s.kind()) && SockAddr.port(s.local()) != 0 && c.bind(s.family(), s.local()) != 0) {
             LOG.warn("tcp: {} could not be bound to its saved address again", what(s));
+        }
+        if ("unix".equals(s.kind()) && s.name() != null && !s.name().isEmpty()) {
+            UnixName.bind(inj, p, fd, s, c);
         }
         inj.place(p, fd, s.fd());
         return c;
@@ -261,6 +269,12 @@ final class Rebuild {
     }
 
     static String what(SocketImage s) {
-        return "process " + s.pid() + " fd " + s.fd() + " (" + s.kind() + " " + s.local() + (s.remote() != null ? " -> " + s.remote() : "") + ")";
+        String t = s.sockType() == Net.SOCK_DGRAM ? " dgram" : s.sockType() == Net.SOCK_SEQPACKET ? " seqpacket" : "";
+        String at = "unix".equals(s.kind()) && s.name() != null
+                ? (s.name().isEmpty() ? "unnamed" : s.name()) + (s.remote() != null ? " -> "
+                        + (s.peerName() == null || s.peerName().isEmpty() ? "unnamed peer " + s.remote() : s.peerName()) : "")
+                : s.local() + (s.remote() != null ? " -> " + s.remote() : "");
+        return (s.fd() >= 0 ? "process " + s.pid() + " fd " + s.fd() : "a pending connection of process " + s.pid()) + " (" + s.kind() + t
+                + (TcpImage.LISTEN.equals(s.role()) ? " listener " : " ") + at + ")";
     }
 }

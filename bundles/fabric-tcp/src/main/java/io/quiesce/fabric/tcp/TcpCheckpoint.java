@@ -36,7 +36,8 @@ import com.sun.jna.Memory;
  * {@code drain}, the receiver's queue is consumed (each receive opens the window and the kernel moves the sender's
  * bytes over while both stay stopped) until the sender's queue is empty, and {@link #resume()} sends the bytes
  * again from the sender, whose send queue is then empty, so they precede anything the application sends later.
- * Unix stream sockets keep their bytes in the receiver's queue only: always {@code peek}.
+ * Unix stream sockets keep their bytes in the receiver's queue only: always {@code peek}. Message queues (UDP, Unix
+ * datagram and seqpacket) are taken and sent again message by message: see {@link Datagrams}.
  */
 final class TcpCheckpoint implements FabricCheckpoint {
     private static final ProcFs PROC = new ProcFs(Path.of("/proc"));
@@ -85,28 +86,35 @@ final class TcpCheckpoint implements FabricCheckpoint {
                         f.sock = Sock.take(pidfd, f.fd);
                         int domain = f.sock.getInt(Net.SOL_SOCKET, Net.SO_DOMAIN);
                         int type = f.sock.getInt(Net.SOL_SOCKET, Net.SO_TYPE);
-                        boolean tcp = (domain == Net.AF_INET || domain == Net.AF_INET6) && type == Net.SOCK_STREAM
-                                && f.sock.getInt(Net.SOL_SOCKET, Net.SO_PROTOCOL) == 6;
-                        boolean unixStream = domain == Net.AF_UNIX && type == Net.SOCK_STREAM;
-                        if (unixStream) {
+                        boolean ip = domain == Net.AF_INET || domain == Net.AF_INET6;
+                        int protocol = ip ? f.sock.getInt(Net.SOL_SOCKET, Net.SO_PROTOCOL) : 0;
+                        boolean tcp = ip && type == Net.SOCK_STREAM && protocol == 6;
+                        boolean udp = ip && type == Net.SOCK_DGRAM && protocol == Net.SOL_UDP;
+                        boolean unixSock = domain == Net.AF_UNIX && (type == Net.SOCK_STREAM || type == Net.SOCK_DGRAM || type == Net.SOCK_SEQPACKET);
+                        if (unixSock) {
                             if (unix == null) {
                                 unix = UnixDiag.dump();
                             }
                             UnixDiag.Info info = unix.get(f.inode);
-                            unixStream = info != null && info.state() != Net.TCP_LISTEN;
-                            if (unixStream) {
-                                describeUnix(f, info);
+                            unixSock = info != null;
+                            if (unixSock) {
+                                describeUnix(f, info, type);
                             }
                         }
                         if (tcp) {
                             describeTcp(f, domain);
+                        } else if (udp) {
+                            Datagrams.describeUdp(f, domain);
                         }
-                        if (!tcp && !unixStream) {
+                        if (!tcp && !udp && !unixSock) {
                             f.sock.close(); // not ours: the coordinator refuses the checkpoint, naming it
                             continue;
                         }
                         f.cloexec = cloexec(p.pid(), f.fd);
                         f.flags = f.sock.getFlags();
+                    } catch (NotSupportedException ex) {
+                        f.sock.close();
+                        throw ex;
                     } catch (IOException ex) {
                         if (f.sock != null) {
                             f.sock.close();
@@ -163,18 +171,32 @@ final class TcpCheckpoint implements FabricCheckpoint {
         options(f, opts);
     }
 
-    private static void describeUnix(Found f, UnixDiag.Info info) throws IOException {
+    private static void describeUnix(Found f, UnixDiag.Info info, int type) throws IOException, NotSupportedException {
         f.kind = "unix";
         f.family = Net.AF_UNIX;
+        f.type = type;
         f.state = info.state();
         f.local = "unix:" + f.inode;
-        f.remote = info.peer() != 0 ? "unix:" + info.peer() : null;
+        f.name = f.sock.name();
+        f.listener = info.state() == Net.TCP_LISTEN;
+        if (f.listener) {
+            f.waiting = info.waiting();
+            f.pendingCount = f.waiting.size();
+            f.backlog = info.backlog();
+        } else {
+            f.remote = info.peer() != 0 ? "unix:" + info.peer() : null;
+            f.peerName = f.remote == null ? null : f.sock.peer();
+        }
+        if (!f.name.isEmpty() && !f.name.startsWith("/") && !f.name.startsWith("@")) {
+            throw new NotSupportedException("fabric 'tcp' cannot save " + f.describe() + ": it is bound to the relative path '" + f.name
+                    + "', which cannot be found again reliably (the process may have changed its working directory since)");
+        }
         f.finSent = (info.shutdown() & 2) != 0; // SEND_SHUTDOWN
         options(f, new int[][] { { Net.SOL_SOCKET, Net.SO_PASSCRED }, { Net.SOL_SOCKET, Net.SO_RCVLOWAT },
                 { Net.SOL_SOCKET, Net.SO_SNDBUF }, { Net.SOL_SOCKET, Net.SO_RCVBUF } });
     }
 
-    private static void options(Found f, int[][] opts) throws IOException {
+    static void options(Found f, int[][] opts) throws IOException {
         for (int[] o : opts) {
             Integer v = f.sock.getIntOrNull(o[0], o[1]);
             if (v != null) {
@@ -194,8 +216,8 @@ final class TcpCheckpoint implements FabricCheckpoint {
         long t0 = System.nanoTime();
         for (Channel c : channels) {
             Found f = c.a().fd() < 0 ? null : byEnd.get(c.a().pid() + ":" + c.a().fd());
-            if (f == null) {
-                continue;
+            if (f == null || f.type == Net.SOCK_DGRAM) {
+                continue; // datagram sockets are saved one by one (Datagrams)
             }
             f.channel = c.id();
             if (f.role == null && c.b() != null) {
@@ -211,7 +233,9 @@ final class TcpCheckpoint implements FabricCheckpoint {
             if (f.role != null) {
                 continue; // pending ends and their clients were paired when taken off the queue
             }
-            if (f.listener) {
+            if (f.type == Net.SOCK_DGRAM) {
+                f.role = TcpImage.DATAGRAM;
+            } else if (f.listener) {
                 f.role = TcpImage.LISTEN;
             } else if (f.peer != null) {
                 f.role = TcpImage.CONNECTED;
@@ -231,6 +255,15 @@ final class TcpCheckpoint implements FabricCheckpoint {
             if (f.peer != null && f.peer.id > f.id) {
                 bytes += drainPair(f, f.peer);
             }
+        }
+        try {
+            for (Found f : found) {
+                if (TcpImage.DATAGRAM.equals(f.role)) {
+                    bytes += Datagrams.capture(f, found, warnings);
+                }
+            }
+        } catch (IOException e) {
+            throw new CheckpointException("fabric 'tcp' cannot read a datagram queue: " + e.getMessage(), e);
         }
         LOG.info("tcp: {} sockets, {} bytes captured in {} ms", found.size(), bytes, (System.nanoTime() - t0) / 1_000_000);
     }
@@ -282,7 +315,17 @@ final class TcpCheckpoint implements FabricCheckpoint {
     /** Captures the direction sender → receiver into {@code receiver.incoming}. */
     private long capture(Found sender, Found receiver, int senderQueue) throws IOException, CheckpointException {
         long t0 = System.nanoTime();
-        if (receiver.role.equals(TcpImage.PENDING)) {
+        if ("unix".equals(receiver.kind)) {
+            // a Unix sender keeps nothing: every byte is in the receiver's queue (a pending end's too)
+            if (receiver.type == Net.SOCK_SEQPACKET) {
+                Records.peek(receiver.sock, receiver.describe()); // refuses descriptors in flight before anything is consumed
+                Datagrams.capture(receiver); // consumed, put back by resume (see there why)
+                Datagrams.refuseRights(receiver);
+            } else {
+                receiver.incoming = Records.peekStream(receiver.sock, receiver.describe());
+                receiver.strategy = receiver.role.equals(TcpImage.PENDING) ? "pending" : "peek";
+            }
+        } else if (receiver.role.equals(TcpImage.PENDING)) {
             // the pending end is this JVM's own socket, taken off the listener's queue: consuming it changes nothing the job sees
             receiver.incoming = consume(sender, receiver);
             receiver.strategy = "pending";
@@ -364,9 +407,15 @@ final class TcpCheckpoint implements FabricCheckpoint {
             return;
         }
         CheckpointException first = null;
+        try {
+            Datagrams.putBack(found);
+        } catch (CheckpointException e) {
+            LOG.error("tcp: {}", e.getMessage());
+            first = e;
+        }
         for (Found r : found) {
             try {
-                if ("drain".equals(r.strategy) && r.incoming != null) {
+                if ("drain".equals(r.strategy) && r.incoming != null && r.records == null) {
                     long t0 = System.nanoTime();
                     Refill.send(r.peer.sock, r.incoming, r.peer.describe());
                     LOG.info("tcp: refilled {} bytes from {} in {} ms", r.incoming.length, r.peer.describe(), (System.nanoTime() - t0) / 1_000_000);
@@ -407,6 +456,10 @@ final class TcpCheckpoint implements FabricCheckpoint {
         for (Found f : found) {
             if (f.sock != null) {
                 f.sock.close();
+            }
+            if (f.records != null && "drain".equals(f.strategy)) {
+                // descriptors taken with messages that were never put back (no resume: the job was killed)
+                f.records.stream().filter(m -> m.fds != null).forEach(m -> java.util.Arrays.stream(m.fds).forEach(Net.INSTANCE::close));
             }
         }
     }

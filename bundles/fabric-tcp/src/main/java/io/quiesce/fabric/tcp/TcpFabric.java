@@ -17,10 +17,10 @@ import java.util.List;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * TCP (IPv4, IPv6) and Unix stream connections between the processes of a job, DMTCP-style and unprivileged:
- * sockets are read and drained from duplicates taken with pidfd_getfd, and rebuilt at restart by a few system
- * calls injected through the backend's {@link io.quiesce.api.SyscallInjection}. See {@link TcpCheckpoint} and
- * {@link TcpRestore}.
+ * TCP (IPv4, IPv6) and Unix stream connections between the processes of a job, their listeners, and UDP and Unix
+ * datagram/seqpacket sockets with their queued messages, DMTCP-style and unprivileged: sockets are read and drained
+ * from duplicates taken with pidfd_getfd, and rebuilt at restart by a few system calls injected through the
+ * backend's {@link io.quiesce.api.SyscallInjection}. See {@link TcpCheckpoint}, {@link Datagrams} and {@link TcpRestore}.
  */
 @Component(immediate = true, property = Fabric.NAME + "=tcp")
 public class TcpFabric implements Fabric {

@@ -17,7 +17,7 @@ record TcpImage(String magic, int formatVersion, List<SocketImage> sockets) {
 
     /** Roles of a saved socket. */
     static final String CONNECTED = "connected", LISTEN = "listen", EXTERNAL = "external", UNCONNECTED = "unconnected",
-            PENDING = "pending";
+            PENDING = "pending", DATAGRAM = "datagram";
 
     /**
      * One socket.
@@ -27,11 +27,12 @@ record TcpImage(String magic, int formatVersion, List<SocketImage> sockets) {
      * @param fd       the descriptor it is rebuilt at (any one of a shared socket's descriptors; the backend gives it
      *                 to the others); -1 for {@link #PENDING}
      * @param cloexec  whether that descriptor was close-on-exec
-     * @param kind     {@code tcp} or {@code unix}
+     * @param kind     {@code tcp}, {@code udp} or {@code unix}
      * @param family   AF_INET, AF_INET6 or AF_UNIX
      * @param role     {@link #CONNECTED} (peer in the job), {@link #LISTEN}, {@link #EXTERNAL} (peer outside the job),
      *                 {@link #UNCONNECTED}, or {@link #PENDING} (the not yet accepted server end of a connection in
-     *                 a listener's queue whose client is in the job)
+     *                 a listener's queue whose client is in the job), or {@link #DATAGRAM} (a UDP or Unix datagram
+     *                 socket: rebuilt on its own, bound and connected as it was)
      * @param state    the TCP state number (tcp_states.h; for Unix sockets the unix_diag state)
      * @param local    local address ({@code ip:port}, {@code [ip6]:port}; for Unix the name, maybe empty)
      * @param remote   peer address, or null
@@ -43,10 +44,34 @@ record TcpImage(String magic, int formatVersion, List<SocketImage> sockets) {
      * @param finSent  this end had shut its sending side (FIN sent: re-created by shutdown(SHUT_WR) after refill)
      * @param options  socket options to put back, in order
      * @param incoming the bytes that were in this end's receive queue, to be sent again by its peer; null if none
+     * @param type     SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET (0 in older images: SOCK_STREAM)
+     * @param name     for Unix sockets: the bound name (a path, {@code @abstract}, or empty)
+     * @param peerName for connected Unix sockets: the peer's bound name (empty when it has none)
+     * @param records  for SOCK_DGRAM/SOCK_SEQPACKET: the queued messages, in order ({@code incoming} holds their bytes
+     *                 one after the other); null otherwise
      */
     record SocketImage(int id, long pid, int fd, boolean cloexec, String kind, int family, String role, int state, String local,
             String remote, String channel, int peer, int listener, int flags, int backlog, boolean finSent, List<Option> options,
-            Queue incoming) {
+            Queue incoming, int type, String name, String peerName, List<Message> records) {
+        /** @return the socket type (SOCK_STREAM for images without one) */
+        int sockType() {
+            return type == 0 ? 1 : type;
+        }
+    }
+
+    /**
+     * One queued datagram or record.
+     *
+     * @param length its bytes in the queue file
+     * @param from   the sender's address as the receiver saw it (null or empty: none)
+     * @param sender the id of the job socket that sends it again at restart; {@link #PLATFORM} (an unnamed Unix
+     *               sender: sent from an unnamed socket of the platform, which the receiver sees the same), or
+     *               {@link #DROPPED} (a UDP datagram from outside the job: kept on continue, not at restart)
+     * @param uid    the sender's uid in SCM_CREDENTIALS when the receiver asked for credentials (SO_PASSCRED), else null
+     * @param gid    likewise its gid
+     */
+    record Message(int length, String from, int sender, Integer uid, Integer gid) {
+        static final int PLATFORM = -1, DROPPED = -2;
     }
 
     /**

@@ -126,6 +126,7 @@ final class TcpRestore implements FabricRestore {
                 socks.put(s.id(), Rebuild.unconnected(inj, process(s), s, min(s)));
             }
         }
+        Datagrams.rebuild(inj, image.sockets(), byId, this::process, this::min, socks);
         for (SocketImage s : image.sockets()) {
             Sock k = socks.get(s.id());
             if (k == null || s.fd() < 0) {
@@ -156,9 +157,10 @@ final class TcpRestore implements FabricRestore {
     public void refill() throws CheckpointException {
         long t0 = System.nanoTime();
         long bytes = 0;
+        long messages = Datagrams.refill(image.sockets(), byId, queues, socks, s -> process(s).pid(), null);
         for (SocketImage s : image.sockets()) {
             byte[] q = queues.get(s.id());
-            if (q == null || !(TcpImage.CONNECTED.equals(s.role()) || TcpImage.PENDING.equals(s.role()))) {
+            if (q == null || !(TcpImage.CONNECTED.equals(s.role()) || TcpImage.PENDING.equals(s.role())) || s.records() != null) {
                 continue;
             }
             SocketImage from = byId.get(s.peer());
@@ -223,7 +225,7 @@ final class TcpRestore implements FabricRestore {
             }
             pump.start();
         }
-        LOG.info("tcp: refilled {} bytes in {} ms{}", bytes, (System.nanoTime() - t0) / 1_000_000,
+        LOG.info("tcp: refilled {} bytes and {} messages in {} ms{}", bytes, messages, (System.nanoTime() - t0) / 1_000_000,
                 left.isEmpty() ? "" : "; " + left.stream().mapToLong(f -> f.bytes.length - f.off).sum() + " bytes left for after release");
     }
 

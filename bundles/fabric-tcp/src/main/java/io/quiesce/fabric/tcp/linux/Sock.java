@@ -234,6 +234,90 @@ public final class Sock implements AutoCloseable {
         return r;
     }
 
+    /**
+     * One message received (or peeked) with recvmsg(2).
+     *
+     * @param length  bytes received into the buffer
+     * @param from    the sender's address in {@link SockAddr}'s text form; null when the kernel gave none
+     * @param control the ancillary data as the kernel wrote it (cmsghdrs)
+     * @param flags   msg_flags (MSG_TRUNC, MSG_CTRUNC)
+     */
+    public record Received(long length, String from, byte[] control, int flags) {
+    }
+
+    /**
+     * Receives one message without waiting, with the sender's address and up to {@code ctl.size()} bytes of ancillary
+     * data (descriptors in it are installed close-on-exec in this JVM: the caller closes them).
+     *
+     * @return the message, or null when the queue is empty (EAGAIN)
+     */
+    public Received recvMsg(Memory buf, long len, Memory ctl, int flags) throws IOException {
+        try (Memory name = new Memory(SockAddr.MAX); Memory iov = new Memory(16)) {
+            iov.setPointer(0, buf);
+            iov.setLong(8, len);
+            MsgHdr h = new MsgHdr();
+            h.name = name;
+            h.namelen = SockAddr.MAX;
+            h.iov = iov;
+            h.iovlen = 1;
+            h.control = ctl;
+            h.controllen = ctl.size();
+            long r = NET.recvmsg(fd, h, flags | Net.MSG_DONTWAIT | Net.MSG_CMSG_CLOEXEC);
+            if (r < 0) {
+                int e = Native.getLastError();
+                if (e == Net.EAGAIN) {
+                    return null;
+                }
+                throw fail("recvmsg", e);
+            }
+            h.read();
+            String from = null;
+            if (h.namelen >= 2) {
+                from = SockAddr.decode(name.getByteArray(0, h.namelen), h.namelen);
+            }
+            return new Received(r, from, ctl.getByteArray(0, (int) h.controllen), h.flags);
+        }
+    }
+
+    /**
+     * Sends one message without waiting or SIGPIPE.
+     *
+     * @param to      the destination ({@link SockAddr#encode}), or null for the connected peer
+     * @param control ancillary data (cmsghdrs), or null
+     * @return the bytes sent, or minus the errno (-EAGAIN when the buffers are full)
+     */
+    public long sendMsg(Memory data, long offset, long len, byte[] to, byte[] control) {
+        try (Memory name = new Memory(SockAddr.MAX); Memory iov = new Memory(16);
+                Memory ctl = new Memory(control == null || control.length == 0 ? 1 : control.length)) {
+            iov.setPointer(0, data.share(offset));
+            iov.setLong(8, len);
+            MsgHdr h = new MsgHdr();
+            if (to != null) {
+                name.write(0, to, 0, to.length);
+                h.name = name;
+                h.namelen = to.length;
+            }
+            h.iov = iov;
+            h.iovlen = 1;
+            if (control != null && control.length > 0) {
+                ctl.write(0, control, 0, control.length);
+                h.control = ctl;
+                h.controllen = control.length;
+            }
+            long r = NET.sendmsg(fd, h, Net.MSG_DONTWAIT | Net.MSG_NOSIGNAL);
+            return r < 0 ? -Native.getLastError() : r;
+        }
+    }
+
+    /** @return the inode of the socket (what {@code /proc/PID/fd} shows as {@code socket:[N]}) */
+    public long inode() throws IOException {
+        String link = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd)).toString();
+        if (!link.startsWith("socket:[")) {
+            throw new IOException("fd " + fd + " is no socket: " + link);
+        }
+        return Long.parseLong(link.substring(8, link.length() - 1));
+    }
+
     @Override
     public void close() {
         if (fd >= 0) {

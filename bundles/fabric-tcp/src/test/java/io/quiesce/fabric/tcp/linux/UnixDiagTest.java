@@ -38,6 +38,21 @@ public class UnixDiagTest {
         assertEquals(40, r.getInt(0));
         assertEquals(1, r.get(16)); // AF_UNIX
         assertEquals(-1, r.getInt(20));
-        assertEquals(4 | 0x40, r.getInt(28));
+        assertEquals(4 | 8 | 0x10 | 0x40, r.getInt(28)); // peer, waiting clients, queue lengths, shutdown
+    }
+
+    /** A listener: UNIX_DIAG_ICONS (the waiting clients' inodes, in queue order) and UNIX_DIAG_RQLEN (queue length, backlog). */
+    @Test
+    public void parsesAListenersWaitingClientsAndBacklog() throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(128).order(ByteOrder.nativeOrder());
+        int len = 16 + 16 + 12 + 12;
+        b.putInt(len).putShort((short) 20).putShort((short) 2).putInt(1).putInt(0);
+        b.put((byte) 1).put((byte) 1).put((byte) 10).put((byte) 0).putInt(900).putInt(0).putInt(0);
+        b.putShort((short) 12).putShort((short) 3).putInt(901).putInt(905); // icons
+        b.putShort((short) 12).putShort((short) 4).putInt(2).putInt(16); // rqlen
+        b.putInt(20).putShort((short) 3).putShort((short) 2).putInt(1).putInt(0).putInt(0);
+        Map<Long, UnixDiag.Info> out = new HashMap<>();
+        assertTrue(UnixDiag.parse(b.array(), b.position(), out));
+        assertEquals(new UnixDiag.Info(900, 1, 10, 0, 0, java.util.List.of(901L, 905L), 16), out.get(900L));
     }
 }
