@@ -4,6 +4,7 @@ import io.quiesce.api.CheckpointException;
 import io.quiesce.api.NotSupportedException;
 import io.quiesce.backend.userspace.image.FdImage;
 import io.quiesce.backend.userspace.proc.FdInfo;
+import io.quiesce.backend.userspace.terminals.Terminals;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,6 +63,9 @@ public final class FileDump {
                 // stat through the link reaches the inode, deleted or not
                 int mode = target.startsWith("/") ? (Integer) Files.getAttribute(link, "unix:mode") : 0;
                 String kind = classify(mode);
+                if (FdImage.CHAR_DEVICE.equals(kind)) { // terminals are paired, never reopened by path
+                    kind = Terminals.kindOf((Long) Files.getAttribute(link, "unix:rdev"));
+                }
                 if (target.startsWith("/memfd:") || target.endsWith(" (deleted)") && !FdImage.REGULAR.equals(kind)) {
                     throw new NotSupportedException(String.format("process %d fd %d (%s): memfds and deleted files other than "
                             + "regular files are not supported yet", pid, fd, target));

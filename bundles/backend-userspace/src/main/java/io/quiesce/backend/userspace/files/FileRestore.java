@@ -8,6 +8,7 @@ import io.quiesce.backend.userspace.inject.SyscallInjector;
 import io.quiesce.backend.userspace.linux.LibC;
 import io.quiesce.backend.userspace.linux.Syscalls;
 import io.quiesce.backend.userspace.pipes.PipeContents;
+import io.quiesce.backend.userspace.terminals.Terminals;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -64,6 +65,10 @@ public final class FileRestore {
                 takeOverSeized(inj, h, f.fd());
             } else if (FdImage.PIPE.equals(f.kind())) {
                 createPipeSeized(inj, f, table, parkBase);
+            } else if (Terminals.handles(f)) {
+                for (Terminals.Parked p : table.terminals().createPairSeized(inj, pid, f, parkBase)) {
+                    table.park(p.share(), pid, nsPid, p.fd());
+                }
             } else if (FdImage.FIFO.equals(f.kind())) {
                 openFifoSeized(inj, f, relocate, table, parkBase);
             } else {
