@@ -105,6 +105,50 @@ public class TerminalsTest extends EngineTest {
         assertFalse(all, all.contains("MISMATCH") || all.contains("EOF"));
     }
 
+    /** pty02: {parent, session leader, foreground child}, once the parent has typed half a line. */
+    private long[] startJobControl(Path out, Path go) throws Exception {
+        int[] pc = startPair("pty02", out, go.toString());
+        long g = field(await(out, l -> l.startsWith("C grandchild="), 10000).replace("C ", ""), "grandchild");
+        others.add((int) g);
+        await(out, l -> l.startsWith("G ready "), 10000);
+        await(out, l -> l.startsWith("P typed half"), 10000);
+        return new long[] { pc[0], pc[1], g };
+    }
+
+    @Test
+    public void partlyTypedLineAndForegroundGroupSurviveResume() throws Exception {
+        Path out = root().resolve("pty02.out");
+        Path go = root().resolve("go");
+        long[] job = startJobControl(out, go);
+        Path folder = checkpoint(false, (int) job[0], (int) job[1], (int) job[2]);
+        assertEquals("abc", new String(onlyPty(folder).toSlave()));
+        Files.createFile(go);
+        await(out, l -> l.startsWith("G line="), 10000);
+        await(out, l -> l.startsWith("P echo "), 10000);
+        String all = Files.readString(out);
+        assertTrue(all, all.contains("G line=abcdef fg=1 session=1 pid=" + job[2]) && all.contains("P echo ok"));
+    }
+
+    @Test
+    public void partlyTypedLineSessionAndProcessGroupsAreRestored() throws Exception {
+        Path out = root().resolve("pty02.out");
+        Path go = root().resolve("go");
+        long[] job = startJobControl(out, go);
+        Path folder = checkpoint(true, (int) job[0], (int) job[1], (int) job[2]);
+        TerminalsImage.PtyImage p = onlyPty(folder);
+        assertEquals("the partly typed line", "abc", new String(p.toSlave()));
+        assertEquals("session of the leader", job[1], p.session());
+        assertEquals("foreground group", job[2], p.foreground());
+        List<Long> pids = restore(folder);
+        pids.forEach(x -> others.add((int) (long) x));
+        Files.createFile(go);
+        String line = await(out, l -> l.startsWith("G line="), 10000);
+        await(out, l -> l.startsWith("P echo "), 10000);
+        assertEquals(Files.readString(out), "G line=abcdef fg=1 session=1 pid=" + pids.get(2), line);
+        assertTrue(Files.readString(out), Files.readString(out).contains("P echo ok pid=" + pids.get(0)));
+        await(out, l -> l.startsWith("C G ended status=0 pid=" + pids.get(1)), 10000);
+    }
+
     private void refused(int pid, String pattern) throws Exception {
         try (CheckpointSession s = backend.openCheckpoint(Scenarios.job(root(), pid))) {
             s.freeze();

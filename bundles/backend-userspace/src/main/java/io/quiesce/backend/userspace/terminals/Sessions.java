@@ -147,31 +147,44 @@ final class Sessions {
         }
     }
 
-    /** The session leader makes the terminal its controlling terminal again and sets its foreground group. */
-    void controllingTerminalSeized(Map<Long, SyscallInjector> injectors, PtyImage p, FileTable table) throws CheckpointException {
-        SyscallInjector inj = injectors.get(p.session());
+    /**
+     * Runs {@code ioctl(slave, request, arg)} in the session leader of {@code p}, on a slave descriptor it holds or
+     * takes for the call from the process that holds one.
+     */
+    private void onSlaveSeized(SyscallInjector inj, long leader, PtyImage p, FileTable table, long request, long arg, String what)
+            throws CheckpointException {
         FileTable.Holder h = null;
         for (int share : p.slaveShares()) {
             h = h != null ? h : table.holder(share);
         }
-        if (inj == null || h == null) {
-            throw new ImageException("pseudo-terminal " + p.index() + ": its session leader " + p.session() + " or its slave is not "
-                    + "restored", null);
+        if (h == null) {
+            throw new ImageException("pseudo-terminal " + p.index() + ": no slave is restored yet when its session leader "
+                    + p.session() + " is", null);
         }
-        long leader = hostPids.get(p.session());
         long fd = h.pid() == leader ? h.fd() : inj.takeFdSeized(h.nsPid(), h.fd());
         if (fd < 0) {
             throw new CheckpointException("session leader " + leader + " cannot take the slave of pseudo-terminal " + p.index() + ": "
                     + io.quiesce.api.Errno.name(fd), leader, io.quiesce.api.Errno.name(fd), null, null);
         }
-        inj.check("TIOCSCTTY", Tty.SYS_IOCTL, fd, Tty.TIOCSCTTY, 0);
-        Long fg = nsPids.get(p.foreground());
-        if (fg != null) {
-            inj.put(SyscallInjector.STRUCT, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) (long) fg).array());
-            inj.check("TIOCSPGRP " + fg, Tty.SYS_IOCTL, fd, Tty.TIOCSPGRP, inj.scratch() + SyscallInjector.STRUCT);
-        }
-        if (fd != h.fd() || h.pid() != leader) {
+        inj.check(what + " on pseudo-terminal " + p.index(), Tty.SYS_IOCTL, fd, request, arg);
+        if (h.pid() != leader) {
             inj.call(Syscalls.CLOSE, fd);
         }
+    }
+
+    /** The session leader, as soon as it is rebuilt, takes the terminal as its controlling terminal again (TIOCSCTTY). */
+    void acquireSeized(SyscallInjector inj, PtyImage p, FileTable table) throws CheckpointException {
+        onSlaveSeized(inj, hostPids.get(p.session()), p, table, Tty.TIOCSCTTY, 0, "TIOCSCTTY");
+    }
+
+    /** Once the groups exist, the session leader sets the terminal's foreground group (TIOCSPGRP). */
+    void foregroundSeized(Map<Long, SyscallInjector> injectors, PtyImage p, FileTable table) throws CheckpointException {
+        SyscallInjector inj = injectors.get(p.session());
+        Long fg = nsPids.get(p.foreground());
+        if (inj == null || fg == null) {
+            return;
+        }
+        inj.put(SyscallInjector.STRUCT, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) (long) fg).array());
+        onSlaveSeized(inj, hostPids.get(p.session()), p, table, Tty.TIOCSPGRP, inj.scratch() + SyscallInjector.STRUCT, "TIOCSPGRP " + fg);
     }
 }

@@ -311,16 +311,22 @@ public final class Terminals {
     }
 
     /**
-     * Hook for each rebuilt process, before its children are forked: makes it a session leader again if it was one,
-     * so the children it forks are in its session.
+     * Hook for each rebuilt process once it has its descriptors, before its children are forked: makes it a session
+     * leader again if it was one, with its controlling terminal, so the children it forks inherit both.
      */
-    public void sessionSeized(SyscallInjector inj, long savedPid, long pid, long nsPid) throws CheckpointException {
+    public void sessionSeized(SyscallInjector inj, long savedPid, long pid, long nsPid, FileTable table) throws CheckpointException {
         sessions.sessionSeized(inj, savedPid, pid, nsPid);
+        for (PtyImage p : ptys) {
+            if (p.session() == savedPid) {
+                // before the leader forks: a controlling terminal is inherited at fork, not shared with the session later
+                sessions.acquireSeized(inj, p, table);
+            }
+        }
     }
 
     /**
      * Hook once every process has its descriptors and before any is completed: process groups, then each
-     * terminal's controlling session and foreground group.
+     * terminal's foreground group.
      *
      * @param injectors the rebuilt processes by saved PID
      */
@@ -328,7 +334,7 @@ public final class Terminals {
         sessions.groupsSeized(injectors);
         for (PtyImage p : ptys) {
             if (p.session() != 0) {
-                sessions.controllingTerminalSeized(injectors, p, table);
+                sessions.foregroundSeized(injectors, p, table);
             }
         }
     }
