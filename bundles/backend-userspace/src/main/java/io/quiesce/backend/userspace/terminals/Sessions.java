@@ -35,8 +35,11 @@ import java.util.Map;
 final class Sessions {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Sessions.class);
 
-    /** A saved terminal as far as sessions care: its number, its session and foreground group (0 = none). */
-    record Terminal(int index, long session, long foreground, String what) {
+    /**
+     * A saved terminal as far as sessions care: its number, its session and foreground group (0 = none), and the
+     * processes holding its slave.
+     */
+    record Terminal(int index, long session, long foreground, String what, java.util.Set<Long> slaveHolders) {
     }
 
     private final List<SessionImage> processes;
@@ -103,6 +106,12 @@ final class Sessions {
             if (t.session() != 0 && !stats.containsKey(t.session())) {
                 throw new NotSupportedException(t.what() + " is the controlling terminal of session " + t.session()
                         + ", which is outside the job");
+            }
+            if (t.session() != 0 && !t.slaveHolders().contains(t.session())
+                    && t.slaveHolders().stream().noneMatch(h -> descends(stats, t.session(), h))) {
+                // the leader takes its terminal back before it forks, from a process rebuilt before it
+                throw new NotSupportedException(t.what() + ": neither its session leader " + t.session() + " nor an ancestor of it "
+                        + "in the job holds a descriptor of its slave");
             }
             if (t.session() != 0 && t.foreground() != 0 && stats.values().stream().noneMatch(s -> s.pgrp() == t.foreground())) {
                 throw new NotSupportedException(t.what() + ": its foreground process group " + t.foreground()

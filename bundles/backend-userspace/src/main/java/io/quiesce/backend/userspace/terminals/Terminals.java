@@ -168,7 +168,7 @@ public final class Terminals {
         for (State s : states) {
             ttys.add(new Sessions.Terminal(s.pair().index(), s.session()[0], s.session()[1],
                     String.format("/dev/pts/%d (master at process %d fd %d)", s.pair().index(), s.pair().master().pid(),
-                            s.pair().master().fd().fd())));
+                            s.pair().master().fd().fd()), holders(slaves, s.pair().slaveShares())));
         }
         List<SessionImage> processes = Sessions.dump(proc, pids, ttys);
         List<PtyImage> images = new ArrayList<>();
@@ -196,6 +196,12 @@ public final class Terminals {
                     toSlave.length, toMaster.length, s.session()[0]);
         }
         return write(folder, images, processes);
+    }
+
+    private static java.util.Set<Long> holders(Map<Integer, List<End>> slaves, List<Integer> shares) {
+        java.util.Set<Long> pids = new java.util.HashSet<>();
+        shares.forEach(sh -> slaves.get(sh).forEach(e -> pids.add(e.pid())));
+        return pids;
     }
 
     private static long minor(long rdev) {
