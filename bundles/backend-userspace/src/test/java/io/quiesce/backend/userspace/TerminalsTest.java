@@ -105,6 +105,27 @@ public class TerminalsTest extends EngineTest {
         assertFalse(all, all.contains("MISMATCH") || all.contains("EOF"));
     }
 
+    @Test
+    public void fullQueuesBothWaysSurviveResumeAndRestore() throws Exception {
+        Path out = root().resolve("pty03.out");
+        Path go = root().resolve("go");
+        int[] pc = startPair("pty03", out, go.toString());
+        await(out, l -> l.startsWith("P wrote"), 10000);
+        await(out, l -> l.startsWith("C wrote"), 10000);
+        checkpoint(false, pc);
+        Path folder = checkpoint(true, pc);
+        TerminalsImage.PtyImage p = onlyPty(folder);
+        // more than the line discipline's 4095 bytes: the rest was in the kernel's flip buffers
+        assertEquals(8000, p.toSlave().length);
+        assertEquals(8000, p.toMaster().length);
+        List<Long> pids = restore(folder);
+        others.add((int) (long) pids.get(1));
+        Files.createFile(go);
+        await(out, l -> l.equals("C done pid=" + pids.get(1)), 10000);
+        await(out, l -> l.equals("P done pid=" + pids.get(0)), 10000);
+        assertClean(out);
+    }
+
     /** pty02: {parent, session leader, foreground child}, once the parent has typed half a line. */
     private long[] startJobControl(Path out, Path go) throws Exception {
         int[] pc = startPair("pty02", out, go.toString());

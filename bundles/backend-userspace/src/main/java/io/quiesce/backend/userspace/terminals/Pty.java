@@ -30,8 +30,13 @@ import java.util.Set;
 final class Pty implements AutoCloseable {
     private static final int EAGAIN = 11, EIO = 5;
     private static final long SETTLE_TIMEOUT_MS = 2000;
-    /** N_TTY_BUF_SIZE: no queue of the n_tty line discipline holds more. */
+    /** N_TTY_BUF_SIZE: the n_tty line discipline's buffer, of which it fills at most all but one byte. */
     static final int QUEUE_MAX = 4096;
+    /**
+     * Bound on the bytes one direction can hold: the line discipline's buffer plus the kernel's flip buffers in front
+     * of it (about 18 KB were accepted here), with margin.
+     */
+    static final int PENDING_MAX = 64 << 10;
 
     final int master;
     final int slave;
@@ -163,7 +168,7 @@ final class Pty implements AutoCloseable {
             long r = LibC.INSTANCE.read(master, b, n); // n are readable and VMIN of a master is 1: no blocking
             check(r, "read", what);
             out.write(b, 0, (int) r);
-            if (out.size() > 4 * QUEUE_MAX) {
+            if (out.size() > PENDING_MAX) {
                 throw new CheckpointException(what + ": more than " + 4 * QUEUE_MAX + " bytes queued: the job is not stopped");
             }
         }
@@ -193,6 +198,11 @@ final class Pty implements AutoCloseable {
             Termios2 raw = saved.copy();
             raw.lflag &= ~Tty.ICANON;
             termios(raw);
+        } else if ((poll(slave) & Tty.POLLIN) != 0 && get(Tty.FIONREAD, "FIONREAD", true) >= QUEUE_MAX - 1 && processes(saved)) {
+            // a full buffer may have more bytes waiting in front of it, not yet processed; written back, they would be
+            // processed twice (echoed, converted) unless the saved modes do nothing to input
+            throw new NotSupportedException(where + ": its input queue is full (" + (QUEUE_MAX - 1) + " bytes unread) while "
+                    + "its modes process input (echo, signals or conversions)");
         }
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -204,7 +214,7 @@ final class Pty implements AutoCloseable {
                 }
                 check(r, "read", what);
                 out.write(b, 0, (int) r);
-                if (out.size() > 4 * QUEUE_MAX) {
+                if (out.size() > PENDING_MAX) {
                     throw new CheckpointException(what + ": more than " + 4 * QUEUE_MAX + " bytes queued: the job is not stopped");
                 }
             }
@@ -214,6 +224,12 @@ final class Pty implements AutoCloseable {
                 termios(saved);
             }
         }
+    }
+
+    /** @return true when the line discipline changes or answers input under {@code t} (echo, signals, conversions) */
+    private static boolean processes(Termios2 t) {
+        int iflagConversions = 0000040 | 0000100 | 0000200 | 0000400 | 0001000 | 0002000; // ISTRIP INLCR IGNCR ICRNL IUCLC IXON
+        return (t.lflag & (Tty.ECHO | Tty.ECHONL | Tty.ISIG | Tty.ICANON | Tty.IEXTEN)) != 0 || (t.iflag & iflagConversions) != 0;
     }
 
     /** @return a reason why {@code toSlave} cannot be written back exactly under {@code saved}, or null */
@@ -258,7 +274,15 @@ final class Pty implements AutoCloseable {
                 }
             }
             termios(t);
-            writeAll(master, toSlave);
+            // the master is the job's own open file description: made non-blocking only for this write, so the
+            // tracer never blocks on it; the job, stopped, cannot see the difference
+            int flags = (int) check(LibC.INSTANCE.fcntl(master, 3, 0), "fcntl(F_GETFL)", what);
+            check(LibC.INSTANCE.fcntl(master, Syscalls.F_SETFL, flags | LibC.O_NONBLOCK), "fcntl(F_SETFL)", what);
+            try {
+                writeAll(master, toSlave);
+            } finally {
+                check(LibC.INSTANCE.fcntl(master, Syscalls.F_SETFL, flags), "fcntl(F_SETFL)", what);
+            }
             if (canonical) {
                 // a read finding no complete line first waits for the receive work: then the bytes are in the buffer
                 long r = LibC.INSTANCE.read(slave, new byte[1], 1);
@@ -292,10 +316,12 @@ final class Pty implements AutoCloseable {
         while (true) {
             poll(onSlave ? slave : master);
             int have = get(Tty.FIONREAD, "FIONREAD", onSlave);
-            if (have == n) {
+            // what the buffer cannot hold waits in front of it, as it did (checked at dump for the slave's input)
+            int want = Math.min(n, QUEUE_MAX - 1);
+            if (have == want) {
                 return;
             }
-            if (have > n || System.currentTimeMillis() > deadline) {
+            if (have > want || System.currentTimeMillis() > deadline) {
                 throw new CheckpointException(what + ": " + have + " bytes queued after writing back " + n);
             }
             try {
@@ -312,6 +338,15 @@ final class Pty implements AutoCloseable {
         while (done < bytes.length) {
             byte[] rest = java.util.Arrays.copyOfRange(bytes, done, bytes.length);
             long w = LibC.INSTANCE.write(fd, rest, rest.length);
+            if (w < 0 && Native.getLastError() == EAGAIN) {
+                // the kernel moves bytes from its flip buffers into the line discipline in a work item: wait for room
+                int[] p = { fd, 4 }; // POLLOUT
+                if (Tty.INSTANCE.poll(p, 1, (int) SETTLE_TIMEOUT_MS) <= 0) {
+                    throw new CheckpointException(what + ": no room to write back " + (bytes.length - done) + " of " + bytes.length
+                            + " queued bytes");
+                }
+                continue;
+            }
             check(w <= 0 ? -1 : w, "write of " + bytes.length + " queued bytes", what);
             done += (int) w;
         }

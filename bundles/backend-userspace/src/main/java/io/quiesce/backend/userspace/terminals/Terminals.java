@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Terminals {
     private static final Logger LOG = LoggerFactory.getLogger(Terminals.class);
-    private static final int MAX_QUEUE = 4 * Pty.QUEUE_MAX;
+    private static final int MAX_QUEUE = Pty.PENDING_MAX;
 
     private final Map<Integer, PtyImage> byShare = new HashMap<>();
     private final List<PtyImage> ptys;
