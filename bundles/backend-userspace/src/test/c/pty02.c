@@ -1,4 +1,4 @@
-/* pty02: job control on a pty: a session leader (C) holds the slave as controlling terminal and runs a child (G) in its own foreground process group, which reads one line in canonical mode with echo; the parent (P, master) types half a line ("abc"), waits for file ARGV1, then types the rest ("def\n"): G must read "abcdef\n" and still be the foreground group of C's session, and P must get the echo "abcdef\r\n". */
+/* pty02: job control on a pty: a session leader (C) holds the slave as controlling terminal and runs a child (G) in its own foreground process group, which reads one line in canonical mode with echo; the parent (P, master) types half a line ("abc"), waits for file ARGV1, then types the rest ("def\n"): G must read "abcdef\n" and still be the foreground group of C's session, also through the /dev/tty it opened, and P must get the echo "abcdef\r\n". */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -44,14 +44,16 @@ int main(int argc, char **argv)
             setpgid(0, 0);
             while (tcgetpgrp(s) != getpgrp())
                 nap(1);
+            int t = open("/dev/tty", O_RDWR); /* the controlling terminal by its generic name */
             printf("G ready pid=%d\n", getpid());
             char line[64];
             ssize_t r;
             while ((r = read(s, line, sizeof line - 1)) < 0 && errno == EINTR) {
             }
             line[r > 0 ? r : 0] = 0;
-            int fg = tcgetpgrp(s) == getpgrp(), sess = getsid(0) == getppid();
-            printf("G line=%s fg=%d session=%d pid=%d\n", strcmp(line, "abcdef\n") == 0 ? "abcdef" : "MISMATCH", fg, sess, getpid());
+            int fg = tcgetpgrp(s) == getpgrp(), sess = getsid(0) == getppid(), tty = t >= 0 && tcgetpgrp(t) == getpgrp();
+            printf("G line=%s fg=%d session=%d tty=%d pid=%d\n", strcmp(line, "abcdef\n") == 0 ? "abcdef" : "MISMATCH", fg, sess, tty,
+                    getpid());
             return 0;
         }
         setpgid(g, g);

@@ -318,7 +318,7 @@ public class NamespaceTest extends EngineTest {
         roots.add((int) (long) pids.get(0));
         Files.createFile(go);
         // PID 2 holds the master; its child (3) leads the terminal's session, the grandchild (4) is its foreground group
-        assertEquals("G line=abcdef fg=1 session=1 pid=4", await(out, l -> l.startsWith("G line="), 10000));
+        assertEquals("G line=abcdef fg=1 session=1 tty=1 pid=4", await(out, l -> l.startsWith("G line="), 10000));
         await(out, l -> l.startsWith("P echo "), 10000);
         assertTrue(Files.readString(out), Files.readString(out).contains("P echo ok pid=2"));
     }

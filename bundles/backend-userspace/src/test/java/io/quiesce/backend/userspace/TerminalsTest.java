@@ -147,7 +147,7 @@ public class TerminalsTest extends EngineTest {
         await(out, l -> l.startsWith("G line="), 10000);
         await(out, l -> l.startsWith("P echo "), 10000);
         String all = Files.readString(out);
-        assertTrue(all, all.contains("G line=abcdef fg=1 session=1 pid=" + job[2]) && all.contains("P echo ok"));
+        assertTrue(all, all.contains("G line=abcdef fg=1 session=1 tty=1 pid=" + job[2]) && all.contains("P echo ok"));
     }
 
     @Test
@@ -165,7 +165,7 @@ public class TerminalsTest extends EngineTest {
         Files.createFile(go);
         String line = await(out, l -> l.startsWith("G line="), 10000);
         await(out, l -> l.startsWith("P echo "), 10000);
-        assertEquals(Files.readString(out), "G line=abcdef fg=1 session=1 pid=" + pids.get(2), line);
+        assertEquals(Files.readString(out), "G line=abcdef fg=1 session=1 tty=1 pid=" + pids.get(2), line);
         assertTrue(Files.readString(out), Files.readString(out).contains("P echo ok pid=" + pids.get(0)));
         await(out, l -> l.startsWith("C G ended status=0 pid=" + pids.get(1)), 10000);
     }

@@ -57,6 +57,9 @@ public final class FileRestore {
             FileTable table) throws CheckpointException {
         int parkBase = fds.stream().mapToInt(FdImage::fd).max().orElse(2) + 1;
         for (FdImage f : fds) {
+            if (FdImage.TTY.equals(f.kind())) {
+                continue; // opened once the process has its controlling terminal: see Terminals.sessionSeized
+            }
             if (FdImage.SOCKET.equals(f.kind())) {
                 continue; // a fabric rebuilds it at this number; see SocketSlots
             }

@@ -123,7 +123,8 @@ public final class FileTable {
         return share == 0 ? null : holders.get(share);
     }
 
-    void hold(int share, long pid, long nsPid, int fd) {
+    /** Records that {@code pid} holds description {@code share} at {@code fd}, unless another process does already. */
+    public void hold(int share, long pid, long nsPid, int fd) {
         if (share != 0) {
             holders.putIfAbsent(share, new Holder(pid, nsPid, fd));
         }

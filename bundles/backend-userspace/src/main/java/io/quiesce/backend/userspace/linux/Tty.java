@@ -30,6 +30,8 @@ public interface Tty extends Library {
     /** Packet mode (master). */
     long TIOCPKT = 0x5420, TIOCGPKT = 0x80045438L;
     /** Pseudo-terminal number, slave lock, and opening the slave from its master without a path. */
+    /** The device number (new_encode_dev) of the terminal a descriptor reaches, also through /dev/tty. */
+    long TIOCGDEV = 0x80045432L;
     long TIOCGPTN = 0x80045430L, TIOCSPTLCK = 0x40045431L, TIOCGPTLCK = 0x80045439L, TIOCGPTPEER = 0x5441;
     /** termios c_lflag bits. */
     int ISIG = 0000001, ICANON = 0000002, ECHO = 0000010, ECHOE = 0000020, ECHOK = 0000040, ECHONL = 0000100,

@@ -90,11 +90,11 @@ public final class Terminals {
     public static Dumped dumpSeized(Path proc, List<Long> pids, Map<Long, List<FdImage>> fds, Path folder) throws CheckpointException {
         Map<Integer, End> masters = new LinkedHashMap<>();
         Map<Integer, List<End>> slaves = new LinkedHashMap<>();
+        List<End> ttyFds = new ArrayList<>();
         for (long pid : pids) {
             for (FdImage f : fds.getOrDefault(pid, List.of())) {
                 if (FdImage.TTY.equals(f.kind())) {
-                    throw new NotSupportedException(String.format("process %d fd %d (%s): a descriptor of the controlling terminal "
-                            + "opened as /dev/tty is not supported yet", pid, f.fd(), f.path()));
+                    ttyFds.add(new End(pid, f));
                 } else if (FdImage.PTY_MASTER.equals(f.kind())) {
                     masters.putIfAbsent(f.share(), new End(pid, f));
                 } else if (FdImage.PTY_SLAVE.equals(f.kind())) {
@@ -102,6 +102,7 @@ public final class Terminals {
                 }
             }
         }
+        checkControllingTerminalFds(proc, ttyFds);
         if (masters.isEmpty() && slaves.isEmpty()) {
             return write(folder, List.of(), Sessions.dump(proc, pids, List.of()));
         }
@@ -196,6 +197,35 @@ public final class Terminals {
                     toSlave.length, toMaster.length, s.session()[0]);
         }
         return write(folder, images, processes);
+    }
+
+    /**
+     * A descriptor of /dev/tty reaches the controlling terminal it was opened under; it is reopened as /dev/tty once
+     * the process has its controlling terminal back, which is exact only when that is still the same terminal (a
+     * slave of a pair the job holds: checked with {@link Sessions}).
+     */
+    private static void checkControllingTerminalFds(Path proc, List<End> ttyFds) throws CheckpointException {
+        for (End e : ttyFds) {
+            int dup = Pty.take(e.pid(), e.fd().fd());
+            int[] dev = new int[1];
+            int rc;
+            try {
+                rc = Tty.INSTANCE.ioctl(dup, Tty.TIOCGDEV, dev);
+            } finally {
+                LibC.INSTANCE.close(dup);
+            }
+            int ttyNr;
+            try {
+                ttyNr = ProcStat.read(proc, e.pid()).ttyNr();
+            } catch (IOException | RuntimeException ex) {
+                throw new CheckpointException("cannot read /proc/" + e.pid() + "/stat: " + ex.getMessage(), e.pid(), null, null, ex);
+            }
+            if (rc < 0 || dev[0] != ttyNr || ttyNr == 0) {
+                throw new NotSupportedException(String.format("process %d fd %d (/dev/tty): it reaches a terminal (device %s) that "
+                        + "is not the process's controlling terminal now, so reopening /dev/tty would not give it back", e.pid(),
+                        e.fd().fd(), rc < 0 ? "unknown" : ((dev[0] >> 8) & 0xfff) + ":" + ((dev[0] & 0xff) | ((dev[0] >> 12) & 0xfff00))));
+            }
+        }
     }
 
     private static java.util.Set<Long> holders(Map<Integer, List<End>> slaves, List<Integer> shares) {
@@ -320,7 +350,8 @@ public final class Terminals {
      * Hook for each rebuilt process once it has its descriptors, before its children are forked: makes it a session
      * leader again if it was one, with its controlling terminal, so the children it forks inherit both.
      */
-    public void sessionSeized(SyscallInjector inj, long savedPid, long pid, long nsPid, FileTable table) throws CheckpointException {
+    public void sessionSeized(SyscallInjector inj, long savedPid, long pid, long nsPid, List<FdImage> fds, FileTable table)
+            throws CheckpointException {
         sessions.sessionSeized(inj, savedPid, pid, nsPid);
         for (PtyImage p : ptys) {
             if (p.session() == savedPid) {
@@ -328,6 +359,36 @@ public final class Terminals {
                 sessions.acquireSeized(inj, p, table);
             }
         }
+        for (FdImage f : fds) {
+            if (FdImage.TTY.equals(f.kind())) {
+                reopenTtySeized(inj, pid, nsPid, f, table);
+            }
+        }
+    }
+
+    /** Puts a /dev/tty descriptor back: taken over when another process holds its description, else opened anew. */
+    private static void reopenTtySeized(SyscallInjector inj, long pid, long nsPid, FdImage f, FileTable table) throws CheckpointException {
+        FileTable.Holder h = table.holder(f.share());
+        long tmp;
+        if (h != null && h.pid() == pid) {
+            tmp = inj.check("dup of fd " + h.fd(), Syscalls.FCNTL, h.fd(), Syscalls.F_DUPFD_CLOEXEC, 0);
+        } else if (h != null) {
+            tmp = inj.takeFdSeized(h.nsPid(), h.fd());
+        } else {
+            int flags = f.flags() & ~(LibC.O_CREAT | LibC.O_TRUNC | LibC.O_EXCL | LibC.O_CLOEXEC) | LibC.O_NOCTTY;
+            tmp = inj.call(Syscalls.OPEN, inj.putPath("/dev/tty"), flags, 0);
+        }
+        if (tmp < 0) {
+            throw new CheckpointException(String.format("cannot reopen fd %d of process %d (/dev/tty): %s", f.fd(), pid,
+                    io.quiesce.api.Errno.name(tmp)), pid, io.quiesce.api.Errno.name(tmp), null, null);
+        }
+        if (tmp != f.fd()) {
+            inj.check("dup2 to fd " + f.fd(), Syscalls.DUP2, tmp, f.fd());
+            inj.call(Syscalls.CLOSE, tmp);
+        }
+        table.hold(f.share(), pid, nsPid, f.fd());
+        inj.check("fcntl(F_SETFD) of fd " + f.fd(), Syscalls.FCNTL, f.fd(), Syscalls.F_SETFD,
+                (f.flags() & LibC.O_CLOEXEC) != 0 ? Syscalls.FD_CLOEXEC : 0);
     }
 
     /**
