@@ -166,7 +166,7 @@ final class UserspaceRestoreSession implements RestoreSession {
                 }
                 Map<Long, io.quiesce.backend.userspace.inject.SyscallInjector> injectors = new java.util.LinkedHashMap<>();
                 rebuilt.forEach(r -> injectors.put(r.image.pid(), r.inj));
-                files.terminals().finishSeized(injectors, files); // process groups, controlling terminals
+                files.terminals().finishSeized(injectors, files); // process groups, terminals' foreground groups
                 // a process may take descriptors from any process rebuilt before it, so parked pipe ends are closed
                 // only once every process has its descriptors
                 for (ProcessRestore.Rebuilt r : rebuilt) {

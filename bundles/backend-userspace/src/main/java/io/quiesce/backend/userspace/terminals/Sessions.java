@@ -24,13 +24,15 @@ import java.util.Map;
  * Sessions, process groups and controlling terminals of the job's processes.
  *
  * <p>A session or group whose id is a process of the job is recreated: the session leader calls setsid() as soon
- * as it is rebuilt, before it forks its children (who then inherit the session), and once every process is rebuilt
- * group leaders call setpgid(0, 0) and members setpgid(0, leader), with the leaders' restored PIDs. A session or
- * group outside the job (the launcher's, which the job root was started in) is left as the restore gives it: the
- * restored root starts in a session of its own, as at launch. Refused at dump, naming the process: a session or
- * group whose leader has ended (its id cannot be had back), a process in a job session that is not descended from
- * its leader (it could not inherit it), a controlling terminal that is not a pair the job holds, and a foreground
- * group with no process in the job.
+ * as it is rebuilt and takes its controlling terminal back (TIOCSCTTY), before it forks its children (who then
+ * inherit session and terminal), and once every process is rebuilt group leaders call setpgid(0, 0), members
+ * setpgid(0, leader), and each leader sets its terminal's foreground group, with the leaders' restored PIDs. A
+ * session or group outside the job (the launcher's, which the job root was started in) is left as the restore gives
+ * it: the restored root starts in a session of its own, as at launch. A session or group whose leader has ended (its
+ * id cannot be had back) and a process in a job session that is not descended from its leader (it could not inherit
+ * it) are refused at dump when the session has a terminal, and otherwise only logged; refused always: a controlling
+ * terminal that is not a pair the job holds, a terminal of a session outside the job or whose leader and its
+ * ancestors hold no slave, and a foreground group with no process in the job.
  */
 final class Sessions {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Sessions.class);
