@@ -126,6 +126,27 @@ public class TerminalsTest extends EngineTest {
         assertClean(out);
     }
 
+    @Test
+    public void aMasterPathOtherThanPtmxInTheImageIsRejectedBeforeAnyProcessExists() throws Exception {
+        Path out = root().resolve("pty.out");
+        int[] pc = startPair("pty00", out);
+        await(out, l -> l.startsWith("C n=20 "), 10000);
+        Path folder = checkpoint(true, pc);
+        Path file = folder.resolve(TerminalsImage.FILE);
+        com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode) ImageFiles.json()
+                .readTree(file.toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("ptys").get(0)).put("masterPath", "/etc/passwd");
+        Files.writeString(file, tree.toString());
+        List<Long> before = Scenarios.liveChildren();
+        try {
+            restore(folder);
+            fail("an image field was opened as a path");
+        } catch (io.quiesce.api.ImageException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("/etc/passwd") && e.getMessage().contains(TerminalsImage.FILE));
+        }
+        assertEquals("no process was started", before, Scenarios.liveChildren());
+    }
+
     /** pty02: {parent, session leader, foreground child}, once the parent has typed half a line. */
     private long[] startJobControl(Path out, Path go) throws Exception {
         int[] pc = startPair("pty02", out, go.toString());
