@@ -34,42 +34,44 @@ public class TerminalScenariosIT extends JobScenarios {
                 PlatformOptions.await(20000, () -> count(out, prefix) >= want));
     }
 
+    /** One platform per user for both jobs: a platform start is most of the cost. */
     @Test
-    public void aPtyPairKeepsItsBytesStateAndSessionThroughContinueAndRestart() throws Exception {
+    public void ptyJobsComeBackThroughContinueAndRestart() throws Exception {
         for (Cli cli : users()) {
             start(cli);
-            launch(cli, "pty", bin.resolve("pty00").toString());
-            Path out = output(cli, "pty");
-            grows(cli, out, "C n=", 3);
-            assertFalse(cli.ok("checkpoint", "pty", "--json").get("killed").asBoolean());
-            grows(cli, out, "C n=", 5);
-            grows(cli, out, "P n=", 2);
-            killAndRestartAll(cli, "pty");
-            grows(cli, out, "C n=", 5);
-            grows(cli, out, "P n=", 2);
-            String log = read(out);
-            assertFalse(cli.user() + ":\n" + log, log.contains("MISMATCH") || log.contains("BAD") || log.contains("EOF")
-                    || log.contains("failed"));
+            ptyPairKeepsItsBytesStateAndSession(cli);
+            interactivePythonOnItsOwnPtyKeepsItsVariables(cli);
         }
     }
 
-    @Test
-    public void anInteractivePythonOnItsOwnPtyKeepsItsVariablesAfterARestart() throws Exception {
-        for (Cli cli : users()) {
-            start(cli);
-            Path in = cli.home().resolve("py.in");
-            assertTrue(new ProcessBuilder("mkfifo", "-m", "666", in.toString()).inheritIO().start().waitFor() == 0);
-            // the job holds its input FIFO open for reading and writing, so the test's writes never block on it
-            launch(cli, "py", "/bin/sh", "-c", "exec 3<>" + in + "; exec /usr/bin/python3 -c "
-                    + "'import pty; pty.spawn([\"/usr/bin/python3\", \"-i\"])' <&3");
-            Path out = output(cli, "py");
-            assertTrue(cli.user() + ":\n" + read(out), PlatformOptions.await(20000, () -> read(out).contains(">>> ")));
-            Files.writeString(in, "x = 41\n", StandardCharsets.UTF_8);
-            assertTrue(cli.user() + ":\n" + read(out), PlatformOptions.await(20000, () -> read(out).contains("x = 41")));
-            killAndRestartAll(cli, "py");
-            Files.writeString(in, "print('got', x + 1)\n", StandardCharsets.UTF_8);
-            assertTrue(cli.user() + ":\n" + read(out), PlatformOptions.await(20000,
-                    () -> read(out).lines().anyMatch(l -> l.startsWith("got 42"))));
-        }
+    private void ptyPairKeepsItsBytesStateAndSession(Cli cli) throws Exception {
+        launch(cli, "pty", bin.resolve("pty00").toString());
+        Path out = output(cli, "pty");
+        grows(cli, out, "C n=", 3);
+        assertFalse(cli.ok("checkpoint", "pty", "--json").get("killed").asBoolean());
+        grows(cli, out, "C n=", 5);
+        grows(cli, out, "P n=", 2);
+        killAndRestartAll(cli, "pty");
+        grows(cli, out, "C n=", 5);
+        grows(cli, out, "P n=", 2);
+        String log = read(out);
+        assertFalse(cli.user() + ":\n" + log, log.contains("MISMATCH") || log.contains("BAD") || log.contains("EOF")
+                || log.contains("failed"));
+    }
+
+    private void interactivePythonOnItsOwnPtyKeepsItsVariables(Cli cli) throws Exception {
+        Path in = cli.home().resolve("py.in");
+        assertTrue(new ProcessBuilder("mkfifo", "-m", "666", in.toString()).inheritIO().start().waitFor() == 0);
+        // the job holds its input FIFO open for reading and writing, so the test's writes never block on it
+        launch(cli, "py", "/bin/sh", "-c", "exec 3<>" + in + "; exec /usr/bin/python3 -c "
+                + "'import pty; pty.spawn([\"/usr/bin/python3\", \"-i\"])' <&3");
+        Path out = output(cli, "py");
+        assertTrue(cli.user() + ":\n" + read(out), PlatformOptions.await(20000, () -> read(out).contains(">>> ")));
+        Files.writeString(in, "x = 41\n", StandardCharsets.UTF_8);
+        assertTrue(cli.user() + ":\n" + read(out), PlatformOptions.await(20000, () -> read(out).contains("x = 41")));
+        killAndRestartAll(cli, "py");
+        Files.writeString(in, "print('got', x + 1)\n", StandardCharsets.UTF_8);
+        assertTrue(cli.user() + ":\n" + read(out), PlatformOptions.await(20000,
+                () -> read(out).lines().anyMatch(l -> l.startsWith("got 42"))));
     }
 }
