@@ -209,6 +209,10 @@ final class ProcessDump {
             bytes += saved.bytes().length;
             LOG.info((p.fifo() ? "fifo " : "pipe:") + "[{}] saved: {} bytes in flight (capacity {})", p.inode(), saved.bytes().length, saved.capacity());
         }
+        io.quiesce.backend.userspace.terminals.Terminals.Dumped terminals =
+                io.quiesce.backend.userspace.terminals.Terminals.dumpSeized(proc, pids, numbered, folder);
+        files.addAll(terminals.files());
+        bytes += terminals.bytes();
         List<GhostImage> ghosts = GhostFiles.dump(proc, numbered, folder);
         for (GhostImage g : ghosts) {
             ghostInodes.add(g.inode());

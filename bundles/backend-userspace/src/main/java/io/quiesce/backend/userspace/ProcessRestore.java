@@ -396,6 +396,7 @@ final class ProcessRestore {
             inj.check("umask", Syscalls.UMASK, image.umask());
             inj.check("prctl(PR_SET_NAME)", Syscalls.PRCTL, Syscalls.PR_SET_NAME, inj.putPath(image.comm()));
             SignalRestore.restoreSeized(inj, image.sigactions());
+            files.terminals().sessionSeized(inj, image.pid(), pid, nsPid, image.fds(), files); // before its children are forked
             return new Rebuilt(image, inj.tracee(), inj, memory, t0, bytes, pagesMs);
         } catch (IOException e) {
             throw new ImageException("cannot open: " + e.getMessage(), pagesFile);

@@ -65,6 +65,7 @@ final class UserspaceRestoreSession implements RestoreSession {
         checkManifest(folder.resolve(ImageFormat.MANIFEST));
         ImageIndex index = ImageFiles.readIndex(folder);
         files = new FileTable(folder, index.pipesOrEmpty(), folder.resolve(ImageFiles.INDEX));
+        files.useTerminals(io.quiesce.backend.userspace.terminals.Terminals.read(folder));
         ghosts = new GhostFiles(folder, index.ghostsOrEmpty(), folder.resolve(ImageFiles.INDEX));
         zombies = index.zombiesOrEmpty();
         pidNamespace = index.pidNamespace();
@@ -164,6 +165,9 @@ final class UserspaceRestoreSession implements RestoreSession {
                         throw new NotSupportedException("exact PIDs were asked for: " + warnings.get(0));
                     }
                 }
+                Map<Long, io.quiesce.backend.userspace.inject.SyscallInjector> injectors = new java.util.LinkedHashMap<>();
+                rebuilt.forEach(r -> injectors.put(r.image.pid(), r.inj));
+                files.terminals().finishSeized(injectors, files); // process groups, terminals' foreground groups
                 // a process may take descriptors from any process rebuilt before it, so parked pipe ends are closed
                 // only once every process has its descriptors
                 for (ProcessRestore.Rebuilt r : rebuilt) {

@@ -295,4 +295,31 @@ public class NamespaceTest extends EngineTest {
         }
         return 0;
     }
+    @Test(timeout = 30000)
+    public void terminalSessionAndForegroundGroupComeBackInTheNamespace() throws Exception {
+        Path out = root().resolve("pty02.out");
+        Path go = root().resolve("go");
+        int outer = launch(out, "pty02", go.toString());
+        await(out, l -> l.startsWith("G ready "), 5000);
+        await(out, l -> l.startsWith("P typed half"), 5000);
+        Path folder = Files.createDirectory(root().resolve("cp"));
+        try (CheckpointSession s = backend.openCheckpoint(job(outer))) {
+            s.freeze();
+            s.dump(folder);
+            s.kill();
+        }
+        roots.remove((Integer) outer);
+        Scenarios.commit(folder, "userspace", ImageFormat.VERSION);
+        List<Long> pids;
+        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), null, Map.of(), true))) {
+            rs.restore();
+            pids = rs.release();
+        }
+        roots.add((int) (long) pids.get(0));
+        Files.createFile(go);
+        // PID 2 holds the master; its child (3) leads the terminal's session, the grandchild (4) is its foreground group
+        assertEquals("G line=abcdef fg=1 session=1 tty=1 pid=4", await(out, l -> l.startsWith("G line="), 10000));
+        await(out, l -> l.startsWith("P echo "), 10000);
+        assertTrue(Files.readString(out), Files.readString(out).contains("P echo ok pid=2"));
+    }
 }

@@ -4,6 +4,7 @@ import io.quiesce.api.CheckpointException;
 import io.quiesce.api.NotSupportedException;
 import io.quiesce.backend.userspace.image.FdImage;
 import io.quiesce.backend.userspace.proc.FdInfo;
+import io.quiesce.backend.userspace.terminals.Terminals;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,6 +112,8 @@ public final class FileDump {
                 FdInfo info = FdInfo.read(proc, pid, fd);
                 if (kind == null && target.startsWith("/") && !target.endsWith(" (deleted)") && (info.flags() & Syscalls.O_PATH) != 0) {
                     kind = FdImage.PATH; // O_PATH of a symlink or socket file
+                } else if (FdImage.CHAR_DEVICE.equals(kind)) { // terminals are paired, never reopened by path
+                    kind = Terminals.kindOf((Long) Files.getAttribute(link, "unix:rdev"));
                 }
                 if (target.startsWith("/memfd:") || target.endsWith(" (deleted)") && !FdImage.REGULAR.equals(kind)) {
                     throw new NotSupportedException(String.format("process %d fd %d (%s): memfds and deleted files other than "

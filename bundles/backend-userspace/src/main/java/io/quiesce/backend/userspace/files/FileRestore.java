@@ -8,6 +8,7 @@ import io.quiesce.backend.userspace.inject.SyscallInjector;
 import io.quiesce.backend.userspace.linux.LibC;
 import io.quiesce.backend.userspace.linux.Syscalls;
 import io.quiesce.backend.userspace.pipes.PipeContents;
+import io.quiesce.backend.userspace.terminals.Terminals;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -65,6 +66,9 @@ public final class FileRestore {
             FileTable table) throws CheckpointException {
         int parkBase = fds.stream().mapToInt(FdImage::fd).max().orElse(2) + 1;
         for (FdImage f : fds) {
+            if (FdImage.TTY.equals(f.kind())) {
+                continue; // opened once the process has its controlling terminal: see Terminals.sessionSeized
+            }
             if (FdImage.SOCKET.equals(f.kind())) {
                 continue; // a fabric rebuilds it at this number; see SocketSlots
             }
@@ -73,6 +77,10 @@ public final class FileRestore {
                 takeOverSeized(inj, h, f.fd());
             } else if (FdImage.PIPE.equals(f.kind())) {
                 createPipeSeized(inj, f, table, parkBase);
+            } else if (Terminals.handles(f)) {
+                for (Terminals.Parked p : table.terminals().createPairSeized(inj, pid, f, parkBase)) {
+                    table.park(p.share(), pid, nsPid, p.fd());
+                }
             } else if (FdImage.FIFO.equals(f.kind())) {
                 openFifoSeized(inj, f, relocate, table, parkBase);
             } else if (AnonInodes.handles(f.kind())) {

@@ -2,6 +2,7 @@ package io.quiesce.backend.userspace.files;
 
 import io.quiesce.api.ImageException;
 import io.quiesce.backend.userspace.image.PipeImage;
+import io.quiesce.backend.userspace.terminals.Terminals;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +31,7 @@ public final class FileTable {
     private final Map<Integer, Holder> holders = new HashMap<>();
     private final Set<Integer> flagsSet = new HashSet<>();
     private final Map<Long, List<Integer>> parked = new HashMap<>();
+    private Terminals terminals = Terminals.none();
 
     /**
      * Checks every pipe's contents file before any process exists.
@@ -63,6 +65,16 @@ public final class FileTable {
                 this.pipes.put(p.writeShare(), p);
             }
         }
+    }
+
+    /** Sets the job's saved terminals and sessions (read from the image before any process exists). */
+    public void useTerminals(Terminals t) {
+        terminals = t;
+    }
+
+    /** @return the job's saved terminals and sessions */
+    public Terminals terminals() {
+        return terminals;
     }
 
     /** @return the pipe one of whose ends is open file description {@code share} */
@@ -107,11 +119,12 @@ public final class FileTable {
     }
 
     /** @return who holds description {@code share} already, or null */
-    Holder holder(int share) {
+    public Holder holder(int share) {
         return share == 0 ? null : holders.get(share);
     }
 
-    void hold(int share, long pid, long nsPid, int fd) {
+    /** Records that {@code pid} holds description {@code share} at {@code fd}, unless another process does already. */
+    public void hold(int share, long pid, long nsPid, int fd) {
         if (share != 0) {
             holders.putIfAbsent(share, new Holder(pid, nsPid, fd));
         }

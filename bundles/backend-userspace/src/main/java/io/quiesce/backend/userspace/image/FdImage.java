@@ -52,6 +52,12 @@ public record FdImage(int fd, String kind, String path, long offset, int flags, 
     public static final String EPOLL = "epoll";
     /** Kind of an inotify instance; {@link #object()} is an {@link InotifyImage}. */
     public static final String INOTIFY = "inotify";
+    /** Kind of a pseudo-terminal master ({@code /dev/ptmx}); its pair is in {@code terminals.json}. */
+    public static final String PTY_MASTER = "pty-master";
+    /** Kind of a pseudo-terminal slave ({@code /dev/pts/N}) whose master the job holds. */
+    public static final String PTY_SLAVE = "pty-slave";
+    /** Kind of {@code /dev/tty} (the controlling terminal, whatever it is): refused at dump. */
+    public static final String TTY = "tty";
 
     /** @return this descriptor with its open file description number set */
     public FdImage withShare(int s) {

@@ -68,7 +68,8 @@ public final class ImageFiles {
         return read(folder.resolve(INDEX), INDEX_MAGIC, ImageIndex.class);
     }
 
-    private static <T> T read(Path file, String magic, Class<T> type) throws ImageException {
+    /** Reads a JSON image file of {@code type}, checking its magic and version. */
+    public static <T> T read(Path file, String magic, Class<T> type) throws ImageException {
         JsonNode tree;
         try {
             tree = JSON.readTree(file.toFile());

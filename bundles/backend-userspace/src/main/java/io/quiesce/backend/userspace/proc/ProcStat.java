@@ -24,10 +24,14 @@ import java.nio.file.Path;
  * @param envStart   field 50
  * @param envEnd     field 51
  * @param exitCode   field 52: the wait status of a zombie (0 when the reader may not see it, or on kernels before 3.5)
+ * @param pgrp       field 5: the process group (as the reader's PID namespace sees it; 0 when outside it)
+ * @param session    field 6: the session
+ * @param ttyNr      field 7: the controlling terminal's device number (major bits 15..8, minor bits 31..20 and 7..0), 0 if none
+ * @param tpgid      field 8: the foreground process group of that terminal, -1 if none
  */
 public record ProcStat(long pid, String comm, char state, long ppid, int threads, long startCode, long endCode,
         long startStack, long startData, long endData, long startBrk, long argStart, long argEnd, long envStart,
-        long envEnd, int exitCode) {
+        long envEnd, int exitCode, long pgrp, long session, int ttyNr, long tpgid) {
 
     /** @return the stat of {@code pid} under the /proc root {@code proc} */
     public static ProcStat read(Path proc, long pid) throws IOException {
@@ -53,7 +57,7 @@ public record ProcStat(long pid, String comm, char state, long ppid, int threads
         return new ProcStat(Long.parseLong(text.substring(0, open).trim()), text.substring(open + 1, close),
                 rest[0].charAt(0), f(rest, 4), (int) f(rest, 20), f(rest, 26), f(rest, 27), f(rest, 28), f(rest, 45),
                 f(rest, 46), f(rest, 47), f(rest, 48), f(rest, 49), f(rest, 50), f(rest, 51),
-                rest.length >= 50 ? (int) f(rest, 52) : 0);
+                rest.length >= 50 ? (int) f(rest, 52) : 0, f(rest, 5), f(rest, 6), (int) f(rest, 7), Long.parseLong(rest[8 - 3]));
     }
 
     private static long f(String[] rest, int field) {
