@@ -3,6 +3,7 @@ package io.quiesce.backend.userspace.files;
 import io.quiesce.api.CheckpointException;
 import io.quiesce.api.NotSupportedException;
 import io.quiesce.backend.userspace.image.FdImage;
+import io.quiesce.backend.userspace.memory.Memfd;
 import io.quiesce.backend.userspace.proc.FdInfo;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,7 +18,7 @@ import java.util.stream.Stream;
  * Classifies and saves a process's descriptors from /proc/PID/fd and fdinfo. This version reopens regular files
  * and character devices by path, recreates anonymous pipes and FIFOs (see {@link FileSharing} for what the job's
  * processes share), regular files deleted while open (see {@link GhostFiles}), and records sockets for the fabrics
- * to rebuild; anything else (anon inodes, memfds, directories) is refused with a message naming the PID, the
+ * to rebuild; memfds (see {@link Memfd}); anything else (anon inodes, directories) is refused with a message naming the PID, the
  * descriptor and its link text.
  */
 public final class FileDump {
@@ -61,9 +62,10 @@ public final class FileDump {
                 }
                 // stat through the link reaches the inode, deleted or not
                 int mode = target.startsWith("/") ? (Integer) Files.getAttribute(link, "unix:mode") : 0;
-                String kind = classify(mode);
-                if (target.startsWith("/memfd:") || target.endsWith(" (deleted)") && !FdImage.REGULAR.equals(kind)) {
-                    throw new NotSupportedException(String.format("process %d fd %d (%s): memfds and deleted files other than "
+                // a memfd is a regular file of an internal tmpfs, shown as deleted: saved once for the job (Memfd)
+                String kind = Memfd.is(target) && classify(mode) == FdImage.REGULAR ? FdImage.MEMFD : classify(mode);
+                if (!FdImage.MEMFD.equals(kind) && target.endsWith(" (deleted)") && !FdImage.REGULAR.equals(kind)) {
+                    throw new NotSupportedException(String.format("process %d fd %d (%s): deleted files other than "
                             + "regular files are not supported yet", pid, fd, target));
                 }
                 if (kind == null) {
@@ -72,7 +74,7 @@ public final class FileDump {
                 }
                 FdInfo info = FdInfo.read(proc, pid, fd);
                 long inode = (Long) Files.getAttribute(link, "unix:ino");
-                out.add(new FdImage(fd, kind, target, FdImage.REGULAR.equals(kind) ? info.pos() : 0, info.flags(), 0, inode));
+                out.add(new FdImage(fd, kind, target, FdImage.REGULAR.equals(kind) || FdImage.MEMFD.equals(kind) ? info.pos() : 0, info.flags(), 0, inode));
             } catch (IOException e) {
                 throw new CheckpointException("cannot read " + link + ": " + e.getMessage(), pid, null, link, e);
             }

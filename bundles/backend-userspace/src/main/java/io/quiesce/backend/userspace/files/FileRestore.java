@@ -66,6 +66,8 @@ public final class FileRestore {
                 createPipeSeized(inj, f, table, parkBase);
             } else if (FdImage.FIFO.equals(f.kind())) {
                 openFifoSeized(inj, f, relocate, table, parkBase);
+            } else if (FdImage.MEMFD.equals(f.kind())) {
+                table.memfds().restoreFdSeized(inj, pid, nsPid, f, parkBase);
             } else {
                 openSeized(inj, f, relocate, fallback);
             }

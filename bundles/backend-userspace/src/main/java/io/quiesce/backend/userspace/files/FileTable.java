@@ -30,6 +30,7 @@ public final class FileTable {
     private final Map<Integer, Holder> holders = new HashMap<>();
     private final Set<Integer> flagsSet = new HashSet<>();
     private final Map<Long, List<Integer>> parked = new HashMap<>();
+    private io.quiesce.backend.userspace.memory.Memfd.Table memfds;
 
     /**
      * Checks every pipe's contents file before any process exists.
@@ -63,6 +64,19 @@ public final class FileTable {
                 this.pipes.put(p.writeShare(), p);
             }
         }
+    }
+
+    /** Sets the job's saved memfds, which descriptors of kind memfd are restored from. */
+    public void useMemfds(io.quiesce.backend.userspace.memory.Memfd.Table table) {
+        memfds = table;
+    }
+
+    /** @return the job's saved memfds */
+    io.quiesce.backend.userspace.memory.Memfd.Table memfds() throws ImageException {
+        if (memfds == null) {
+            throw new ImageException("a descriptor is a memfd, but the index lists none", folder);
+        }
+        return memfds;
     }
 
     /** @return the pipe one of whose ends is open file description {@code share} */

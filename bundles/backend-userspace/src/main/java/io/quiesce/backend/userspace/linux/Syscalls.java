@@ -9,8 +9,15 @@ public final class Syscalls {
             PIDFD_GETFD = 438;
     /** Calls for shared memory (mincore, memfd) and for ending a recreated zombie. */
     public static final int MPROTECT = 10, MINCORE = 27, KILL = 62, FTRUNCATE = 77, EXIT_GROUP = 231, MEMFD_CREATE = 319;
-    /** memfd_create(2) flag. */
-    public static final int MFD_CLOEXEC = 1;
+    /** memfd_create(2) flags. */
+    public static final int MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
+    /** File seals (fcntl F_ADD_SEALS / F_GET_SEALS). */
+    public static final int F_ADD_SEALS = 1033, F_GET_SEALS = 1034, F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4,
+            F_SEAL_WRITE = 8, F_SEAL_FUTURE_WRITE = 16, F_SEAL_EXEC = 0x20;
+    /** Calls for System V shared memory, and plain read/write for /proc files read inside a tracee. */
+    public static final int READ = 0, WRITE = 1, SHMGET = 29, SHMAT = 30, SHMCTL = 31;
+    /** shmget/shmctl/shmat values. */
+    public static final int IPC_PRIVATE = 0, IPC_CREAT = 01000, IPC_EXCL = 02000, IPC_RMID = 0, IPC_SET = 1, SHM_RDONLY = 010000;
     /** prlimit64(2) resource: core file size. */
     public static final int RLIMIT_CORE = 4;
     /** The child-exit signal of a fork. */

@@ -87,8 +87,11 @@ public final class PipeContents {
         }
     }
 
-    /** @return a descriptor of this JVM for the same open file description as {@code fd} of {@code pid} */
-    private static int take(long pid, int fd) throws CheckpointException {
+    /**
+     * @return a descriptor of this JVM for the same open file description as {@code fd} of {@code pid} (also used
+     *         for memfds' seals); the caller closes it
+     */
+    public static int take(long pid, int fd) throws CheckpointException {
         int pidfd = check(LibC.INSTANCE.syscall(Syscalls.PIDFD_OPEN, pid, 0, 0), "pidfd_open", pid, fd);
         try {
             return check(LibC.INSTANCE.syscall(Syscalls.PIDFD_GETFD, pidfd, fd, 0), "pidfd_getfd", pid, fd);
@@ -100,7 +103,7 @@ public final class PipeContents {
     private static int check(long rc, String what, long pid, int fd) throws CheckpointException {
         if (rc < 0) {
             String errno = Errno.name(Native.getLastError());
-            throw new CheckpointException(String.format("%s for the pipe at process %d fd %d failed: %s", what, pid, fd, errno),
+            throw new CheckpointException(String.format("%s for process %d fd %d failed: %s", what, pid, fd, errno),
                     pid, errno, null, null);
         }
         return (int) rc;
