@@ -39,9 +39,10 @@ import org.slf4j.LoggerFactory;
  * its mode. Files deleted while open are {@link GhostFiles}' business, sockets the fabrics'.
  *
  * <p>Restore, before any process is rebuilt: missing folders are made with their saved modes, missing FIFOs with
- * mkfifo and theirs, missing files written from the image. A file that still exists keeps its contents when its
- * size and mtime are the saved ones, else it is rewritten with the saved contents (and mtime): the job gets its view
- * of the checkpoint. Every saved path is checked first (absolute, normalised, under a root that is a temporary folder
+ * mkfifo and theirs, missing files written from the image. A file that still exists is left as it is when its size
+ * and mtime are the saved ones; when it changed and the job maps it or reads it, it is rewritten with the saved
+ * contents (and mtime), so the job gets its view of the checkpoint; a file the job only writes (a log) keeps what
+ * was written after. A file larger than {@link #MAX_BYTES} is not copied: it must be there, unchanged, at restart. Every saved path is checked first (absolute, normalised, under a root that is a temporary folder
  * here too) and every existing component is checked with lstat: a symbolic link, or a file of another kind where a
  * folder, file or FIFO belongs, fails the restore naming the path; nothing is written outside the path's root.
  */
@@ -88,16 +89,21 @@ public final class TempFiles {
             throws CheckpointException {
         List<Path> roots = roots();
         Map<Path, Long> wanted = new LinkedHashMap<>(); // path -> a PID using it, for messages
+        Set<Path> readBack = new java.util.HashSet<>();
         for (long pid : pids) {
             for (FdImage f : fds.getOrDefault(pid, List.of())) {
                 if ((FdImage.REGULAR.equals(f.kind()) && !GhostFiles.deleted(f)) || FdImage.FIFO.equals(f.kind())) {
                     wanted.putIfAbsent(Path.of(f.path()), pid);
+                    if (f.readable()) {
+                        readBack.add(Path.of(f.path()));
+                    }
                 }
             }
             try {
                 for (Vma v : ProcMaps.read(proc, pid)) {
                     if (v.fileBacked()) {
                         wanted.putIfAbsent(Path.of(v.path()), pid);
+                        readBack.add(Path.of(v.path()));
                     }
                 }
             } catch (IOException e) {
@@ -119,21 +125,26 @@ public final class TempFiles {
                         if (!a.isDirectory()) {
                             throw new IOException(d + " is not a folder");
                         }
-                        out.put(d, new TempFileImage(TempFileImage.DIRECTORY, d.toString(), root.toString(), mode(a), 0, 0, null));
+                        out.put(d, new TempFileImage(TempFileImage.DIRECTORY, d.toString(), root.toString(), mode(a), 0, 0, null,
+                                false));
                     }
                 }
                 PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                 if (a.isRegularFile()) {
-                    if (a.size() > MAX_BYTES) {
-                        throw new CheckpointException(String.format("process %d uses %s in temporary folder %s: %d bytes, more than the "
-                                + "%d this version saves with the image", pid, p, root, a.size(), MAX_BYTES), pid, null, p, null);
-                    }
-                    String data = "temp-" + out.size() + ".img";
-                    long n = copy(p, folder.resolve(data), a.size());
                     long mtime = a.lastModifiedTime().to(TimeUnit.NANOSECONDS);
-                    out.put(p, new TempFileImage(TempFileImage.REGULAR, p.toString(), root.toString(), mode(a), n, mtime, data));
+                    String data = null;
+                    long n = a.size();
+                    if (a.size() > MAX_BYTES) {
+                        LOG.warn("process {} uses {} in temporary folder {}: {} bytes, more than the {} saved with the image; a "
+                                + "restart needs it there, unchanged", pid, p, root, a.size(), MAX_BYTES);
+                    } else {
+                        data = "temp-" + out.size() + ".img";
+                        n = copy(p, folder.resolve(data), a.size());
+                    }
+                    out.put(p, new TempFileImage(TempFileImage.REGULAR, p.toString(), root.toString(), mode(a), n, mtime, data,
+                            readBack.contains(p)));
                 } else if (a.isOther() && isFifo(p)) {
-                    out.put(p, new TempFileImage(TempFileImage.FIFO, p.toString(), root.toString(), mode(a), 0, 0, null));
+                    out.put(p, new TempFileImage(TempFileImage.FIFO, p.toString(), root.toString(), mode(a), 0, 0, null, false));
                 }
             } catch (IOException x) {
                 throw new CheckpointException(String.format("cannot save %s (used by process %d, in temporary folder %s): %s", p, pid,
@@ -229,22 +240,28 @@ public final class TempFiles {
     }
 
     private static void prepareFile(Path folder, Path p, TempFileImage t, Path indexFile) throws IOException, ImageException {
-        Path data = folder.resolve(t.dataFile() == null ? "" : t.dataFile()).normalize();
-        if (t.dataFile() == null || !data.startsWith(folder.normalize()) || data.equals(folder.normalize())) {
+        boolean exists = Files.exists(p, LinkOption.NOFOLLOW_LINKS);
+        PosixFileAttributes a = exists ? Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS) : null;
+        if (a != null && !a.isRegularFile()) {
+            throw new IOException("exists and is not a regular file (a symbolic link is not followed)");
+        }
+        boolean unchanged = a != null && a.size() == t.size() && a.lastModifiedTime().equals(FileTime.from(t.mtime(), TimeUnit.NANOSECONDS));
+        if (t.dataFile() == null) {
+            if (!unchanged) {
+                throw new IOException("it was too large to be saved with the image (" + t.size() + " bytes) and is "
+                        + (a == null ? "missing" : "changed") + " now");
+            }
+            return;
+        }
+        if (unchanged || a != null && !t.rewrite()) {
+            return; // as it was at the checkpoint, or only written by the job (a log keeps what came after)
+        }
+        Path data = folder.resolve(t.dataFile()).normalize();
+        if (!data.startsWith(folder.normalize()) || data.equals(folder.normalize())) {
             throw new ImageException("names a file outside the image folder for " + t.path() + ": " + t.dataFile(), indexFile);
         }
         if (Files.size(data) != t.size()) {
             throw new ImageException("holds " + Files.size(data) + " bytes; " + t.path() + " had " + t.size(), data);
-        }
-        boolean exists = Files.exists(p, LinkOption.NOFOLLOW_LINKS);
-        if (exists) {
-            PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            if (!a.isRegularFile()) {
-                throw new IOException("exists and is not a regular file (a symbolic link is not followed)");
-            }
-            if (a.size() == t.size() && a.lastModifiedTime().equals(FileTime.from(t.mtime(), TimeUnit.NANOSECONDS))) {
-                return; // as it was at the checkpoint
-            }
         }
         Set<StandardOpenOption> how = exists ? EnumSet.of(StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)
                 : EnumSet.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);

@@ -11,9 +11,13 @@ package io.quiesce.backend.userspace.image;
  * @param mode     its permission bits
  * @param size     a regular file's size, else 0
  * @param mtime    a regular file's modification time (ns since the epoch), else 0
- * @param dataFile a regular file's contents, relative to the image folder, else null
+ * @param dataFile a regular file's contents, relative to the image folder; null for other kinds and for a file larger
+ *                 than the engine saves (it must then be there, unchanged, at restart)
+ * @param rewrite  true when the job maps the file or reads it: if it changed since, its saved contents are put back;
+ *                 false for a file only written (a log keeps what was written after the checkpoint)
  */
-public record TempFileImage(String kind, String path, String root, int mode, long size, long mtime, String dataFile) {
+public record TempFileImage(String kind, String path, String root, int mode, long size, long mtime, String dataFile,
+        boolean rewrite) {
     /** A regular file. */
     public static final String REGULAR = "regular";
     /** A named pipe. */

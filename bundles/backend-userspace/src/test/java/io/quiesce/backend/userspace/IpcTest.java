@@ -1,0 +1,90 @@
+package io.quiesce.backend.userspace;
+
+import static io.quiesce.backend.userspace.Scenarios.await;
+import static io.quiesce.backend.userspace.Scenarios.field;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import io.quiesce.backend.userspace.image.ImageFiles;
+import io.quiesce.backend.userspace.image.IpcImage;
+import io.quiesce.backend.userspace.image.MemfdImage;
+import io.quiesce.backend.userspace.linux.Syscalls;
+import io.quiesce.backend.userspace.proc.ProcMaps;
+import io.quiesce.backend.userspace.proc.Vma;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.Test;
+
+/**
+ * Memory and IPC objects real programs hold, through checkpoint→continue and checkpoint→kill→restart: memfds
+ * (memfd00), SysV shared memory (sysvshm00), POSIX shared memory (posixshm00), files in temporary folders (tmpfiles00).
+ */
+public class IpcTest extends EngineTest {
+    private static long lastN(Path out, String who) throws Exception {
+        List<String> l = Scenarios.lines(out);
+        for (int i = l.size() - 1; i >= 0; i--) {
+            if (l.get(i).startsWith(who + " n=")) {
+                return field(l.get(i), "n");
+            }
+        }
+        return 0;
+    }
+
+    /** Checkpoints a parent/child pair with continue, then with kill, restores it and checks both carry on together. */
+    private List<Long> continueThenRestart(String scenario, Path out, Runnable betweenKillAndRestore, String... args) throws Exception {
+        int[] pc = startPair(scenario, out, args);
+        await(out, l -> l.startsWith("child n=3 "), 5000);
+        checkpoint(false, pc);
+        long resumed = lastN(out, "parent");
+        await(out, l -> l.startsWith("parent n=") && field(l, "n") > resumed + 3, 5000);
+        Path folder = checkpoint(true, pc);
+        lastFolder = folder;
+        long parentN = lastN(out, "parent");
+        long childN = lastN(out, "child");
+        betweenKillAndRestore.run();
+        List<Long> pids = restore(folder);
+        long np = pids.get(0);
+        long nc = pids.get(1);
+        String first = await(out, l -> l.startsWith("parent n=") && l.endsWith(" pid=" + np), 5000);
+        assertEquals("the parent's counter went on from the saved memory", parentN + 1, field(first, "n"));
+        await(out, l -> l.startsWith("parent n=") && l.endsWith(" pid=" + np) && field(l, "other") > childN + 3, 5000);
+        await(out, l -> l.startsWith("child n=") && l.endsWith(" pid=" + nc) && field(l, "other") > parentN + 3, 5000);
+        String all = Files.readString(out);
+        assertFalse(all, all.contains("MISMATCH"));
+        return pids;
+    }
+
+    private Path lastFolder;
+
+    private static List<String> mapsNames(long pid) throws Exception {
+        return ProcMaps.read(Path.of("/proc"), pid).stream().map(Vma::path).filter(p -> p != null).toList();
+    }
+
+    @Test(timeout = 40000)
+    public void memfdsKeepNameSealsOffsetContentsAndSharing() throws Exception {
+        Path out = root().resolve("memfd.out");
+        List<Long> pids = continueThenRestart("memfd00", out, () -> { });
+        IpcImage ipc = ImageFiles.readIndex(lastFolder).ipcOrEmpty();
+        Map<String, MemfdImage> byName = ipc.memfds().stream().collect(Collectors.toMap(MemfdImage::name, m -> m));
+        assertEquals("the two memfds descriptors hold, saved once for both processes: " + ipc.memfds(), 2, ipc.memfds().size());
+        assertEquals(Syscalls.F_SEAL_WRITE | Syscalls.F_SEAL_SHRINK | Syscalls.F_SEAL_GROW | Syscalls.F_SEAL_SEAL,
+                byName.get("quiesce-sealed").seals());
+        assertEquals(3 * 4096, byName.get("quiesce-data").size());
+        for (long pid : pids) {
+            List<String> names = mapsNames(pid);
+            assertTrue(names.toString(), names.contains("/memfd:quiesce-data (deleted)"));
+            assertTrue(names.toString(), names.contains("/memfd:quiesce-sealed (deleted)"));
+            assertTrue("a memfd only a mapping held keeps its name: " + names, names.contains("/memfd:quiesce-lonely (deleted)"));
+        }
+        // one object for both processes
+        long parentInode = ProcMaps.read(Path.of("/proc"), pids.get(0)).stream()
+                .filter(v -> "/memfd:quiesce-data (deleted)".equals(v.path()) && v.shared()).findFirst().orElseThrow().inode();
+        long childInode = ProcMaps.read(Path.of("/proc"), pids.get(1)).stream()
+                .filter(v -> "/memfd:quiesce-data (deleted)".equals(v.path()) && v.shared()).findFirst().orElseThrow().inode();
+        assertEquals(parentInode, childInode);
+    }
+}
