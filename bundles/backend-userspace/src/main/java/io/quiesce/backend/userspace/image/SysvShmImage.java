@@ -11,6 +11,7 @@ package io.quiesce.backend.userspace.image;
  * @param gid     group, as the job's processes see it
  * @param size    its size in bytes
  * @param removed true when IPC_RMID had marked it (SHM_DEST): it lives on while attached
+ * @param cpid    its creator's PID, as the job saw it (for inspection)
  */
-public record SysvShmImage(int shmid, int key, int mode, int uid, int gid, long size, boolean removed) {
+public record SysvShmImage(int shmid, int key, int mode, int uid, int gid, long size, boolean removed, long cpid) {
 }

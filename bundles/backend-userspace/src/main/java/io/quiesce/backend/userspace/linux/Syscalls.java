@@ -17,7 +17,7 @@ public final class Syscalls {
     /** Calls for System V shared memory, and plain read/write for /proc files read inside a tracee. */
     public static final int READ = 0, WRITE = 1, SHMGET = 29, SHMAT = 30, SHMCTL = 31;
     /** shmget/shmctl/shmat values. */
-    public static final int IPC_PRIVATE = 0, IPC_CREAT = 01000, IPC_EXCL = 02000, IPC_RMID = 0, IPC_SET = 1, SHM_RDONLY = 010000;
+    public static final int IPC_PRIVATE = 0, IPC_CREAT = 01000, IPC_EXCL = 02000, IPC_RMID = 0, IPC_SET = 1, IPC_STAT = 2, SHM_RDONLY = 010000;
     /** prlimit64(2) resource: core file size. */
     public static final int RLIMIT_CORE = 4;
     /** The child-exit signal of a fork. */

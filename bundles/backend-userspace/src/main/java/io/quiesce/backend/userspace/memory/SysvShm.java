@@ -143,7 +143,7 @@ public final class SysvShm {
                             + "only %d of them in the job: processes outside the job share it; not supported", s.shmid(), s.key(),
                             firstPid.get(s.shmid()), s.nattch(), mine));
                 }
-                out.add(new SysvShmImage(s.shmid(), s.key(), s.perms() & 0777, s.uid(), s.gid(), s.size(), s.removed()));
+                out.add(new SysvShmImage(s.shmid(), s.key(), s.perms() & 0777, s.uid(), s.gid(), s.size(), s.removed(), s.cpid()));
             }
             return out;
         }
@@ -243,8 +243,14 @@ public final class SysvShm {
             int key = s.removed() ? Syscalls.IPC_PRIVATE : s.key();
             // owner read/write until every process has attached; the saved mode comes with IPC_SET in finishSeized
             long id = inj.call(Syscalls.SHMGET, key, s.size(), Syscalls.IPC_CREAT | Syscalls.IPC_EXCL | 0600);
+            long other = id == EEXIST ? inj.call(Syscalls.SHMGET, key, 0, 0) : -1;
+            if (other >= 0 && leftBehindSeized(inj, other, s)) {
+                // the saved segment itself, left unattached when the job was killed (a segment outlives its processes):
+                // removed (it goes at once, nothing has it attached) and made again with the saved contents
+                inj.check("shmctl(IPC_RMID) of the left-behind SysV segment " + other, Syscalls.SHMCTL, other, Syscalls.IPC_RMID, 0);
+                return createSeized(inj, pid, s);
+            }
             if (id == EEXIST) {
-                long other = inj.call(Syscalls.SHMGET, key, 0, 0);
                 throw new CheckpointException(String.format("cannot recreate SysV segment %d: its key 0x%x is taken by segment %d in "
                         + "this IPC namespace, which is not the job's (remove it with ipcrm -m %d, or restart elsewhere)", s.shmid(),
                         s.key(), other, other), pid, "EEXIST", null, null);
@@ -261,6 +267,24 @@ public final class SysvShm {
             newIds.put(s.shmid(), id);
             creators.put(s.shmid(), pid);
             return id;
+        }
+
+        /**
+         * @return true when segment {@code id} is the saved one, or one an earlier restore of it made: same shmid, key
+         *         and size, and attached by no process (the kernel lets only its owner or creator remove it)
+         */
+        private boolean leftBehindSeized(SyscallInjector inj, long id, SysvShmImage s) throws CheckpointException {
+            if (id != s.shmid()) {
+                return false;
+            }
+            inj.put(SyscallInjector.STRUCT, new byte[ShmidDs.SIZE]);
+            if (inj.call(Syscalls.SHMCTL, id, Syscalls.IPC_STAT, inj.scratch() + SyscallInjector.STRUCT) < 0) {
+                return false;
+            }
+            ShmidDs ds = new ShmidDs();
+            ds.getPointer().write(0, inj.get(SyscallInjector.STRUCT, ShmidDs.SIZE), 0, ShmidDs.SIZE);
+            ds.read();
+            return ds.nattch == 0 && ds.segsz == s.size() && ds.key == s.key();
         }
 
         /** @return the saved protection a SysV mapping must get after its attach, or -1 when the attach gave it */

@@ -19,11 +19,12 @@ public final class SysvShmTable {
      * @param shmid  its identifier
      * @param perms  mode bits as printed (octal), with SHM_DEST (01000) and SHM_LOCKED (02000)
      * @param size   bytes
+     * @param cpid   the creator's PID, as the reader's PID namespace sees it
      * @param nattch current attachments, in every process of the namespace
      * @param uid    owner
      * @param gid    group
      */
-    public record Segment(int key, int shmid, int perms, long size, long nattch, int uid, int gid) {
+    public record Segment(int key, int shmid, int perms, long size, long cpid, long nattch, int uid, int gid) {
         /** @return true when marked for removal (IPC_RMID while attached) */
         public boolean removed() {
             return (perms & SHM_DEST) != 0;
@@ -51,7 +52,7 @@ public final class SysvShmTable {
                 throw new IllegalArgumentException("short /proc/sysvipc/shm line: " + line);
             }
             out.add(new Segment((int) Long.parseLong(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2], 8), Long.parseLong(f[3]),
-                    Long.parseLong(f[6]), Integer.parseInt(f[7]), Integer.parseInt(f[8])));
+                    Long.parseLong(f[4]), Long.parseLong(f[6]), Integer.parseInt(f[7]), Integer.parseInt(f[8])));
         }
         return out;
     }
