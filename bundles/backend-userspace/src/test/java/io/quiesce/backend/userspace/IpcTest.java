@@ -141,4 +141,45 @@ public class IpcTest extends EngineTest {
                 && v.perms().startsWith("r--")).count();
         assertEquals(1, ro);
     }
+
+    @Test(timeout = 40000)
+    public void posixSharedMemoryIsRecreatedWhenRemovedBeforeRestart() throws Exception {
+        Path out = root().resolve("posixshm.out");
+        String name = "/quiesce-posixshm00-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Path file = Path.of("/dev/shm" + name);
+        try {
+            continueThenRestart("posixshm00", out, () -> {
+                try {
+                    Files.delete(file);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, name);
+            assertTrue(Files.isRegularFile(file));
+            assertTrue(ImageFiles.readIndex(lastFolder).ipcOrEmpty().tempFiles().stream().anyMatch(t -> t.path().equals(file.toString())));
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Test(timeout = 40000)
+    public void sessionFolderInATemporaryFolderIsRecreatedWithItsFilesAndFifo() throws Exception {
+        Path out = root().resolve("tmpfiles.out");
+        Path top = Files.createDirectory(root().resolve("tmpfiles"));
+        Path session = top.resolve("session");
+        continueThenRestart("tmpfiles00", out, () -> {
+            try (java.util.stream.Stream<Path> walk = Files.walk(session)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, top.toString(), "150");
+        await(out, l -> l.startsWith("parent late "), 10000);
+        String all = Files.readString(out);
+        assertTrue(all, all.contains("parent late fifo ok"));
+        assertFalse(all, all.contains("MISMATCH"));
+        assertTrue("the log only written is recreated with what it held", Files.readString(session.resolve("output.log")).startsWith("n=1\n"));
+    }
 }
