@@ -21,6 +21,10 @@ import io.quiesce.api.RestoreSession;
 import io.quiesce.backend.userspace.image.SysvShmImage;
 import java.util.Map;
 import java.util.stream.Collectors;
+import static org.junit.Assert.fail;
+
+import io.quiesce.api.CheckpointSession;
+import io.quiesce.api.NotSupportedException;
 import org.junit.After;
 import org.junit.Test;
 
@@ -181,5 +185,27 @@ public class IpcTest extends EngineTest {
         assertTrue(all, all.contains("parent late fifo ok"));
         assertFalse(all, all.contains("MISMATCH"));
         assertTrue("the log only written is recreated with what it held", Files.readString(session.resolve("output.log")).startsWith("n=1\n"));
+    }
+
+    @Test(timeout = 30000)
+    public void segmentAlsoAttachedOutsideTheJobIsRefusedAndTheJobRunsOn() throws Exception {
+        Path out = root().resolve("sysv-outside.out");
+        int[] pc = startPair("sysvshm00", out);
+        keys.add(Scenarios.lines(out).stream().filter(l -> l.startsWith("ids ")).findFirst().orElseThrow().split("key=")[1]);
+        await(out, l -> l.startsWith("child n=3 "), 5000);
+        try (CheckpointSession s = backend.openCheckpoint(Scenarios.job(root(), pc[0]))) { // the child is not in the job
+            s.freeze();
+            try {
+                s.dump(Scenarios.staging(root()));
+                fail("a segment shared with a process outside the job was dumped");
+            } catch (NotSupportedException e) {
+                assertTrue(e.getMessage(), e.getMessage().matches("SysV segment \\d+ \\(key 0x[0-9a-f]+\\) of process " + pc[0]
+                        + " is attached 3 times, only 1 of them in the job: .*"));
+            }
+            s.resume();
+        }
+        long n = lastN(out, "parent");
+        await(out, l -> l.startsWith("parent n=") && field(l, "n") > n + 3, 5000);
+        assertFalse(Files.readString(out).contains("MISMATCH"));
     }
 }
