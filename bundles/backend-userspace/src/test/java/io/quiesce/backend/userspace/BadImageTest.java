@@ -148,13 +148,19 @@ public class BadImageTest {
 
     @Test
     public void missingOutputFileFailsTheRestoreNamingItAndKillsTheStub() throws Exception {
-        Path out = tmp.getRoot().toPath().resolve("c.out");
-        Files.delete(out);
+        // the test's folder is in /tmp, whose files the engine saves and recreates: none is a temporary folder here
+        System.setProperty(io.quiesce.backend.userspace.files.TempFiles.PROPERTY, "");
         try {
-            restore();
-        } catch (CheckpointException e) {
-            assertEquals(out, e.path());
-            assertTrue(e.getMessage(), e.getMessage().contains("cannot reopen fd 3") && e.getMessage().contains("ENOENT"));
+            Path out = tmp.getRoot().toPath().resolve("c.out");
+            Files.delete(out);
+            try {
+                restore();
+            } catch (CheckpointException e) {
+                assertEquals(out, e.path());
+                assertTrue(e.getMessage(), e.getMessage().contains("cannot reopen fd 3") && e.getMessage().contains("ENOENT"));
+            }
+        } finally {
+            System.clearProperty(io.quiesce.backend.userspace.files.TempFiles.PROPERTY);
         }
     }
 }

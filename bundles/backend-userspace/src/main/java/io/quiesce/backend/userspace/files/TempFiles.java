@@ -8,6 +8,7 @@ import io.quiesce.backend.userspace.image.ImageFiles;
 import io.quiesce.backend.userspace.image.TempFileImage;
 import io.quiesce.backend.userspace.linux.LibC;
 import io.quiesce.backend.userspace.proc.ProcMaps;
+import io.quiesce.backend.userspace.proc.ProcNetUnix;
 import io.quiesce.backend.userspace.proc.Vma;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -36,17 +37,23 @@ import org.slf4j.LoggerFactory;
  * the platform) and the platform's {@code $TMPDIR} when it is an absolute folder other than {@code /}. Saved: every
  * regular file or FIFO under a root that a descriptor of the job opens or a mapping maps (shared or private), with its
  * mode, and a regular file's contents ({@code temp-N.img}) and mtime; and every folder between the root and it, with
- * its mode. Files deleted while open are {@link GhostFiles}' business, sockets the fabrics'.
+ * its mode; and the folders of the paths the job's Unix sockets are bound to (a fabric binds the saved path again,
+ * so only its folder is made here). Files deleted while open are {@link GhostFiles}' business, sockets the fabrics'.
  *
  * <p>Restore, before any process is rebuilt: missing folders are made with their saved modes, missing FIFOs with
  * mkfifo and theirs, missing files written from the image. A file that still exists is left as it is when its size
  * and mtime are the saved ones; when it changed and the job maps it or reads it, it is rewritten with the saved
  * contents (and mtime), so the job gets its view of the checkpoint; a file the job only writes (a log) keeps what
- * was written after. A file larger than {@link #MAX_BYTES} is not copied: it must be there, unchanged, at restart. Every saved path is checked first (absolute, normalised, under a root that is a temporary folder
- * here too) and every existing component is checked with lstat: a symbolic link, or a file of another kind where a
+ * was written after. A file larger than {@link #MAX_BYTES} is not copied: it must be there, unchanged, at restart. Every saved path is checked first (absolute, normalised, under its root; under a root that is not
+ * a temporary folder here nothing is written, the file is then reopened by path like any other) and every existing component is checked with lstat: a symbolic link, or a file of another kind where a
  * folder, file or FIFO belongs, fails the restore naming the path; nothing is written outside the path's root.
  */
 public final class TempFiles {
+    /**
+     * System property naming the temporary folders instead of the defaults, separated by {@code :} (absolute paths;
+     * empty: none), e.g. for a site's node-local scratch folder. Read at every dump and restore.
+     */
+    public static final String PROPERTY = "quiesce.userspace.tempFolders";
     /** A saved file larger than this is refused at checkpoint (it is copied into the image). */
     public static final long MAX_BYTES = 1L << 30;
     private static final Logger LOG = LoggerFactory.getLogger(TempFiles.class);
@@ -54,8 +61,13 @@ public final class TempFiles {
     private TempFiles() {
     }
 
-    /** @return the temporary folders of this platform, as defined above */
+    /** @return the temporary folders of this platform, as defined above (or by {@link #PROPERTY}) */
     public static List<Path> roots() {
+        String set = System.getProperty(PROPERTY);
+        if (set != null) {
+            return java.util.Arrays.stream(set.split(":")).filter(r -> r.startsWith("/")).map(r -> Path.of(r).normalize())
+                    .filter(r -> r.getNameCount() > 0).toList();
+        }
         List<Path> roots = new ArrayList<>(List.of(Path.of("/tmp"), Path.of("/var/tmp"), Path.of("/dev/shm")));
         try {
             roots.add(Path.of("/run/user", Files.getAttribute(Path.of("/proc/self"), "unix:uid").toString()));
@@ -90,7 +102,9 @@ public final class TempFiles {
         List<Path> roots = roots();
         Map<Path, Long> wanted = new LinkedHashMap<>(); // path -> a PID using it, for messages
         Set<Path> readBack = new java.util.HashSet<>();
+        Map<Path, Long> socketFolders = new LinkedHashMap<>();
         for (long pid : pids) {
+            socketFoldersOf(proc, pid, fds.getOrDefault(pid, List.of()), socketFolders);
             for (FdImage f : fds.getOrDefault(pid, List.of())) {
                 if ((FdImage.REGULAR.equals(f.kind()) && !GhostFiles.deleted(f)) || FdImage.FIFO.equals(f.kind())) {
                     wanted.putIfAbsent(Path.of(f.path()), pid);
@@ -111,6 +125,17 @@ public final class TempFiles {
             }
         }
         Map<Path, TempFileImage> out = new LinkedHashMap<>();
+        for (Map.Entry<Path, Long> e : socketFolders.entrySet()) {
+            Path root = rootOf(e.getKey(), roots);
+            if (root != null) {
+                try {
+                    folders(root, e.getKey().resolve("socket"), out);
+                } catch (IOException x) {
+                    throw new CheckpointException(String.format("cannot save folder %s of a socket of process %d: %s", e.getKey(),
+                            e.getValue(), x.getMessage()), e.getValue(), null, e.getKey(), x);
+                }
+            }
+        }
         for (Map.Entry<Path, Long> e : wanted.entrySet()) {
             Path p = e.getKey();
             Path root = rootOf(p, roots);
@@ -119,16 +144,7 @@ public final class TempFiles {
             }
             long pid = e.getValue();
             try {
-                for (Path d = root.resolve(root.relativize(p).getName(0)); !d.equals(p); d = d.resolve(p.getName(d.getNameCount()))) {
-                    if (!out.containsKey(d)) {
-                        PosixFileAttributes a = Files.readAttributes(d, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                        if (!a.isDirectory()) {
-                            throw new IOException(d + " is not a folder");
-                        }
-                        out.put(d, new TempFileImage(TempFileImage.DIRECTORY, d.toString(), root.toString(), mode(a), 0, 0, null,
-                                false));
-                    }
-                }
+                folders(root, p, out);
                 PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                 if (a.isRegularFile()) {
                     long mtime = a.lastModifiedTime().to(TimeUnit.NANOSECONDS);
@@ -154,6 +170,41 @@ public final class TempFiles {
         out.values().stream().filter(t -> !TempFileImage.DIRECTORY.equals(t.kind()))
                 .forEach(t -> LOG.info("temporary {} {} saved ({} bytes)", t.kind(), t.path(), t.size()));
         return new ArrayList<>(out.values());
+    }
+
+    /** Adds every folder between {@code root} and {@code p} (both excluded) that {@code out} lacks. */
+    private static void folders(Path root, Path p, Map<Path, TempFileImage> out) throws IOException {
+        for (Path d = root.resolve(root.relativize(p).getName(0)); !d.equals(p); d = d.resolve(p.getName(d.getNameCount()))) {
+            if (!out.containsKey(d)) {
+                PosixFileAttributes a = Files.readAttributes(d, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (!a.isDirectory()) {
+                    throw new IOException(d + " is not a folder");
+                }
+                out.put(d, new TempFileImage(TempFileImage.DIRECTORY, d.toString(), root.toString(), mode(a), 0, 0, null, false));
+            }
+        }
+    }
+
+    /**
+     * The folders of the paths the process's Unix sockets are bound to: a fabric binds the saved path again at
+     * restart and needs its folder (the socket file itself is the fabric's to make).
+     */
+    private static void socketFoldersOf(Path proc, long pid, List<FdImage> fds, Map<Path, Long> out) throws CheckpointException {
+        if (fds.stream().noneMatch(f -> FdImage.SOCKET.equals(f.kind()))) {
+            return;
+        }
+        Map<Long, String> bound;
+        try {
+            bound = ProcNetUnix.paths(proc, pid);
+        } catch (IOException | RuntimeException e) {
+            throw new CheckpointException("cannot read /proc/" + pid + "/net/unix: " + e.getMessage(), pid, null, null, e);
+        }
+        for (FdImage f : fds) {
+            String path = FdImage.SOCKET.equals(f.kind()) ? bound.get(f.inode()) : null;
+            if (path != null && Path.of(path).getParent() != null) {
+                out.putIfAbsent(Path.of(path).normalize().getParent(), pid);
+            }
+        }
     }
 
     private static boolean isFifo(Path p) throws IOException {
@@ -184,10 +235,15 @@ public final class TempFiles {
         List<Path> roots = roots();
         for (TempFileImage t : files) {
             Path p = t.path() == null ? null : Path.of(t.path());
-            Path root = p == null ? null : rootOf(p, roots);
+            if (p == null || !p.isAbsolute() || !p.equals(p.normalize()) || t.root() == null || !p.startsWith(t.root())) {
+                throw new ImageException("names a temporary file that is not an absolute, normalised path in its folder: "
+                        + t.path() + " (" + t.root() + ")", indexFile);
+            }
+            Path root = rootOf(p, roots);
             if (root == null || !root.toString().equals(t.root())) {
-                throw new ImageException("names " + t.path() + " in " + t.root() + ", which is not a temporary folder here "
-                        + "(" + roots + ")", indexFile);
+                // nothing is written outside a temporary folder: the processes open it by path as any other file
+                LOG.warn("{} was saved in temporary folder {}, which is not one here ({}): not recreated", p, t.root(), roots);
+                continue;
             }
             try {
                 requireRealFolders(root, p);
