@@ -1,4 +1,4 @@
-/* memfd00: memfds shared by a parent and its forked child: one mapped MAP_SHARED (each sees the other's counter) and MAP_PRIVATE (a private page of its own), its descriptor at a saved offset; one with seals (write, shrink, grow, seal) mapped read-only; one held only by a mapping; names, seals, offset, contents and the refusal of sealed writes checked every tick. */
+/* memfd00: memfds shared by a parent and its forked child: one mapped MAP_SHARED (each sees the other's counter) and MAP_PRIVATE (a private page of its own), its descriptor at a saved offset; one with seals (write, shrink, grow, seal) mapped read-only; one held only by a mapping (also privately with argv[1] = private-lonely, to be refused); names, seals, offset, contents and the refusal of sealed writes checked every tick. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -91,7 +91,7 @@ static void run(const char *who, int fd, volatile long *shared, unsigned char *p
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     int fd = memfd_create("quiesce-data", MFD_CLOEXEC);
@@ -118,6 +118,9 @@ int main(void)
         return 2;
     for (int i = 0; i < PG; i++)
         lonely[i] = pattern(4, i);
+    /* with "private-lonely": also mapped privately, which the engine refuses (its unchanged pages are unreachable) */
+    if (argc > 1 && strcmp(argv[1], "private-lonely") == 0 && mmap(NULL, PG, PROT_READ, MAP_PRIVATE, lone, 0) == MAP_FAILED)
+        return 2;
     close(lone); /* from now on only the mapping holds it */
     if (lseek(fd, 1234, SEEK_SET) != 1234)
         return 2;

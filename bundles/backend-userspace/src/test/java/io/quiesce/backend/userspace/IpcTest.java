@@ -70,7 +70,26 @@ public class IpcTest extends EngineTest {
         await(out, l -> l.startsWith("child n=") && l.endsWith(" pid=" + nc) && field(l, "other") > parentN + 3, 5000);
         String all = Files.readString(out);
         assertFalse(all, all.contains("MISMATCH"));
-        return pids;
+        // the restored job is checkpointed and restored again (what it holds now is ours: parked descriptors gone,
+        // seals and segments as saved)
+        int[] again = { (int) np, (int) nc };
+        children.remove((Integer) again[0]);
+        children.remove((Integer) again[1]);
+        others.add(again[0]);
+        others.add(again[1]);
+        Path second = checkpoint(true, again);
+        long secondN = lastN(out, "parent");
+        List<Long> pids2;
+        try (RestoreSession rs = backend.openRestore(second, new RestoreOptions(root(), null, Map.of(), false))) {
+            rs.restore();
+            pids2 = rs.release();
+            pids2.forEach(p -> children.add((int) (long) p));
+        }
+        String next = await(out, l -> l.startsWith("parent n=") && l.endsWith(" pid=" + pids2.get(0)), 5000);
+        assertEquals(secondN + 1, field(next, "n"));
+        await(out, l -> l.startsWith("child n=") && l.endsWith(" pid=" + pids2.get(1)) && field(l, "other") > secondN + 3, 5000);
+        assertFalse(Files.readString(out).contains("MISMATCH"));
+        return pids2;
     }
 
     private Path lastFolder;
@@ -201,6 +220,27 @@ public class IpcTest extends EngineTest {
             } catch (NotSupportedException e) {
                 assertTrue(e.getMessage(), e.getMessage().matches("SysV segment \\d+ \\(key 0x[0-9a-f]+\\) of process " + pc[0]
                         + " is attached 3 times, only 1 of them in the job: .*"));
+            }
+            s.resume();
+        }
+        long n = lastN(out, "parent");
+        await(out, l -> l.startsWith("parent n=") && field(l, "n") > n + 3, 5000);
+        assertFalse(Files.readString(out).contains("MISMATCH"));
+    }
+
+    @Test(timeout = 30000)
+    public void memfdMappedPrivatelyWithNoDescriptorIsRefusedAndTheJobRunsOn() throws Exception {
+        Path out = root().resolve("memfd-private.out");
+        int[] pc = startPair("memfd00", out, "private-lonely");
+        await(out, l -> l.startsWith("child n=3 "), 5000);
+        try (CheckpointSession s = backend.openCheckpoint(Scenarios.job(root(), pc[0], pc[1]))) {
+            s.freeze();
+            try {
+                s.dump(Scenarios.staging(root()));
+                fail("a private mapping of a memfd no descriptor holds was dumped");
+            } catch (NotSupportedException e) {
+                assertTrue(e.getMessage(), e.getMessage().matches("process " + pc[0]
+                        + " maps memfd quiesce-lonely privately \\([0-9a-f]+-[0-9a-f]+\\) but no descriptor of the job holds it: .*"));
             }
             s.resume();
         }
