@@ -83,6 +83,7 @@ public final class Memfd {
      */
     public static List<MemfdImage> dump(Path proc, Map<Long, List<FdImage>> fds, Path folder) throws CheckpointException {
         Map<Long, MemfdImage> byInode = new LinkedHashMap<>();
+        Long shmemDev = null;
         for (Map.Entry<Long, List<FdImage>> e : fds.entrySet()) {
             long pid = e.getKey();
             for (FdImage f : e.getValue()) {
@@ -91,6 +92,12 @@ public final class Memfd {
                 }
                 Path link = proc.resolve(pid + "/fd/" + f.fd());
                 String name = nameOf(f.path());
+                shmemDev = shmemDev != null ? shmemDev : shmemDev(pid);
+                if (!shmemDev.equals(attribute(link, "unix:dev", pid))) {
+                    // MFD_HUGETLB: a hugetlbfs file, whose pages and size rules this version does not rebuild
+                    throw new io.quiesce.api.NotSupportedException(String.format("process %d fd %d (%s): a memfd that is not on "
+                            + "the kernel's shmem (MFD_HUGETLB): not supported", pid, f.fd(), f.path()));
+                }
                 String dataFile = "memfd-" + f.inode() + ".img";
                 int copy = PipeContents.take(pid, f.fd());
                 int seals;
@@ -124,6 +131,30 @@ public final class Memfd {
             }
         }
         return new ArrayList<>(byInode.values());
+    }
+
+    /** @return the device of this kernel's memfds (of a memfd made here for the purpose) */
+    private static Long shmemDev(long pid) throws CheckpointException {
+        com.sun.jna.Memory name = new com.sun.jna.Memory(16);
+        name.setString(0, "quiesce-probe");
+        int fd = (int) LibC.INSTANCE.syscall(Syscalls.MEMFD_CREATE, com.sun.jna.Pointer.nativeValue(name), Syscalls.MFD_CLOEXEC, 0);
+        if (fd < 0) {
+            throw new CheckpointException("memfd_create in the tracer failed: " + Errno.name(com.sun.jna.Native.getLastError()), pid,
+                    null, null, null);
+        }
+        try {
+            return attribute(Path.of("/proc/self/fd/" + fd), "unix:dev", pid);
+        } finally {
+            LibC.INSTANCE.close(fd);
+        }
+    }
+
+    private static Long attribute(Path link, String name, long pid) throws CheckpointException {
+        try {
+            return ((Number) Files.getAttribute(link, name)).longValue();
+        } catch (IOException | RuntimeException e) {
+            throw new CheckpointException("cannot stat " + link + ": " + e.getMessage(), pid, null, link, e);
+        }
     }
 
     /** The restore's view of the job's saved memfds. Used on the restorer's tracer thread only. */

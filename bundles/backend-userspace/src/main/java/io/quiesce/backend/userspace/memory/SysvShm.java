@@ -310,7 +310,7 @@ public final class SysvShm {
                 ShmidDs ds = new ShmidDs();
                 ds.uid = s.uid();
                 ds.gid = s.gid();
-                ds.mode = s.mode();
+                ds.mode = s.mode() & 0777;
                 inj.put(SyscallInjector.STRUCT, ds.bytes());
                 inj.check(String.format("shmctl(IPC_SET uid %d gid %d mode %o) of SysV segment %d", s.uid(), s.gid(), s.mode(), id),
                         Syscalls.SHMCTL, id, Syscalls.IPC_SET, inj.scratch() + SyscallInjector.STRUCT);
