@@ -5,10 +5,16 @@ import static io.quiesce.backend.userspace.Scenarios.field;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 
+import io.quiesce.api.CheckpointSession;
+import io.quiesce.api.NotSupportedException;
+import io.quiesce.api.RestoreOptions;
+import io.quiesce.api.RestoreSession;
 import io.quiesce.backend.userspace.image.ImageFiles;
 import io.quiesce.backend.userspace.image.IpcImage;
 import io.quiesce.backend.userspace.image.MemfdImage;
+import io.quiesce.backend.userspace.image.SysvShmImage;
 import io.quiesce.backend.userspace.linux.Syscalls;
 import io.quiesce.backend.userspace.proc.ProcMaps;
 import io.quiesce.backend.userspace.proc.Vma;
@@ -16,15 +22,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import io.quiesce.api.RestoreOptions;
-import io.quiesce.api.RestoreSession;
-import io.quiesce.backend.userspace.image.SysvShmImage;
 import java.util.Map;
 import java.util.stream.Collectors;
-import static org.junit.Assert.fail;
-
-import io.quiesce.api.CheckpointSession;
-import io.quiesce.api.NotSupportedException;
 import org.junit.After;
 import org.junit.Test;
 

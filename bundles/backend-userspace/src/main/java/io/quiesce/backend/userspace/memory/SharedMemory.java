@@ -7,7 +7,6 @@ import io.quiesce.backend.userspace.inject.SyscallInjector;
 import io.quiesce.backend.userspace.linux.Syscalls;
 import io.quiesce.backend.userspace.proc.Pagemap;
 import io.quiesce.backend.userspace.proc.Vma;
-import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
