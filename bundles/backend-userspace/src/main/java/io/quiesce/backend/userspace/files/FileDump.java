@@ -63,7 +63,7 @@ public final class FileDump {
                 // stat through the link reaches the inode, deleted or not
                 int mode = target.startsWith("/") ? (Integer) Files.getAttribute(link, "unix:mode") : 0;
                 // a memfd is a regular file of an internal tmpfs, shown as deleted: saved once for the job (Memfd)
-                String kind = Memfd.is(target) && classify(mode) == FdImage.REGULAR ? FdImage.MEMFD : classify(mode);
+                String kind = Memfd.is(target) && FdImage.REGULAR.equals(classify(mode)) ? FdImage.MEMFD : classify(mode);
                 if (!FdImage.MEMFD.equals(kind) && target.endsWith(" (deleted)") && !FdImage.REGULAR.equals(kind)) {
                     throw new NotSupportedException(String.format("process %d fd %d (%s): deleted files other than "
                             + "regular files are not supported yet", pid, fd, target));
