@@ -1,4 +1,4 @@
-/* memfd00: memfds shared by a parent and its forked child: one mapped MAP_SHARED (each sees the other's counter) and MAP_PRIVATE (a private page of its own), its descriptor at a saved offset; one with seals (write, shrink, grow, seal) mapped read-only; one held only by a mapping (also privately with argv[1] = private-lonely, to be refused); names, seals, offset, contents and the refusal of sealed writes checked every tick. */
+/* memfd00: memfds shared by a parent and its forked child: one mapped MAP_SHARED (each sees the other's counter) and MAP_PRIVATE (a private page of its own), its descriptor at a saved offset; one with seals (write, shrink, grow, seal) mapped read-only; one held only by a mapping (also privately with argv[1] = private-lonely, to be refused); names, mode, seals, offset, contents and the refusal of sealed writes checked every tick. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -79,6 +79,9 @@ static void run(const char *who, int fd, volatile long *shared, unsigned char *p
             fail(who, "private page");
         if (fcntl(sealed, F_GET_SEALS) != SEALS)
             fail(who, "seals");
+        struct stat st;
+        if (fstat(fd, &st) != 0 || (st.st_mode & 07777) != 0640 || st.st_size != 3 * PG)
+            fail(who, "mode or size of the plain memfd");
         if (write(sealed, "x", 1) != -1 || errno != EPERM)
             fail(who, "write into a write-sealed memfd");
         if (ftruncate(sealed, PG) != -1 || errno != EPERM)
@@ -97,7 +100,7 @@ int main(int argc, char **argv)
     int fd = memfd_create("quiesce-data", MFD_CLOEXEC);
     int sealed = memfd_create("quiesce-sealed", MFD_ALLOW_SEALING);
     int lone = memfd_create("quiesce-lonely", 0);
-    if (fd < 0 || sealed < 0 || lone < 0 || ftruncate(fd, 3 * PG) != 0 || ftruncate(lone, 2 * PG) != 0)
+    if (fd < 0 || sealed < 0 || lone < 0 || ftruncate(fd, 3 * PG) != 0 || ftruncate(lone, 2 * PG) != 0 || fchmod(fd, 0640) != 0)
         return 2;
     unsigned char buf[PG];
     for (int i = 0; i < PG; i++)

@@ -9,6 +9,8 @@ package io.quiesce.backend.userspace.image;
  * @param size     its size (st_size)
  * @param seals    F_GET_SEALS at checkpoint time (F_SEAL_SEAL alone for a memfd made without MFD_ALLOW_SEALING)
  * @param dataFile the file holding its contents, relative to the image folder
+ * @param mode     its permission bits (0777 from memfd_create, 0666 with MFD_NOEXEC_SEAL, or as fchmod set them);
+ *                 null in images that did not record it (left as memfd_create makes it)
  */
-public record MemfdImage(long inode, String name, long size, int seals, String dataFile) {
+public record MemfdImage(long inode, String name, long size, int seals, String dataFile, Integer mode) {
 }

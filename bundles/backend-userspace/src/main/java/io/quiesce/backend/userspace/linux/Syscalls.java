@@ -15,7 +15,7 @@ public final class Syscalls {
     public static final int F_ADD_SEALS = 1033, F_GET_SEALS = 1034, F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4,
             F_SEAL_WRITE = 8, F_SEAL_FUTURE_WRITE = 16, F_SEAL_EXEC = 0x20;
     /** Calls for System V shared memory, and plain read/write for /proc files read inside a tracee. */
-    public static final int READ = 0, WRITE = 1, SHMGET = 29, SHMAT = 30, SHMCTL = 31;
+    public static final int READ = 0, WRITE = 1, SHMGET = 29, SHMAT = 30, SHMCTL = 31, FCHMOD = 91;
     /** shmget/shmctl/shmat values. */
     public static final int IPC_PRIVATE = 0, IPC_CREAT = 01000, IPC_EXCL = 02000, IPC_RMID = 0, IPC_SET = 1, IPC_STAT = 2, SHM_RDONLY = 010000;
     /** prlimit64(2) resource: core file size. */

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * memfds (memfd_create(2)) that a descriptor of the job holds, with their mappings.
  *
  * <p>Dump: each object once for the job, keyed by inode: its name (from the link text {@code /memfd:NAME (deleted)}),
- * size, seals (F_GET_SEALS on a copy of the descriptor the tracer takes with pidfd_getfd) and its whole contents
+ * size, mode, seals (F_GET_SEALS on a copy of the descriptor the tracer takes with pidfd_getfd) and its whole contents
  * (read from the tracer through {@code /proc/PID/fd/N}, which reopens the object) into {@code memfd-INODE.img}.
  * Its MAP_SHARED mappings need no pages (they are the object's); its MAP_PRIVATE ones save their private pages like
  * any private file mapping. A memfd that only mappings hold is saved by {@link SharedMemory} instead (its pages
@@ -125,7 +125,8 @@ public final class Memfd {
                     throw new CheckpointException(String.format("cannot save memfd %s of process %d fd %d: %s", name, pid, f.fd(),
                             x.getMessage()), pid, null, link, x);
                 }
-                byInode.put(f.inode(), new MemfdImage(f.inode(), name, size, seals, dataFile));
+                int mode = (int) (long) attribute(link, "unix:mode", pid) & 07777;
+                byInode.put(f.inode(), new MemfdImage(f.inode(), name, size, seals, dataFile, mode));
                 LOG.info("memfd {} (inode {}) held by process {} fd {}: {} bytes, seals 0x{}", name, f.inode(), pid, f.fd(), size,
                         Integer.toHexString(seals));
             }
@@ -218,6 +219,9 @@ public final class Memfd {
             } catch (IOException e) {
                 throw new CheckpointException("cannot fill memfd " + m.name() + " in process " + pid + " from " + data + ": "
                         + e.getMessage(), pid, null, data, e);
+            }
+            if (m.mode() != null) { // before the seals: F_SEAL_EXEC forbids changing the exec bits
+                inj.check(String.format("fchmod(%o) of memfd %s", m.mode() & 07777, m.name()), Syscalls.FCHMOD, fd, m.mode() & 07777);
             }
             int early = m.seals() & ~LATE_SEALS;
             if (early != 0) {
