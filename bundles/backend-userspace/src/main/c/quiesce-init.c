@@ -1,5 +1,5 @@
-/* quiesce-init: runs a job in its own PID namespace (and user namespace when unprivileged) so that a restart can
- * give every process its PID back.
+/* quiesce-init: runs a job in its own PID and IPC namespaces (and user namespace when unprivileged) so that a
+ * restart can give every process its PID (and every SysV segment its shmid) back.
  *
  *   quiesce-init run -- CMD ARGS...   launch: CMD runs as PID 2 of a new namespace
  *   quiesce-init restore              restart: PID 2 is an empty process waiting in pause(2), for the engine to rebuild
@@ -92,7 +92,9 @@ int main(int argc, char **argv)
     }
     uid_t uid = geteuid();
     gid_t gid = getegid();
-    int flags = CLONE_NEWPID | (uid != 0 ? CLONE_NEWUSER : 0);
+    /* an IPC namespace of its own too: the job's SysV segments are then its alone, and a restore can give them their
+     * shmids back through /proc/sys/kernel/shm_next_id, which the namespace's owner may write */
+    int flags = CLONE_NEWPID | CLONE_NEWIPC | (uid != 0 ? CLONE_NEWUSER : 0);
     if (unshare(flags) < 0) {
         fprintf(stderr, "quiesce-init: unshare: %s\n", strerror(errno));
         return 125;

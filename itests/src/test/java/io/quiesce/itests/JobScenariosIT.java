@@ -34,7 +34,8 @@ public class JobScenariosIT extends JobScenarios {
     public static void compile() throws Exception {
         bin = compile("bundles/backend-userspace/src/test/c",
                 List.of("counter00.c", "tree00.c", "pipe00.c", "sleeper00.c", "reader00.c", "sigpending00.c", "shm00.c",
-                        "unlinked00.c", "mmap00.c", "zombie00.c", "rlimit00.c", "fdshare00.c", "fifo00.c", "threads00.c"));
+                        "unlinked00.c", "mmap00.c", "zombie00.c", "rlimit00.c", "fdshare00.c", "fifo00.c", "threads00.c",
+                        "sysvshm00.c", "tmpfiles00.c"));
     }
 
     @Test
@@ -115,12 +116,69 @@ public class JobScenariosIT extends JobScenarios {
     }
 
     private List<Long> continueThenRestart(Cli cli, String name, Path out, String... progress) throws Exception {
+        return continueThenRestart(cli, name, out, () -> { }, progress);
+    }
+
+    /** As above, running {@code betweenKillAndRestart} once the job is killed (to remove what a cleared /tmp would). */
+    private List<Long> continueThenRestart(Cli cli, String name, Path out, Step betweenKillAndRestart, String... progress)
+            throws Exception {
         grows(cli, out, 3, progress);
         assertFalse(cli.ok("checkpoint", name, "--json").get("killed").asBoolean());
         grows(cli, out, 5, progress);
-        List<Long> pids = killAndRestartAll(cli, name);
+        assertTrue(cli.ok("checkpoint", name, "--kill", "--json").get("killed").asBoolean());
+        assertEquals("checkpointed", cli.ok("jobs", name, "--json").get(0).get("state").asText());
+        betweenKillAndRestart.run();
+        List<Long> pids = restartAll(cli, name);
         grows(cli, out, 5, progress);
         return pids;
+    }
+
+    /** A step that may throw. */
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /**
+     * SysV segments, one removed while attached (sysvshm00: the job's own IPC namespace gives them their shmids back),
+     * and a session folder in a temporary folder (tmpfiles00), removed between kill and restart as a cleared /tmp
+     * would be; each through a checkpoint that continues and one with --kill and a restart (memfds and POSIX shared
+     * memory are covered by the engine's IpcTest, as root and as qtest).
+     */
+    @Test
+    public void sysvSharedMemoryAndTemporaryFilesSurviveContinueAndRestart() throws Exception {
+        for (Cli cli : users()) {
+            start(cli);
+            Path home = cli.home();
+            Map<String, List<String>> jobs = new LinkedHashMap<>();
+            jobs.put("sysv", List.of(bin.resolve("sysvshm00").toString()));
+            jobs.put("tmpfiles", List.of(bin.resolve("tmpfiles00").toString(), home.toString(), "300"));
+            for (var job : jobs.entrySet()) {
+                String name = job.getKey();
+                launch(cli, name, job.getValue().toArray(String[]::new));
+                Path out = output(cli, name);
+                Step between = switch (name) {
+                    case "tmpfiles" -> () -> {
+                        try (var walk = Files.walk(home.resolve("session"))) {
+                            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                                Files.delete(p);
+                            }
+                        }
+                    };
+                    default -> () -> { };
+                };
+                continueThenRestart(cli, name, out, between, "parent n=", "child n=");
+                String log = read(out);
+                assertFalse(name + " (" + cli.user() + "):\n" + log, log.contains("MISMATCH"));
+                assertEquals(name + ": each process under one PID (" + cli.user() + "): " + pids(log), 2, pids(log).size());
+                if (name.equals("sysv")) {
+                    assertTrue("shmids kept in the job's IPC namespace (" + cli.user() + "):\n" + log,
+                            log.lines().filter(l -> l.startsWith("parent n=")).allMatch(l -> l.contains(" ids=same ")));
+                }
+            }
+            Path tmpfiles = output(cli, "tmpfiles");
+            assertTrue(cli.user() + ":\n" + read(tmpfiles), PlatformOptions.await(20000, () -> read(tmpfiles).contains("parent late ")));
+            assertTrue(cli.user() + ":\n" + read(tmpfiles), read(tmpfiles).contains("parent late fifo ok"));
+        }
     }
 
     /** Waits until {@code out} has {@code more} more lines of the first prefix than now, and up to two of the others. */

@@ -5,6 +5,12 @@ import io.quiesce.backend.userspace.files.Epoll;
 import io.quiesce.backend.userspace.files.FileDump;
 import io.quiesce.backend.userspace.files.FileSharing;
 import io.quiesce.backend.userspace.files.GhostFiles;
+import io.quiesce.backend.userspace.files.TempFiles;
+import io.quiesce.backend.userspace.image.IpcImage;
+import io.quiesce.backend.userspace.image.MemfdImage;
+import io.quiesce.backend.userspace.image.TempFileImage;
+import io.quiesce.backend.userspace.memory.Memfd;
+import io.quiesce.backend.userspace.memory.SysvShm;
 import io.quiesce.backend.userspace.image.GhostImage;
 import io.quiesce.backend.userspace.image.ZombieImage;
 import java.util.HashSet;
@@ -162,9 +168,22 @@ final class ProcessDump {
     private final SharedMemory.Dump shared = new SharedMemory.Dump();
     private final Set<Long> ghostInodes = new HashSet<>();
     private final List<String> warnings = new ArrayList<>();
+    private final Set<Long> memfdInodes = new HashSet<>();
+    private final SysvShm.Dump sysv;
+    private final List<MemfdImage> memfds = new ArrayList<>();
+    private final List<TempFileImage> tempFiles = new ArrayList<>();
 
     ProcessDump(Path proc) {
         this.proc = proc;
+        this.sysv = new SysvShm.Dump(proc);
+    }
+
+    /**
+     * @return the job's memfds, SysV segments and temporary files, once every process is dumped
+     * @throws io.quiesce.api.NotSupportedException for a SysV segment the job shares with processes outside it
+     */
+    IpcImage ipc() throws CheckpointException {
+        return new IpcImage(memfds, sysv.finish(), tempFiles);
     }
 
     /** @return what the user should know about state a restart of this checkpoint loses */
@@ -219,6 +238,19 @@ final class ProcessDump {
             files.add(g.dataFile());
             bytes += g.bytes();
         }
+        for (MemfdImage m : Memfd.dump(proc, numbered, folder)) {
+            memfds.add(m);
+            memfdInodes.add(m.inode());
+            files.add(m.dataFile());
+            bytes += m.size();
+        }
+        for (TempFileImage t : TempFiles.dump(proc, pids, numbered, folder)) {
+            tempFiles.add(t);
+            if (t.dataFile() != null) {
+                files.add(t.dataFile());
+                bytes += t.size();
+            }
+        }
         return new JobFiles(numbered, pipes, ghosts, files, bytes);
     }
 
@@ -257,7 +289,7 @@ final class ProcessDump {
         } catch (IOException | RuntimeException e) {
             throw new CheckpointException("cannot read /proc/" + pid + ": " + e, pid, null, null, e);
         }
-        MemoryDump memoryDump = new MemoryDump(proc, pid, ghostInodes);
+        MemoryDump memoryDump = new MemoryDump(proc, pid, ghostInodes, memfdInodes);
         memoryDump.checkSupported(vmas);
         long tInject = System.nanoTime();
         List<SigactionImage> sigactions;
@@ -271,7 +303,8 @@ final class ProcessDump {
                 sigactions = SignalDump.dumpSeized(inj);
                 brk = inj.check("brk(0)", Syscalls.BRK, 0);
                 thread = ThreadState.collectTidAddressSeized(inj, thread);
-                resident = SharedMemory.residentSeized(inj, vmas);
+                resident = SharedMemory.residentSeized(inj, vmas, memoryDump::paged);
+                sysv.collectSeized(inj, pid, vmas);
                 inj.finishSeized(resumeRegs, thread.sigmask());
             } catch (CheckpointException | RuntimeException e) {
                 inj.abandonSeized(resumeRegs);

@@ -22,6 +22,8 @@ import io.quiesce.backend.userspace.linux.Syscalls;
 import io.quiesce.backend.userspace.memory.MemoryRestore;
 import io.quiesce.backend.userspace.memory.ProcessMemory;
 import io.quiesce.backend.userspace.memory.SharedMemory;
+import io.quiesce.backend.userspace.memory.Memfd;
+import io.quiesce.backend.userspace.memory.SysvShm;
 import io.quiesce.backend.userspace.image.FdImage;
 import io.quiesce.backend.userspace.proc.ProcMaps;
 import io.quiesce.backend.userspace.proc.ProcStatus;
@@ -63,13 +65,19 @@ final class ProcessRestore {
     private final List<List<Vma>> jobLayouts;
     private final List<String> warnings;
     private final SharedMemory.Table shmem;
+    private final Memfd.Table memfds;
+    private final SysvShm.Table sysv;
 
     /**
      * @param images   every saved process of the job: the scratch area is placed where none of them has a mapping,
      *                 so that children forked with it inherited can be rebuilt around it
      * @param warnings where what could not be restored exactly is reported (the restore goes on)
+     * @param memfds   the job's saved memfds
+     * @param sysv     the job's SysV segments
      */
-    ProcessRestore(Path proc, Path stub, List<ProcessImage> images, List<String> warnings) {
+    ProcessRestore(Path proc, Path stub, List<ProcessImage> images, List<String> warnings, Memfd.Table memfds, SysvShm.Table sysv) {
+        this.memfds = memfds;
+        this.sysv = sysv;
         this.proc = proc;
         this.stub = stub;
         this.warnings = warnings;
@@ -377,7 +385,7 @@ final class ProcessRestore {
             throws CheckpointException {
         long pid = inj.tracee().tid();
         long nsPid = nsPidOf(proc, pid);
-        MemoryRestore memoryRestore = new MemoryRestore(pid, nsPid, imageFile, shmem);
+        MemoryRestore memoryRestore = new MemoryRestore(pid, nsPid, imageFile, shmem, memfds, sysv);
         memoryRestore.checkSpecials(old, image.vmas());
         Path pagesFile = folder.resolve(image.pagesFile());
         try (FileChannel pages = FileChannel.open(pagesFile, StandardOpenOption.READ)) {
@@ -412,6 +420,8 @@ final class ProcessRestore {
             int pid = r.tracee.tid();
             new FileRestore(pid, 0).closeParkedSeized(r.inj, files);
             shmem.closeParkedSeized(r.inj, pid);
+            memfds.finishSeized(r.inj, pid);
+            sysv.finishSeized(r.inj, pid);
             ThreadImage thread = r.image.threads().get(0);
             ThreadState.restoreKernelStateSeized(r.inj, r.memory, thread, pid);
             ResourceLimits.restoreSeized(r.inj, r.image.pid(), r.image.rlimits(), warnings);

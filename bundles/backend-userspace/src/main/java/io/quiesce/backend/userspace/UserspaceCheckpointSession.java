@@ -162,7 +162,7 @@ final class UserspaceCheckpointSession implements CheckpointSession {
         try {
             bytes += ImageFiles.writeJson(staging.resolve(ImageFiles.INDEX),
                     new ImageIndex(ImageFiles.INDEX_MAGIC, ImageFiles.VERSION, processFiles, jobFiles.pipes(), layout.pidNamespace(),
-                            jobFiles.ghosts(), zombies));
+                            jobFiles.ghosts(), zombies, dumper.ipc()));
             files.add(ImageFiles.INDEX);
             try (FileChannel dir = FileChannel.open(staging, StandardOpenOption.READ)) {
                 dir.force(true); // the new names must be durable before the platform commits

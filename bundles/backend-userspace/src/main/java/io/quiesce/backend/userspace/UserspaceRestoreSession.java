@@ -50,6 +50,8 @@ final class UserspaceRestoreSession implements RestoreSession {
     private final FileTable files;
     private final GhostFiles ghosts;
     private final List<ZombieImage> zombies;
+    private final io.quiesce.backend.userspace.image.IpcImage ipc;
+    private final io.quiesce.backend.userspace.memory.Memfd.Table memfds;
     private final List<Integer> spawned = new ArrayList<>();
     private final List<Tracee> restored = new ArrayList<>();
     private Tracee initTracee;
@@ -68,6 +70,9 @@ final class UserspaceRestoreSession implements RestoreSession {
         files.useTerminals(io.quiesce.backend.userspace.terminals.Terminals.read(folder));
         ghosts = new GhostFiles(folder, index.ghostsOrEmpty(), folder.resolve(ImageFiles.INDEX));
         zombies = index.zombiesOrEmpty();
+        ipc = index.ipcOrEmpty();
+        memfds = new io.quiesce.backend.userspace.memory.Memfd.Table(proc, folder, ipc.memfds(), folder.resolve(ImageFiles.INDEX));
+        files.useMemfds(memfds);
         pidNamespace = index.pidNamespace();
         if (options.exactPids() && !pidNamespace) {
             throw new NotSupportedException("backend 'userspace' cannot promise the original PIDs for " + folder + ": the job "
@@ -109,7 +114,8 @@ final class UserspaceRestoreSession implements RestoreSession {
     @Override
     public List<FrozenProcess> restore() throws CheckpointException {
         return tracer.call(() -> {
-            ProcessRestore restorer = new ProcessRestore(proc, stub, images, warnings);
+            ProcessRestore restorer = new ProcessRestore(proc, stub, images, warnings, memfds,
+                    new io.quiesce.backend.userspace.memory.SysvShm.Table(ipc.sysvShm(), images, warnings, folder.resolve(ImageFiles.INDEX)));
             UnaryOperator<String> relocate = p -> {
                 String ghost = ghosts.pathFor(p);
                 return ghost != null ? ghost : relocate(p);
@@ -119,6 +125,8 @@ final class UserspaceRestoreSession implements RestoreSession {
             int nsStub = 0;
             ProcessRestore.Init pid1 = null;
             try {
+                // temporary folders first: a deleted file may have lived in one
+                io.quiesce.backend.userspace.files.TempFiles.prepare(folder, ipc.tempFiles(), folder.resolve(ImageFiles.INDEX));
                 ghosts.prepare(this::relocate, options.jobFolder());
                 if (pidNamespace) {
                     ProcessRestore.InitTree t = restorer.startInit(init, options.stdout(), spawned);

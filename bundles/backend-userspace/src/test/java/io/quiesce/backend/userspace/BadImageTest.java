@@ -38,6 +38,8 @@ public class BadImageTest {
 
     @Before
     public void dumpOne() throws Exception {
+        // the test's folder is in /tmp, whose files the engine would save and recreate: none is a temporary folder here
+        System.setProperty(io.quiesce.backend.userspace.files.TempFiles.PROPERTY, "");
         backend = new UserspaceBackend();
         backend.activateWith(null);
         Path out = tmp.getRoot().toPath().resolve("c.out");
@@ -56,6 +58,7 @@ public class BadImageTest {
 
     @After
     public void tearDown() throws Exception {
+        System.clearProperty(io.quiesce.backend.userspace.files.TempFiles.PROPERTY);
         assertEquals("no stub or half-restored process left", childrenBefore, Scenarios.liveChildren());
         backend.deactivate();
     }

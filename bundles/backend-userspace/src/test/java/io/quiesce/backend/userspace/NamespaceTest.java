@@ -166,6 +166,31 @@ public class NamespaceTest extends EngineTest {
     }
 
     @Test(timeout = 30000)
+    public void sysvSegmentsKeepTheirShmidsInTheJobsOwnIpcNamespace() throws Exception {
+        Path out = root().resolve("sysv.out");
+        int outer = launch(out, "sysvshm00");
+        await(out, l -> l.startsWith("child n=3 "), 5000);
+        Path folder = Files.createDirectory(root().resolve("cp"));
+        try (CheckpointSession s = backend.openCheckpoint(job(outer))) {
+            s.freeze();
+            s.dump(folder);
+            s.kill();
+        }
+        roots.remove((Integer) outer);
+        Scenarios.commit(folder, "userspace", ImageFormat.VERSION);
+        long before = Scenarios.lines(out).stream().filter(l -> l.startsWith("parent n=")).mapToLong(l -> field(l, "n")).max().orElseThrow();
+        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), null, Map.of(), true))) {
+            rs.restore();
+            roots.add((int) (long) rs.release().get(0));
+            assertEquals("shmids come back through shm_next_id: " + rs.warnings(), List.of(), rs.warnings());
+        }
+        String l = await(out, x -> x.startsWith("parent n=") && field(x, "n") > before + 3, 5000);
+        assertTrue(l, l.contains(" ids=same "));
+        await(out, x -> x.startsWith("child n=") && field(x, "n") > before + 3, 5000);
+        assertFalse(Files.readString(out).contains("MISMATCH"));
+    }
+
+    @Test(timeout = 30000)
     public void checkpointThatResumesLeavesTheInitsAndTheTreeRunning() throws Exception {
         Path out = root().resolve("tree.out");
         int outer = launch(out, "tree00", "40");

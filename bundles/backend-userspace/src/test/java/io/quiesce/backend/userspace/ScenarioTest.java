@@ -208,19 +208,25 @@ public class ScenarioTest extends EngineTest {
 
     @Test
     public void lostStdoutGoesToTheFallbackFile() throws Exception {
-        Path log = root().resolve("gone.log");
-        int pid = start("sleeper00", log, "20");
-        await(log, l -> l.startsWith("tick=2 "), 5000);
-        Path folder = checkpointAndKill(pid);
-        Files.delete(log);
-        Path fallback = root().resolve("fallback.log");
-        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), fallback, Map.of(), false))) {
-            rs.restore();
-            long np = rs.release().get(0);
-            children.add((int) np);
-            awaitLine(fallback, l -> l.contains(" pid=" + np + " "));
+        // the test's folder is in /tmp, whose files the engine saves and recreates: none is a temporary folder here
+        System.setProperty(io.quiesce.backend.userspace.files.TempFiles.PROPERTY, "");
+        try {
+            Path log = root().resolve("gone.log");
+            int pid = start("sleeper00", log, "20");
+            await(log, l -> l.startsWith("tick=2 "), 5000);
+            Path folder = checkpointAndKill(pid);
+            Files.delete(log);
+            Path fallback = root().resolve("fallback.log");
+            try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), fallback, Map.of(), false))) {
+                rs.restore();
+                long np = rs.release().get(0);
+                children.add((int) np);
+                awaitLine(fallback, l -> l.contains(" pid=" + np + " "));
+            }
+            assertFalse("the lost file is not recreated", Files.exists(log));
+        } finally {
+            System.clearProperty(io.quiesce.backend.userspace.files.TempFiles.PROPERTY);
         }
-        assertFalse("the lost file is not recreated", Files.exists(log));
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.quiesce.backend.userspace.files;
 import io.quiesce.api.CheckpointException;
 import io.quiesce.api.NotSupportedException;
 import io.quiesce.backend.userspace.image.FdImage;
+import io.quiesce.backend.userspace.memory.Memfd;
 import io.quiesce.backend.userspace.proc.FdInfo;
 import io.quiesce.backend.userspace.terminals.Terminals;
 import java.io.IOException;
@@ -22,7 +23,7 @@ import java.util.stream.Stream;
  * and character devices by path, recreates anonymous pipes and FIFOs (see {@link FileSharing} for what the job's
  * processes share), regular files deleted while open (see {@link GhostFiles}), directories (with their getdents
  * position) and O_PATH descriptors by path, the event and notification descriptors (see {@link AnonInodes}), and
- * records sockets for the fabrics to rebuild; anything else (other anon inodes, memfds) is refused with a message
+ * records sockets for the fabrics to rebuild; memfds (see {@link Memfd}); anything else (other anon inodes) is refused with a message
  * naming the PID, the descriptor and its link text.
  */
 public final class FileDump {
@@ -108,15 +109,16 @@ public final class FileDump {
                 }
                 // stat through the link reaches the inode, deleted or not
                 int mode = target.startsWith("/") ? (Integer) Files.getAttribute(link, "unix:mode") : 0;
-                String kind = classify(mode);
+                // a memfd is a regular file of an internal tmpfs, shown as deleted: saved once for the job (Memfd)
+                String kind = Memfd.is(target) && FdImage.REGULAR.equals(classify(mode)) ? FdImage.MEMFD : classify(mode);
                 FdInfo info = FdInfo.read(proc, pid, fd);
                 if (kind == null && target.startsWith("/") && !target.endsWith(" (deleted)") && (info.flags() & Syscalls.O_PATH) != 0) {
                     kind = FdImage.PATH; // O_PATH of a symlink or socket file
                 } else if (FdImage.CHAR_DEVICE.equals(kind)) { // terminals are paired, never reopened by path
                     kind = Terminals.kindOf((Long) Files.getAttribute(link, "unix:rdev"));
                 }
-                if (target.startsWith("/memfd:") || target.endsWith(" (deleted)") && !FdImage.REGULAR.equals(kind)) {
-                    throw new NotSupportedException(String.format("process %d fd %d (%s): memfds and deleted files other than "
+                if (!FdImage.MEMFD.equals(kind) && target.endsWith(" (deleted)") && !FdImage.REGULAR.equals(kind)) {
+                    throw new NotSupportedException(String.format("process %d fd %d (%s): deleted files other than "
                             + "regular files are not supported yet", pid, fd, target));
                 }
                 if (kind == null) {
@@ -131,7 +133,7 @@ public final class FileDump {
                     }
                     kind = FdImage.PATH; // a place, not an open file: whatever it names is reopened with O_PATH
                 }
-                boolean seekable = FdImage.REGULAR.equals(kind) || FdImage.DIRECTORY.equals(kind);
+                boolean seekable = FdImage.REGULAR.equals(kind) || FdImage.DIRECTORY.equals(kind) || FdImage.MEMFD.equals(kind);
                 out.add(new FdImage(fd, kind, target, seekable ? info.pos() : 0, info.flags(), 0, inode));
             } catch (IOException e) {
                 throw new CheckpointException("cannot read " + link + ": " + e.getMessage(), pid, null, link, e);

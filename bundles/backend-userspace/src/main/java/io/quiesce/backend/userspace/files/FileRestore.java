@@ -85,6 +85,8 @@ public final class FileRestore {
                 openFifoSeized(inj, f, relocate, table, parkBase);
             } else if (AnonInodes.handles(f.kind())) {
                 moveSeized(inj, AnonInodes.createSeized(inj, pid, f, relocate, warnings), f.fd());
+            } else if (FdImage.MEMFD.equals(f.kind())) {
+                table.memfds().restoreFdSeized(inj, pid, nsPid, f, parkBase);
             } else {
                 openSeized(inj, f, relocate, fallback);
             }

@@ -32,6 +32,7 @@ public final class FileTable {
     private final Set<Integer> flagsSet = new HashSet<>();
     private final Map<Long, List<Integer>> parked = new HashMap<>();
     private Terminals terminals = Terminals.none();
+    private io.quiesce.backend.userspace.memory.Memfd.Table memfds;
 
     /**
      * Checks every pipe's contents file before any process exists.
@@ -75,6 +76,19 @@ public final class FileTable {
     /** @return the job's saved terminals and sessions */
     public Terminals terminals() {
         return terminals;
+    }
+
+    /** Sets the job's saved memfds, which descriptors of kind memfd are restored from. */
+    public void useMemfds(io.quiesce.backend.userspace.memory.Memfd.Table table) {
+        memfds = table;
+    }
+
+    /** @return the job's saved memfds */
+    io.quiesce.backend.userspace.memory.Memfd.Table memfds() throws ImageException {
+        if (memfds == null) {
+            throw new ImageException("a descriptor is a memfd, but the index lists none", folder);
+        }
+        return memfds;
     }
 
     /** @return the pipe one of whose ends is open file description {@code share} */

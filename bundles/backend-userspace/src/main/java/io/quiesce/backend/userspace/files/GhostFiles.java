@@ -179,7 +179,8 @@ public final class GhostFiles {
         created.clear();
     }
 
-    private static Set<PosixFilePermission> permissions(int mode) {
+    /** @return the permission set of the low 9 bits of {@code mode} */
+    static Set<PosixFilePermission> permissions(int mode) {
         Set<PosixFilePermission> s = EnumSet.noneOf(PosixFilePermission.class);
         PosixFilePermission[] bits = PosixFilePermission.values(); // OWNER_READ ... OTHERS_EXECUTE, high bit first
         for (int i = 0; i < 9; i++) {

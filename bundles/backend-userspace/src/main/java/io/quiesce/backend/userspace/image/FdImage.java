@@ -7,7 +7,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *
  * @param fd     descriptor number
  * @param kind   {@link #REGULAR}, {@link #CHAR_DEVICE}, {@link #PIPE}, {@link #FIFO}, {@link #SOCKET}, {@link #DIRECTORY},
- *               {@link #PATH} or one of the anon-inode kinds
+ *               {@link #PATH}, {@link #MEMFD} or one of the anon-inode kinds
  * @param path   the path it was opened as (for a pipe, the link text {@code pipe:[INODE]})
  * @param offset the file position
  * @param flags  open flags from fdinfo, including O_CLOEXEC for a close-on-exec descriptor
@@ -33,6 +33,8 @@ public record FdImage(int fd, String kind, String path, long offset, int flags, 
     public static final String PIPE = "pipe";
     /** Kind of a descriptor of a named pipe (FIFO), reopened by path. */
     public static final String FIFO = "fifo";
+    /** Kind of a descriptor of a memfd: the object is saved once for the job (see {@link MemfdImage}). */
+    public static final String MEMFD = "memfd";
     /**
      * Kind of a socket: its contents and connection are a fabric's to save and rebuild; the backend keeps the number
      * free at restore and checks at release that a fabric put a socket there.

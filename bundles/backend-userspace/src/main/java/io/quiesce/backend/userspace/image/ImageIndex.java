@@ -14,9 +14,10 @@ import java.util.List;
  *                      one and gives every process its {@link ProcessImage#nsPid()} back
  * @param ghosts        regular files deleted while open, with their contents (null in older images)
  * @param zombies       ended children not yet reaped by their saved parent (null in older images)
+ * @param ipc           memfds, SysV segments and temporary files (null in older images)
  */
 public record ImageIndex(String magic, int formatVersion, List<String> processes, List<PipeImage> pipes, boolean pidNamespace,
-        List<GhostImage> ghosts, List<ZombieImage> zombies) {
+        List<GhostImage> ghosts, List<ZombieImage> zombies, IpcImage ipc) {
     /** @return the pipes, never null */
     public List<PipeImage> pipesOrEmpty() {
         return pipes == null ? List.of() : pipes;
@@ -25,6 +26,11 @@ public record ImageIndex(String magic, int formatVersion, List<String> processes
     /** @return the deleted files, never null */
     public List<GhostImage> ghostsOrEmpty() {
         return ghosts == null ? List.of() : ghosts;
+    }
+
+    /** @return the memory and IPC objects, never null */
+    public IpcImage ipcOrEmpty() {
+        return ipc == null ? new IpcImage(null, null, null) : ipc;
     }
 
     /** @return the zombies, never null */

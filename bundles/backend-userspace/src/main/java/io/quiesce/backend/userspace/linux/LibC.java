@@ -64,6 +64,9 @@ public interface LibC extends Library {
     /** glibc's variadic fcntl with one int argument (F_GETPIPE_SZ, F_SETPIPE_SZ). */
     int fcntl(int fd, int cmd, int arg);
 
+    /** mkfifo(3): creates a named pipe with mode {@code mode & ~umask}. @return 0, or -1 with errno set */
+    int mkfifo(String path, int mode);
+
     /** @return a zeroed native buffer of {@code size} bytes */
     static Memory buffer(long size) {
         Memory m = new Memory(size);

@@ -9,8 +9,15 @@ public final class Syscalls {
             PIDFD_GETFD = 438;
     /** Calls for shared memory (mincore, memfd) and for ending a recreated zombie. */
     public static final int MPROTECT = 10, MINCORE = 27, KILL = 62, FTRUNCATE = 77, EXIT_GROUP = 231, MEMFD_CREATE = 319;
-    /** memfd_create(2) flag. */
-    public static final int MFD_CLOEXEC = 1;
+    /** memfd_create(2) flags. */
+    public static final int MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
+    /** File seals (fcntl F_ADD_SEALS / F_GET_SEALS). */
+    public static final int F_ADD_SEALS = 1033, F_GET_SEALS = 1034, F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4,
+            F_SEAL_WRITE = 8, F_SEAL_FUTURE_WRITE = 16, F_SEAL_EXEC = 0x20;
+    /** Calls for System V shared memory, and plain read/write for /proc files read inside a tracee. */
+    public static final int READ = 0, WRITE = 1, SHMGET = 29, SHMAT = 30, SHMCTL = 31, FCHMOD = 91;
+    /** shmget/shmctl/shmat values. */
+    public static final int IPC_PRIVATE = 0, IPC_CREAT = 01000, IPC_EXCL = 02000, IPC_RMID = 0, IPC_SET = 1, IPC_STAT = 2, SHM_RDONLY = 010000;
     /** prlimit64(2) resource: core file size. */
     public static final int RLIMIT_CORE = 4;
     /** The child-exit signal of a fork. */
@@ -32,7 +39,7 @@ public final class Syscalls {
             ERESTART_RESTARTBLOCK = -516, EINTR = -4;
 
     /** Calls that make and fill the event and notification descriptors (eventfd, timerfd, signalfd, epoll, inotify). */
-    public static final int WRITE = 1, READ = 0, IOCTL = 16, INOTIFY_ADD_WATCH = 254, INOTIFY_RM_WATCH = 255, TIMERFD_CREATE = 283,
+    public static final int IOCTL = 16, INOTIFY_ADD_WATCH = 254, INOTIFY_RM_WATCH = 255, TIMERFD_CREATE = 283,
             TIMERFD_SETTIME = 286, SIGNALFD4 = 289, EVENTFD2 = 290, EPOLL_CREATE1 = 291, INOTIFY_INIT1 = 294, EPOLL_CTL = 233,
             CLOCK_GETTIME = 228, OPEN_BY_HANDLE_AT = 304;
     /** eventfd2(2) flag (EFD_NONBLOCK and EFD_CLOEXEC are O_NONBLOCK and O_CLOEXEC). */

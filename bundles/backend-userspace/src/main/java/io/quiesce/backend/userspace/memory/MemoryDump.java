@@ -31,6 +31,7 @@ public final class MemoryDump {
     private final Path proc;
     private final long pid;
     private final java.util.Set<Long> ghosts;
+    private final java.util.Set<Long> memfds;
     private static final int DEPTH = 4;
     private long pagesSaved;
     private long pagesSkipped;
@@ -40,16 +41,31 @@ public final class MemoryDump {
      * @param pid    the frozen process
      * @param ghosts inodes of the deleted files whose contents the job's descriptors let the dump save: a mapping of
      *               one is rebuilt from that copy
+     * @param memfds inodes of the memfds the job's descriptors hold, saved whole (see {@link Memfd})
      */
-    public MemoryDump(Path proc, long pid, java.util.Set<Long> ghosts) {
+    public MemoryDump(Path proc, long pid, java.util.Set<Long> ghosts, java.util.Set<Long> memfds) {
         this.proc = proc;
         this.pid = pid;
         this.ghosts = ghosts;
+        this.memfds = memfds;
     }
 
     /** @return true for a mapping of a deleted file saved as a ghost file, mapped again from it */
     private boolean ghost(Vma v) {
-        return v.deletedFile() && !SharedMemory.anonymous(v) && ghosts.contains(v.inode());
+        return v.deletedFile() && !SharedMemory.anonymous(v) && !Memfd.is(v.path()) && !SysvShm.is(v) && ghosts.contains(v.inode());
+    }
+
+    /** @return true for a mapping of a memfd that a descriptor of the job holds: its contents are saved with it */
+    private boolean heldMemfd(Vma v) {
+        return Memfd.is(v.path()) && memfds.contains(v.inode());
+    }
+
+    /**
+     * @return true for a shared mapping whose object's pages are saved through the mappings, once per object: shared
+     *         anonymous memory, a memfd no descriptor of the job holds, a SysV segment
+     */
+    public boolean paged(Vma v) {
+        return SharedMemory.anonymous(v) || SysvShm.is(v) || v.shared() && Memfd.is(v.path()) && !heldMemfd(v);
     }
 
     /**
@@ -59,16 +75,21 @@ public final class MemoryDump {
      */
     public void checkSupported(List<Vma> vmas) throws NotSupportedException {
         for (Vma v : vmas) {
-            if (v.deletedFile() && !SharedMemory.anonymous(v) && !ghost(v)) {
+            if (!v.shared() && Memfd.is(v.path()) && !heldMemfd(v)) {
+                // its unchanged pages are the memfd's, which no descriptor lets the dump read
+                throw new NotSupportedException(String.format("process %d maps memfd %s privately (%x-%x) but no descriptor of the "
+                        + "job holds it: not supported", pid, Memfd.nameOf(v.path()), v.start(), v.end()));
+            }
+            if (v.deletedFile() && !paged(v) && !heldMemfd(v) && !ghost(v)) {
                 // without a descriptor its contents are only reachable through /proc/PID/map_files, which needs
                 // CAP_CHECKPOINT_RESTORE
                 throw new NotSupportedException(String.format("process %d maps a deleted file (%x-%x %s) that no descriptor of "
                         + "the job holds: not supported (a deleted executable or library mapped privately is not either)",
                         pid, v.start(), v.end(), v.path()));
             }
-            if (v.shared() && !v.fileBacked() && !SharedMemory.anonymous(v) && !ghost(v)) {
-                throw new NotSupportedException(String.format("process %d has shared memory that is neither a plain file nor "
-                        + "anonymous (%x-%x %s: SysV or memfd): not supported yet", pid, v.start(), v.end(), v.path()));
+            if (v.shared() && !v.fileBacked() && !paged(v) && !heldMemfd(v) && !ghost(v)) {
+                throw new NotSupportedException(String.format("process %d has shared memory that is not a plain file, "
+                        + "anonymous, a memfd or SysV (%x-%x %s): not supported", pid, v.start(), v.end(), v.path()));
             }
         }
     }
@@ -99,14 +120,15 @@ public final class MemoryDump {
                     continue;
                 }
                 List<PageRun> runs = List.of();
-                int shmem = SharedMemory.anonymous(v) ? shared.idOf(v) : 0;
+                int shmem = paged(v) ? shared.idOf(v) : 0;
                 // specials are moved, not copied; PROT_NONE pages cannot be read; shared file pages live in the file
                 if (shmem > 0 && !v.protNone()) {
                     runs = dumpVma(v, pagemap, memory, writer, shared.selection(v, resident.get(v.start())));
                 } else if (!v.special() && !v.protNone() && !v.shared()) {
                     runs = dumpVma(v, pagemap, memory, writer, null);
                 }
-                images.add(new VmaImage(v.start(), v.end(), v.perms(), v.offset(), v.inode(), v.path(), runs, shmem));
+                images.add(new VmaImage(v.start(), v.end(), v.perms(), v.offset(), v.inode(), v.path(), runs, shmem,
+                        heldMemfd(v) ? v.inode() : null, SysvShm.is(v) ? (int) v.inode() : null));
             }
             writer.finish();
         } catch (IOException e) {
@@ -119,7 +141,7 @@ public final class MemoryDump {
     private List<PageRun> dumpVma(Vma v, Pagemap pagemap, ProcessMemory memory, PipelinedWriter out, Selection select)
             throws IOException, CheckpointException {
         List<PageRun> runs = new ArrayList<>();
-        boolean file = v.fileBacked() || ghost(v);
+        boolean file = v.fileBacked() || ghost(v) || heldMemfd(v);
         long runStart = -1;
         for (long a = v.start(); a < v.end(); a += (long) PAGEMAP_BATCH * Pagemap.PAGE) {
             int n = (int) Math.min(PAGEMAP_BATCH, (v.end() - a) / Pagemap.PAGE);

@@ -31,18 +31,24 @@ public final class MemoryRestore {
     private final long nsPid;
     private final Path imageFile;
     private final SharedMemory.Table shmem;
+    private final Memfd.Table memfds;
+    private final SysvShm.Table sysv;
 
     /**
      * @param pid       the stub
      * @param nsPid     its PID in its own namespace
      * @param imageFile the process file, named in errors
      * @param shmem     the job's shared anonymous memory restored so far
+     * @param memfds    the job's saved memfds restored so far
+     * @param sysv      the job's SysV segments restored so far
      */
-    public MemoryRestore(long pid, long nsPid, Path imageFile, SharedMemory.Table shmem) {
+    public MemoryRestore(long pid, long nsPid, Path imageFile, SharedMemory.Table shmem, Memfd.Table memfds, SysvShm.Table sysv) {
         this.pid = pid;
         this.nsPid = nsPid;
         this.imageFile = imageFile;
         this.shmem = shmem;
+        this.memfds = memfds;
+        this.sysv = sysv;
     }
 
     /**
@@ -87,13 +93,23 @@ public final class MemoryRestore {
                 if (v.path() != null && SPECIALS.contains(v.path())) {
                     continue;
                 }
+                if (v.sysv() != null) {
+                    sysv.attachSeized(inj, pid, v, saved);
+                    continue;
+                }
                 Vma m = new Vma(v.start(), v.end(), v.perms(), v.offset(), "", v.inode(), v.path());
                 int flags = (m.shared() ? Syscalls.MAP_SHARED : Syscalls.MAP_PRIVATE) | Syscalls.MAP_FIXED;
                 int prot = m.prot();
                 long fd = -1;
                 long offset = 0;
                 boolean temporary = false;
-                if (v.shmem() > 0) {
+                if (v.memfd() != null) {
+                    // its contents are in the object; a private mapping's own pages are written over them
+                    SharedMemory.Fd f = memfds.fdSeized(inj, pid, nsPid, v.memfd(), parkBase);
+                    fd = f.fd();
+                    temporary = f.temporary();
+                    offset = v.offset();
+                } else if (v.shmem() > 0) {
                     SharedMemory.Fd f = shmem.fdSeized(inj, pid, nsPid, v, parkBase);
                     fd = f.fd();
                     temporary = f.temporary();
@@ -132,13 +148,18 @@ public final class MemoryRestore {
         }
     }
 
-    /** Gives back their saved protection to the shared mappings that were mapped writable for their pages. */
+    /**
+     * Gives back their saved protection to the shared mappings that were mapped writable for their pages, and to the
+     * parts of SysV attachments whose protection differs from the attach's.
+     */
     public void protectSeized(SyscallInjector inj, List<VmaImage> saved) throws CheckpointException {
         for (VmaImage v : saved) {
             Vma m = new Vma(v.start(), v.end(), v.perms(), v.offset(), "", v.inode(), v.path());
-            if (v.shmem() > 0 && !v.runs().isEmpty() && (m.prot() & Syscalls.PROT_WRITE) == 0) {
+            int prot = v.sysv() != null ? sysv.protectionAfterAttach(v, saved)
+                    : v.shmem() > 0 && !v.runs().isEmpty() && (m.prot() & Syscalls.PROT_WRITE) == 0 ? m.prot() : -1;
+            if (prot >= 0) {
                 inj.check(String.format("mprotect of shared memory %x-%x", v.start(), v.end()), Syscalls.MPROTECT, v.start(),
-                        v.end() - v.start(), m.prot());
+                        v.end() - v.start(), prot);
             }
         }
     }

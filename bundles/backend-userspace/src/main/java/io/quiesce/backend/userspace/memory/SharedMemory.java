@@ -1,14 +1,12 @@
 package io.quiesce.backend.userspace.memory;
 
 import io.quiesce.api.CheckpointException;
-import io.quiesce.api.Errno;
 import io.quiesce.backend.userspace.image.ProcessImage;
 import io.quiesce.backend.userspace.image.VmaImage;
 import io.quiesce.backend.userspace.inject.SyscallInjector;
 import io.quiesce.backend.userspace.linux.Syscalls;
 import io.quiesce.backend.userspace.proc.Pagemap;
 import io.quiesce.backend.userspace.proc.Vma;
-import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -16,7 +14,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Shared anonymous memory ({@code mmap(MAP_SHARED|MAP_ANONYMOUS)}), within a process and between the processes
+ * Shared memory whose pages are saved through the mappings: shared anonymous memory, and in the same way memfds that
+ * no descriptor of the job holds and System V segments (see {@link Memfd}, {@link SysvShm}). Shared anonymous memory ({@code mmap(MAP_SHARED|MAP_ANONYMOUS)}), within a process and between the processes
  * of a job. The kernel backs each such mapping with a shmem object, shown in maps as {@code /dev/zero (deleted)}
  * with its own inode: mappings with the same device and inode are the same memory, whichever process holds them.
  *
@@ -34,7 +33,7 @@ import java.util.Map;
 public final class SharedMemory {
     /** The name maps shows for a shared anonymous mapping. */
     public static final String DEV_ZERO = "/dev/zero (deleted)";
-    private static final byte[] NAME = "quiesce-shm\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final String NAME = "quiesce-shm";
 
     private SharedMemory() {
     }
@@ -45,16 +44,18 @@ public final class SharedMemory {
     }
 
     /**
-     * Asks a seized process which pages of its shared anonymous mappings hold data, with injected mincore(2) calls
-     * (the vector goes into the scratch area, one page of it per call).
+     * Asks a seized process which pages of its shared mappings hold data, with injected mincore(2) calls (the
+     * vector goes into the scratch area, one page of it per call).
      *
+     * @param paged which mappings' pages are saved through the mappings (see {@link MemoryDump#paged})
      * @return one byte per page (bit 0: resident) for each such mapping, by start address
      */
-    public static Map<Long, byte[]> residentSeized(SyscallInjector inj, List<Vma> vmas) throws CheckpointException {
+    public static Map<Long, byte[]> residentSeized(SyscallInjector inj, List<Vma> vmas, java.util.function.Predicate<Vma> paged)
+            throws CheckpointException {
         Map<Long, byte[]> out = new HashMap<>();
         int perCall = SyscallInjector.SCRATCH_SIZE - SyscallInjector.PATH;
         for (Vma v : vmas) {
-            if (!anonymous(v) || v.protNone()) {
+            if (!paged.test(v) || v.protNone()) {
                 continue; // a PROT_NONE mapping's pages are not saved through it
             }
             int pages = (int) (v.length() / Pagemap.PAGE);
@@ -75,9 +76,12 @@ public final class SharedMemory {
         private final Map<String, Integer> ids = new LinkedHashMap<>();
         private final Map<Integer, BitSet> saved = new HashMap<>();
 
-        /** @return the job-wide number (from 1) of the object behind a shared anonymous mapping */
+        /**
+         * @return the job-wide number (from 1) of the object behind a mapping whose pages are saved through the
+         *         mappings (a SysV segment's inode is its shmid, which may equal a memfd's inode on the same device)
+         */
         public int idOf(Vma v) {
-            return ids.computeIfAbsent(v.dev() + ":" + v.inode(), k -> ids.size() + 1);
+            return ids.computeIfAbsent((SysvShm.is(v) ? "sysv:" : "") + v.dev() + ":" + v.inode(), k -> ids.size() + 1);
         }
 
         /**
@@ -104,20 +108,20 @@ public final class SharedMemory {
     record Fd(long fd, boolean temporary) {
     }
 
-    /** The restore's view across the job: each object's size and the process that holds its memfd. */
+    /** The restore's view across the job: each object's size and name, and the process that holds its memfd. */
     public static final class Table {
-        private record Holder(long pid, long nsPid, int fd) {
-        }
-
         private final Map<Integer, Long> sizes = new HashMap<>();
-        private final Map<Integer, Holder> holders = new HashMap<>();
+        private final Map<Integer, String> names = new HashMap<>();
+        private final ParkedFds<Integer> parked = new ParkedFds<>();
 
         /** @param images every saved process of the job: an object is sized to cover all its mappings */
         public Table(List<ProcessImage> images) {
             for (ProcessImage image : images) {
                 for (VmaImage v : image.vmas()) {
-                    if (v.shmem() > 0) {
+                    if (v.shmem() > 0 && v.sysv() == null) {
                         sizes.merge(v.shmem(), v.offset() + v.end() - v.start(), Math::max);
+                        // a memfd no descriptor held keeps its name; shared anonymous memory gets ours
+                        names.putIfAbsent(v.shmem(), Memfd.is(v.path()) ? Memfd.nameOf(v.path()) : NAME);
                     }
                 }
             }
@@ -130,38 +134,19 @@ public final class SharedMemory {
          * @return a descriptor of the object of {@code v} in that process
          */
         Fd fdSeized(SyscallInjector inj, long pid, long nsPid, VmaImage v, int parkBase) throws CheckpointException {
-            Holder h = holders.get(v.shmem());
-            if (h != null && h.pid() == pid) {
-                return new Fd(h.fd(), false);
-            }
-            if (h != null) {
-                long fd = inj.takeFdSeized(h.nsPid(), h.fd());
-                if (fd < 0) {
-                    throw new CheckpointException(String.format("process %d cannot take the shared memory of %x-%x from fd %d of "
-                            + "process %d: pidfd_getfd: %s", pid, v.start(), v.end(), h.fd(), h.pid(), Errno.name(fd)), pid,
-                            Errno.name(fd), null, null);
-                }
-                return new Fd(fd, true);
-            }
-            inj.put(SyscallInjector.PATH, NAME);
-            long fd = inj.check("memfd_create for shared memory " + Long.toHexString(v.start()), Syscalls.MEMFD_CREATE,
-                    inj.scratch() + SyscallInjector.PATH, Syscalls.MFD_CLOEXEC);
-            long size = sizes.get(v.shmem());
-            inj.check("ftruncate of the memfd to " + size, Syscalls.FTRUNCATE, fd, size);
-            int parked = (int) inj.check("parking the memfd", Syscalls.FCNTL, fd, Syscalls.F_DUPFD_CLOEXEC, parkBase);
-            inj.call(Syscalls.CLOSE, fd);
-            holders.put(v.shmem(), new Holder(pid, nsPid, parked));
-            return new Fd(parked, false);
+            return parked.fdSeized(inj, pid, nsPid, v.shmem(), String.format("the shared memory of %x-%x", v.start(), v.end()),
+                    parkBase, in -> {
+                        String name = names.get(v.shmem());
+                        long fd = Memfd.createSeized(in, name, Syscalls.MFD_CLOEXEC);
+                        long size = sizes.get(v.shmem());
+                        in.check("ftruncate of memfd " + name + " to " + size, Syscalls.FTRUNCATE, fd, size);
+                        return fd;
+                    });
         }
 
         /** Closes the memfds parked in {@code pid}; call once every process of the job is rebuilt. */
         public void closeParkedSeized(SyscallInjector inj, long pid) throws CheckpointException {
-            List<Integer> mine = new ArrayList<>();
-            holders.values().stream().filter(h -> h.pid() == pid).forEach(h -> mine.add(h.fd()));
-            for (int fd : mine) {
-                inj.check("close of parked memfd " + fd, Syscalls.CLOSE, fd);
-            }
-            holders.values().removeIf(h -> h.pid() == pid);
+            parked.closeParkedSeized(inj, pid);
         }
     }
 }

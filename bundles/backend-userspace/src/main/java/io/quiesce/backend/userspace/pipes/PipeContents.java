@@ -88,8 +88,8 @@ public final class PipeContents {
     }
 
     /**
-     * @return a descriptor of this JVM for the same open file description as {@code fd} of {@code pid} (pidfd_getfd;
-     *         the caller closes it)
+     * @return a descriptor of this JVM for the same open file description as {@code fd} of {@code pid} (also used
+     *         for memfds' seals); the caller closes it
      */
     public static int take(long pid, int fd) throws CheckpointException {
         int pidfd = check(LibC.INSTANCE.syscall(Syscalls.PIDFD_OPEN, pid, 0, 0), "pidfd_open", pid, fd);

@@ -137,4 +137,24 @@ public class ProcParsersTest {
         assertEquals(8, in.get(0).handle().length);
         assertThrows(IllegalArgumentException.class, () -> FdInfo.parse("pos:\t0\nflags:\t02\n").eventfdCount());
     }
+
+    @Test
+    public void sysvShmFixture() throws Exception {
+        List<SysvShmTable.Segment> segs = SysvShmTable.parse(java.nio.file.Files.readString(proc().resolve("sysvipc/shm")));
+        assertEquals(2, segs.size());
+        SysvShmTable.Segment keyed = segs.get(0);
+        assertEquals(0x51003ee6, keyed.key());
+        assertEquals(123456, keyed.shmid());
+        assertEquals(0640, keyed.perms());
+        assertEquals(12288, keyed.size());
+        assertEquals(17, keyed.cpid());
+        assertEquals(3, keyed.nattch());
+        assertFalse(keyed.removed());
+        SysvShmTable.Segment removed = segs.get(1);
+        assertEquals(0, removed.key());
+        assertTrue("perms 1600: SHM_DEST", removed.removed());
+        assertEquals(1001, removed.uid());
+        assertEquals(1001, removed.gid());
+        assertThrows(IllegalArgumentException.class, () -> SysvShmTable.parse("header\n1 2 3\n"));
+    }
 }
