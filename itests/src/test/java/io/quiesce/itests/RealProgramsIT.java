@@ -30,7 +30,7 @@ import org.junit.Test;
  */
 public class RealProgramsIT extends JobScenarios {
     private static Path bin;
-    /** sorttar00's input: a file of about 110 MB for sort and a tree of about 60 MB for tar */
+    /** sorttar00's input: a file of about 110 MB for sort and a tree of about 40 MB for tar */
     private static Path sortInput;
     private static Path tarTree;
 
@@ -55,7 +55,7 @@ public class RealProgramsIT extends JobScenarios {
         Cli.openUp(scratch);
     }
 
-    /** Deterministic input: random lines to sort, and 30 files of compressible text (and a folder) to archive. */
+    /** Deterministic input: random lines to sort, and 20 files of compressible text (and a folder) to archive. */
     private static void generate(Path lines, Path tree) throws IOException {
         Random r = new Random(7);
         try (BufferedWriter w = Files.newBufferedWriter(lines)) {
@@ -64,7 +64,7 @@ public class RealProgramsIT extends JobScenarios {
             }
         }
         Files.createDirectories(tree.resolve("sub"));
-        for (int f = 0; f < 30; f++) {
+        for (int f = 0; f < 20; f++) {
             try (BufferedWriter w = Files.newBufferedWriter(tree.resolve((f % 2 == 0 ? "" : "sub/") + "file" + f + ".txt"))) {
                 for (int i = 0; i < 40_000; i++) {
                     w.write("line " + i + " of file " + f + ": " + Long.toString(r.nextLong() & 0xFFFFF, 36) + " words " + (i * f % 977) + "\n");
@@ -137,8 +137,8 @@ public class RealProgramsIT extends JobScenarios {
     public void anOpenMpiRingOfFourRanksPassesEveryHop() throws Exception {
         for (Cli cli : users()) {
             start(cli);
-            launch(cli, "mpiring", mpirun(cli, "mpiring00", "40000", "4096", "1000").toArray(String[]::new));
-            JsonNode c = continueThenRestartFinishes(cli, "mpiring", Pattern.compile("^hop \\d+ rank \\d$"), "ring ok hops=40000");
+            launch(cli, "mpiring", mpirun(cli, "mpiring00", "16000", "4096", "1000").toArray(String[]::new));
+            JsonNode c = continueThenRestartFinishes(cli, "mpiring", Pattern.compile("^hop \\d+ rank \\d$"), "ring ok hops=16000");
             System.out.printf("RealProgramsIT: %s: Open MPI ring of 4 ranks: checkpoint (continue) %d ms, pause %d ms, %d bytes%n",
                     cli.user(), c.get("millis").asLong(), c.get("pauseMillis").asLong(), c.get("bytes").asLong());
         }
@@ -148,8 +148,8 @@ public class RealProgramsIT extends JobScenarios {
     public void anMpiAllreduceLoopChecksEveryIteration() throws Exception {
         for (Cli cli : users()) {
             start(cli);
-            launch(cli, "collective", mpirun(cli, "collective00", "4000", "1024", "1000").toArray(String[]::new));
-            continueThenRestartFinishes(cli, "collective", Pattern.compile("^allreduce iter=\\d+$"), "allreduce ok iters=4000 ranks=4");
+            launch(cli, "collective", mpirun(cli, "collective00", "1500", "1024", "1000").toArray(String[]::new));
+            continueThenRestartFinishes(cli, "collective", Pattern.compile("^allreduce iter=\\d+$"), "allreduce ok iters=1500 ranks=4");
         }
     }
 
@@ -157,8 +157,8 @@ public class RealProgramsIT extends JobScenarios {
     public void pythonProducerAndConsumerThreadsKeepTheirTotals() throws Exception {
         for (Cli cli : users()) {
             start(cli);
-            launch(cli, "pythreads", "/usr/bin/python3", program("pythreads00.py"), "150");
-            continueThenRestartFinishes(cli, "pythreads", Pattern.compile("^round=\\d+ ok "), "pythreads ok rounds=150");
+            launch(cli, "pythreads", "/usr/bin/python3", program("pythreads00.py"), "100");
+            continueThenRestartFinishes(cli, "pythreads", Pattern.compile("^round=\\d+ ok "), "pythreads ok rounds=100");
         }
     }
 
@@ -167,8 +167,8 @@ public class RealProgramsIT extends JobScenarios {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         for (Cli cli : users()) {
             start(cli);
-            launch(cli, "javaheap", java, "-Xmx600m", program("javaheap00.java"), "250");
-            continueThenRestartFinishes(cli, "javaheap", Pattern.compile("^tick=\\d+ bad=0$"), "javaheap ok ticks=250");
+            launch(cli, "javaheap", java, "-Xmx600m", program("javaheap00.java"), "120");
+            continueThenRestartFinishes(cli, "javaheap", Pattern.compile("^tick=\\d+ bad=0$"), "javaheap ok ticks=120");
         }
     }
 
@@ -177,8 +177,8 @@ public class RealProgramsIT extends JobScenarios {
         for (Cli cli : users()) {
             start(cli);
             Path folder = folder(cli, "redis");
-            launch(cli, "redis", program("redis00.sh"), folder.toString(), "10000");
-            continueThenRestartFinishes(cli, "redis", Pattern.compile("^redis keys=\\d+ ok$"), "redis ok keys=10000");
+            launch(cli, "redis", program("redis00.sh"), folder.toString(), "6000");
+            continueThenRestartFinishes(cli, "redis", Pattern.compile("^redis keys=\\d+ ok$"), "redis ok keys=6000");
         }
     }
 
