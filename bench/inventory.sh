@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What a process tree holds, as the checkpoint engine sees it (not a test: it prints an inventory).
 # For PID and all its descendants: threads, whether the process is stopped (group stop "T", or a tracer's stop "t"),
-# every descriptor's kind (from its /proc/PID/fd link and fdinfo: pipe, FIFO, socket family and type from the
+# every descriptor's kind (from its /proc/PID/fd link and fdinfo: pipe and FIFO with their access mode, socket family and type from the
 # process's own /proc/PID/net tables, eventpoll, eventfd, timerfd, signalfd, inotify, fanotify, pidfd, other anon
 # inodes, pty master/slave, other devices, directories, O_PATH, memfd, deleted files, regular files), its MAP_SHARED
 # mappings (SysV segments, memfds, deleted files, /dev/zero, files) and its SysV attachments.
@@ -53,8 +53,9 @@ fdkind() { # pid fd -> kind
   link=$(readlink "/proc/$p/fd/$fd" 2>/dev/null) || { echo "gone"; return; }
   flags=$(sed -n 's/^flags:\t*//p' "/proc/$p/fdinfo/$fd" 2>/dev/null || echo 0)
   if (( (8#${flags:-0} & 8#10000000) != 0 )); then echo "O_PATH $link"; return; fi
+  local acc; case $(( 8#${flags:-0} & 3 )) in 0) acc=r ;; 1) acc=w ;; *) acc=rw ;; esac
   case $link in
-    pipe:*) echo pipe ;;
+    pipe:*) echo "pipe($acc) ${link#pipe:}" ;;
     socket:*) local ino=${link#socket:[}; ino=${ino%]}; echo "socket ${sockkind[$ino]:-unknown(inode $ino)}" ;;
     anon_inode:\[eventpoll\]) echo "eventpoll($(grep -c '^tfd:' "/proc/$p/fdinfo/$fd") watched)" ;;
     anon_inode:\[eventfd\]) echo eventfd ;;
@@ -71,7 +72,7 @@ fdkind() { # pid fd -> kind
     /*) kind=$(stat -L -c %F "/proc/$p/fd/$fd" 2>/dev/null || echo '?')
         case $kind in
           directory) echo "dir $link" ;;
-          fifo) echo "fifo $link" ;;
+          fifo) echo "fifo($acc) $link" ;;
           'character special file') echo "chardev $link" ;;
           'block special file') echo "blockdev $link" ;;
           *) echo "file $link" ;;
