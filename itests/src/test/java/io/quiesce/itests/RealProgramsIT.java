@@ -222,15 +222,15 @@ public class RealProgramsIT extends JobScenarios {
         return folder;
     }
 
-    /** script(1) gives python3 -i a pseudo-terminal; the test types through pty00's FIFO. */
+    /** script(1) gives python3 -i a pseudo-terminal; the test types through script00's FIFO. */
     @Test
     public void aPythonReplUnderScriptAnswersTypedInputAfterRestart() throws Exception {
         for (Cli cli : users()) {
             start(cli);
             Path folder = folder(cli, "pty");
-            launch(cli, "pty", program("pty00.sh"), folder.toString());
+            launch(cli, "pty", program("script00.sh"), folder.toString());
             Path out = output(cli, "pty");
-            assertTrue(cli.user(), PlatformOptions.await(30000, () -> read(out).contains("pty00 ready")));
+            assertTrue(cli.user(), PlatformOptions.await(30000, () -> read(out).contains("script00 ready")));
             Path input = folder.resolve("input");
             type(input, "x = 41\nprint('before', x + 1)\n");
             answers(cli, out, "before 42");
