@@ -1,0 +1,314 @@
+package io.quiesce.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+/**
+ * Real programs, not scenario programs, through bin/quiesce as root and as {@code qtest}: an Open MPI ring and an
+ * MPI_Allreduce loop (mpirun, 4 ranks, TCP), CPython threads with a queue, a JVM with a 256 MiB heap, redis-server with
+ * a writer, GNU sort with threads and tar | gzip, and interactive python3 REPLs on a pseudo-terminal under script(1) and
+ * under a tmux server. Each is checkpointed while it runs on, then checkpointed with --kill and restarted, and must
+ * then check itself and end with its verdict (programs: itests/src/test/realprograms/README.md).
+ * Not in the default run: only with {@code -Dquiesce.realprograms=true} (or {@code -Dit.test=RealProgramsIT}).
+ */
+public class RealProgramsIT extends JobScenarios {
+    private static Path bin;
+    /** sorttar00's input: a file of about 110 MB for sort and a tree of about 40 MB for tar */
+    private static Path sortInput;
+    private static Path tarTree;
+
+    @BeforeClass
+    public static void prepare() throws Exception {
+        bin = compile("itests/src/test/realprograms", List.of());
+        Path src = PlatformOptions.root().resolve("itests/src/test/realprograms");
+        Files.createDirectories(bin);
+        for (String c : List.of("mpiring00.c", "collective00.c")) {
+            Process mpicc = new ProcessBuilder("mpicc", "-O2", "-o", bin.resolve(c.replace(".c", "")).toString(), src.resolve(c).toString())
+                    .inheritIO().start();
+            assertEquals("mpicc " + c, 0, mpicc.waitFor());
+        }
+        try (var files = Files.list(src)) {
+            for (Path f : files.filter(f -> !f.toString().endsWith(".c")).toList()) {
+                Files.copy(f, bin.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+        sortInput = scratch.resolve("sort-input.txt");
+        tarTree = scratch.resolve("tar-tree");
+        generate(sortInput, tarTree);
+        Cli.openUp(scratch);
+    }
+
+    /** Deterministic input: random lines to sort, and 20 files of compressible text (and a folder) to archive. */
+    private static void generate(Path lines, Path tree) throws IOException {
+        Random r = new Random(7);
+        try (BufferedWriter w = Files.newBufferedWriter(lines)) {
+            for (int i = 0; i < 2_500_000; i++) {
+                w.write(String.format("%016x %d %s%n", r.nextLong(), i, "y".repeat(i % 40)));
+            }
+        }
+        Files.createDirectories(tree.resolve("sub"));
+        for (int f = 0; f < 20; f++) {
+            try (BufferedWriter w = Files.newBufferedWriter(tree.resolve((f % 2 == 0 ? "" : "sub/") + "file" + f + ".txt"))) {
+                for (int i = 0; i < 40_000; i++) {
+                    w.write("line " + i + " of file " + f + ": " + Long.toString(r.nextLong() & 0xFFFFF, 36) + " words " + (i * f % 977) + "\n");
+                }
+            }
+        }
+    }
+
+    private static String program(String name) {
+        return bin.resolve(name).toString();
+    }
+
+    /** @return how many lines of {@code f} match {@code progress} */
+    private static long count(Path f, Pattern progress) {
+        return read(f).lines().filter(l -> progress.matcher(l).find()).count();
+    }
+
+    /** Waits until {@code out} has {@code more} more lines matching {@code progress} than now. */
+    private static void grows(Cli cli, Path out, Pattern progress, int more) throws InterruptedException {
+        long want = count(out, progress) + more;
+        assertTrue(cli.user() + ": " + more + " more '" + progress + "' lines in\n" + tail(out),
+                PlatformOptions.await(60000, () -> count(out, progress) >= want));
+    }
+
+    private static String tail(Path out) {
+        List<String> lines = read(out).lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    }
+
+    /**
+     * Checkpoints a running job and lets it continue, then checkpoints it with --kill and restarts it; its output must
+     * show more progress lines before each step and after the restart, and end with {@code verdict}, no line saying
+     * MISMATCH, and the job exited with status 0.
+     *
+     * @return the checkpoint (continue)'s answer, for its figures
+     */
+    private JsonNode continueThenRestartFinishes(Cli cli, String name, Pattern progress, String verdict) throws Exception {
+        Path out = output(cli, name);
+        grows(cli, out, progress, 3);
+        JsonNode cont = cli.ok("checkpoint", name, "--json");
+        assertFalse(cont.get("killed").asBoolean());
+        grows(cli, out, progress, 2);
+        killAndRestartAll(cli, name);
+        assertFalse("killed before its end: make the run longer (" + cli.user() + ")", read(out).contains(verdict));
+        // one more line shows it runs on; the job runs while each bin/quiesce client starts, so ask no more than that
+        grows(cli, out, progress, 1);
+        finishes(cli, name, verdict);
+        return cont;
+    }
+
+    private static void finishes(Cli cli, String name, String verdict) throws Exception {
+        Path out = output(cli, name);
+        assertTrue(cli.user() + ":\n" + tail(out), PlatformOptions.await(120000, () -> read(out).contains(verdict)));
+        assertTrue(cli.user() + ":\n" + tail(out), PlatformOptions.await(20000, () -> exitedOk(cli, name)));
+        assertFalse(cli.user() + ":\n" + tail(out), read(out).contains("MISMATCH"));
+    }
+
+    /**
+     * mpirun with 4 ranks on this host over TCP (no shared-memory transport), allowed to run as root (what the
+     * unprivileged user is inside its user namespace too), with its session folder in the job's home.
+     */
+    private static List<String> mpirun(Cli cli, String program, String... args) throws IOException {
+        Path tmp = folder(cli, "mpi-tmp");
+        List<String> argv = new ArrayList<>(List.of("env", "TMPDIR=" + tmp, "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
+                "/usr/bin/mpirun", "--oversubscribe", "-n", "4", "--mca", "btl", "tcp,self", "--mca", "pml", "ob1", program(program)));
+        argv.addAll(List.of(args));
+        return argv;
+    }
+
+    @Test
+    public void anOpenMpiRingOfFourRanksPassesEveryHop() throws Exception {
+        for (Cli cli : users()) {
+            start(cli);
+            launch(cli, "mpiring", mpirun(cli, "mpiring00", "16000", "4096", "1000").toArray(String[]::new));
+            JsonNode c = continueThenRestartFinishes(cli, "mpiring", Pattern.compile("^hop \\d+ rank \\d$"), "ring ok hops=16000");
+            System.out.printf("RealProgramsIT: %s: Open MPI ring of 4 ranks: checkpoint (continue) %d ms, pause %d ms, %d bytes%n",
+                    cli.user(), c.get("millis").asLong(), c.get("pauseMillis").asLong(), c.get("bytes").asLong());
+        }
+    }
+
+    @Test
+    public void anMpiAllreduceLoopChecksEveryIteration() throws Exception {
+        for (Cli cli : users()) {
+            start(cli);
+            launch(cli, "collective", mpirun(cli, "collective00", "1500", "1024", "1000").toArray(String[]::new));
+            continueThenRestartFinishes(cli, "collective", Pattern.compile("^allreduce iter=\\d+$"), "allreduce ok iters=1500 ranks=4");
+        }
+    }
+
+    @Test
+    public void pythonProducerAndConsumerThreadsKeepTheirTotals() throws Exception {
+        for (Cli cli : users()) {
+            start(cli);
+            launch(cli, "pythreads", "/usr/bin/python3", program("pythreads00.py"), "100");
+            continueThenRestartFinishes(cli, "pythreads", Pattern.compile("^round=\\d+ ok "), "pythreads ok rounds=100");
+        }
+    }
+
+    @Test
+    public void aPlainJvmKeepsItsThreadsAndHeap() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        for (Cli cli : users()) {
+            start(cli);
+            launch(cli, "javaheap", java, "-Xmx600m", program("javaheap00.java"), "120");
+            continueThenRestartFinishes(cli, "javaheap", Pattern.compile("^tick=\\d+ bad=0$"), "javaheap ok ticks=120");
+        }
+    }
+
+    @Test
+    public void redisKeepsEveryKeyItsWriterSet() throws Exception {
+        for (Cli cli : users()) {
+            start(cli);
+            Path folder = folder(cli, "redis");
+            launch(cli, "redis", program("redis00.sh"), folder.toString(), "8000");
+            continueThenRestartFinishes(cli, "redis", Pattern.compile("^redis keys=\\d+ ok$"), "redis ok keys=8000");
+        }
+    }
+
+    /**
+     * sorttar00 run once without interruption, then again checkpointed (continue) and killed and restarted while sort
+     * runs and again while tar runs: both runs must print the same SHA-256 sums of their outputs.
+     */
+    @Test
+    public void sortAndTarOutputsAreByteIdenticalToAnUninterruptedRun() throws Exception {
+        for (Cli cli : users()) {
+            start(cli);
+            String reference = sortTar(cli, "sorttar-ref", false);
+            String interrupted = sortTar(cli, "sorttar", true);
+            assertEquals(cli.user(), reference, interrupted);
+        }
+    }
+
+    /** @return sorttar00's verdict line, after a checkpoint (continue) and a kill and restart in each step if asked */
+    private String sortTar(Cli cli, String name, boolean interrupt) throws Exception {
+        Path folder = folder(cli, name);
+        launch(cli, name, program("sorttar00.sh"), sortInput.toString(), tarTree.toString(), folder.toString());
+        Path out = output(cli, name);
+        if (interrupt) {
+            for (String step : List.of("sort", "tar")) {
+                assertTrue(cli.user(), PlatformOptions.await(60000, () -> read(out).contains(step + " begins")));
+                assertFalse(cli.ok("checkpoint", name, "--json").get("killed").asBoolean());
+                killAndRestartAll(cli, name);
+                assertFalse(step + " ended before it was killed: make the input larger (" + cli.user() + ")", read(out).contains(step + " ends"));
+            }
+        }
+        finishes(cli, name, "sorttar done ");
+        return read(out).lines().filter(l -> l.startsWith("sorttar done ")).findFirst().orElseThrow();
+    }
+
+    /** @return a new folder in the user's home, owned by that user (the job writes in it) */
+    private static Path folder(Cli cli, String name) throws IOException {
+        Path folder = Files.createDirectories(cli.home().resolve(name));
+        var lookup = folder.getFileSystem().getUserPrincipalLookupService();
+        Files.setOwner(folder, lookup.lookupPrincipalByName(cli.user()));
+        return folder;
+    }
+
+    /** script(1) gives python3 -i a pseudo-terminal; the test types through script00's FIFO. */
+    @Test
+    public void aPythonReplUnderScriptAnswersTypedInputAfterRestart() throws Exception {
+        for (Cli cli : users()) {
+            start(cli);
+            Path folder = folder(cli, "pty");
+            launch(cli, "pty", program("script00.sh"), folder.toString());
+            Path out = output(cli, "pty");
+            assertTrue(cli.user(), PlatformOptions.await(30000, () -> read(out).contains("script00 ready")));
+            Path input = folder.resolve("input");
+            type(input, "x = 41\nprint('before', x + 1)\n");
+            answers(cli, out, "before 42");
+            assertFalse(cli.ok("checkpoint", "pty", "--json").get("killed").asBoolean());
+            type(input, "print('continued', x + 1)\n");
+            answers(cli, out, "continued 42");
+            killAndRestartAll(cli, "pty");
+            type(input, "print('restarted', x + 1)\nexit()\n");
+            answers(cli, out, "restarted 42");
+            assertTrue(cli.user() + ":\n" + tail(out), PlatformOptions.await(20000, () -> exitedOk(cli, "pty")));
+        }
+    }
+
+    /** Writes to a FIFO the job holds open both ways (so the open does not block and the writer may go). */
+    private static void type(Path fifo, String text) throws IOException {
+        try (OutputStream o = Files.newOutputStream(fifo)) {
+            o.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static void answers(Cli cli, Path out, String answer) throws InterruptedException {
+        // the REPL's echo of the input has the expression, not its value
+        assertTrue(cli.user() + ": '" + answer + "' in\n" + tail(out), PlatformOptions.await(30000,
+                () -> read(out).lines().anyMatch(l -> l.strip().equals(answer))));
+    }
+
+    /** A tmux server in the job runs python3; the test types with tmux send-keys and reads the pane (capture-pane). */
+    @Test
+    public void aPythonReplInATmuxServerAnswersTypedInputAfterRestart() throws Exception {
+        for (Cli cli : users()) {
+            start(cli);
+            Path folder = folder(cli, "tmux");
+            launch(cli, "tmux", program("tmux00.sh"), folder.toString());
+            Path out = output(cli, "tmux");
+            assertTrue(cli.user(), PlatformOptions.await(30000, () -> read(out).contains("tmux00 ready")));
+            Path sock = folder.resolve("tmux.sock");
+            tmux(cli, sock, "send-keys", "-t", "repl", "x = 41", "Enter", "print('before', x + 1)", "Enter");
+            paneAnswers(cli, sock, "before 42");
+            assertFalse(cli.ok("checkpoint", "tmux", "--json").get("killed").asBoolean());
+            tmux(cli, sock, "send-keys", "-t", "repl", "print('continued', x + 1)", "Enter");
+            paneAnswers(cli, sock, "continued 42");
+            killAndRestartAll(cli, "tmux");
+            tmux(cli, sock, "send-keys", "-t", "repl", "print('restarted', x + 1)", "Enter");
+            paneAnswers(cli, sock, "restarted 42");
+            tmux(cli, sock, "wait-for", "-S", "done");
+            finishes(cli, "tmux", "tmux00 done");
+        }
+    }
+
+    /** Runs a tmux client as the job's user (the server only lets its own user in) and @return its output. */
+    private static String tmux(Cli cli, Path sock, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        if (!cli.user().equals(System.getProperty("user.name"))) {
+            cmd.addAll(List.of("runuser", "-u", cli.user(), "--"));
+        }
+        cmd.addAll(List.of("/usr/bin/tmux", "-S", sock.toString()));
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile("quiesce-tmux", ".txt");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            assertTrue(String.join(" ", cmd), p.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(String.join(" ", cmd) + ": " + Files.readString(out), 0, p.exitValue());
+            return Files.readString(out);
+        } finally {
+            Files.delete(out);
+        }
+    }
+
+    private static void paneAnswers(Cli cli, Path sock, String answer) throws Exception {
+        String[] pane = { "" };
+        boolean seen = PlatformOptions.await(30000, () -> {
+            try {
+                pane[0] = tmux(cli, sock, "capture-pane", "-p", "-t", "repl");
+            } catch (Exception | AssertionError e) {
+                pane[0] = e.toString();
+            }
+            return pane[0].lines().anyMatch(l -> l.strip().equals(answer));
+        });
+        assertTrue(cli.user() + ": '" + answer + "' in the pane:\n" + pane[0], seen);
+    }
+}
