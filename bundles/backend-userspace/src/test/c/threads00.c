@@ -1,4 +1,4 @@
-/* threads00: a main thread and one worker both printing ticks; the engine must refuse it (multi-threaded) and leave both threads running. */
+/* threads00: a main thread and one worker thread in nanosleep loops, the main one printing both tick counts; both must go on after a checkpoint (continue or restart). */
 #include <pthread.h>
 #include <stdio.h>
 #include <time.h>

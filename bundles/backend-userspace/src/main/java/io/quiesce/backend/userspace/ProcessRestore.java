@@ -27,6 +27,7 @@ import io.quiesce.backend.userspace.proc.ProcMaps;
 import io.quiesce.backend.userspace.proc.ProcStatus;
 import io.quiesce.backend.userspace.proc.Vma;
 import io.quiesce.backend.userspace.registers.RestartRules;
+import io.quiesce.backend.userspace.registers.ThreadRestore;
 import io.quiesce.backend.userspace.registers.ThreadState;
 import io.quiesce.backend.userspace.linux.X86_64Regs;
 import io.quiesce.backend.userspace.seize.Tracee;
@@ -111,9 +112,8 @@ final class ProcessRestore {
                 }
             }
         }
-        if (image.threads().size() != 1) {
-            throw new ImageException(image.threads().size() + " threads saved; this version restores single-threaded processes only",
-                    imageFile);
+        if (image.threads() == null || image.threads().isEmpty()) {
+            throw new ImageException("no thread saved", imageFile);
         }
     }
 
@@ -129,6 +129,8 @@ final class ProcessRestore {
         final long t0;
         final long pagesBytes;
         final long pagesMs;
+        /** The threads other than the leader, made by {@link #completeSeized}. */
+        final List<Tracee> threads = new ArrayList<>();
 
         private Rebuilt(ProcessImage image, Tracee tracee, SyscallInjector inj, ProcessMemory memory, long t0, long pagesBytes,
                 long pagesMs) {
@@ -406,19 +408,21 @@ final class ProcessRestore {
      * The last steps, once every process of the job has its descriptors: closes parked pipe ends, restores the
      * thread's kernel state and leaves the process stopped at a syscall-exit stop with its saved registers.
      */
-    void completeSeized(Rebuilt r, FileTable files) throws CheckpointException {
+    void completeSeized(Rebuilt r, FileTable files, List<Integer> spawned) throws CheckpointException {
         try (r) {
             int pid = r.tracee.tid();
             new FileRestore(pid, 0).closeParkedSeized(r.inj, files);
             shmem.closeParkedSeized(r.inj, pid);
             ThreadImage thread = r.image.threads().get(0);
             ThreadState.restoreKernelStateSeized(r.inj, r.memory, thread, pid);
+            List<ThreadImage> others = r.image.threads().subList(1, r.image.threads().size());
+            r.threads.addAll(ThreadRestore.createSeized(r.inj, r.memory, r.image.pid(), others, spawned));
             ResourceLimits.restoreSeized(r.inj, r.image.pid(), r.image.rlimits(), warnings);
             // last: the injector blocks every signal, so what is queued now waits for the final mask
             PendingSignals.restoreSeized(r.inj, r.image.pendingSignals());
             ThreadState.finishSeized(r.inj, thread);
-            LOG.info("process {} restored as {}: {} bytes of pages in {} ms, {} injected syscalls, {} ms in all", r.image.pid(),
-                    pid, r.pagesBytes, r.pagesMs, r.inj.calls(), (System.nanoTime() - r.t0) / 1_000_000);
+            LOG.info("process {} restored as {} ({} threads): {} bytes of pages in {} ms, {} injected syscalls, {} ms in all", r.image.pid(),
+                    pid, 1 + r.threads.size(), r.pagesBytes, r.pagesMs, r.inj.calls(), (System.nanoTime() - r.t0) / 1_000_000);
         }
     }
 

@@ -9,6 +9,7 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import io.quiesce.api.CheckpointSession;
+import io.quiesce.backend.userspace.image.ImageFiles;
 import io.quiesce.api.NotSupportedException;
 import io.quiesce.api.RestoreOptions;
 import io.quiesce.api.RestoreSession;
@@ -115,18 +116,13 @@ public class ScenarioTest extends EngineTest {
     }
 
     @Test
-    public void multiThreadedProcessIsRefusedAndKeepsRunning() throws Exception {
+    public void multiThreadedProcessIsCheckpointedAndKeepsRunning() throws Exception {
         Path out = root().resolve("threads.out");
         int single = start("sleeper00", root().resolve("s.out"), "50");
         int pid = start("threads00", out);
         await(out, l -> l.startsWith("n=2 "), 5000);
-        try (CheckpointSession s = backend.openCheckpoint(Scenarios.job(root(), single, pid))) {
-            s.freeze();
-            fail("a 2-thread process was frozen");
-        } catch (NotSupportedException e) {
-            assertTrue(e.getMessage(), e.getMessage().contains("process " + pid + " has 2 threads"));
-            assertFalse(e.getMessage(), e.getMessage().contains("process " + single + " "));
-        }
+        Path folder = checkpoint(false, single, pid);
+        assertEquals("main and worker", 2, ImageFiles.readProcess(folder.resolve("process-" + pid + ".json")).threads().size());
         for (int p : new int[] { pid, single }) {
             String state = Files.readString(Path.of("/proc/" + p + "/status")).lines().filter(l -> l.startsWith("State:"))
                     .findFirst().orElseThrow();
@@ -134,7 +130,9 @@ public class ScenarioTest extends EngineTest {
             assertFalse("not traced any more", Files.readString(Path.of("/proc/" + p + "/status")).contains("TracerPid:\t" + ProcessHandle.current().pid()));
         }
         long n = field(Scenarios.last(out), "n");
-        await(out, l -> l.startsWith("n=" + (n + 3) + " "), 5000);
+        String later = await(out, l -> l.startsWith("n=" + (n + 3) + " "), 5000);
+        long w = field(later, "worker");
+        await(out, l -> l.startsWith("n=") && field(l, "worker") > w, 5000);
     }
 
     @Test

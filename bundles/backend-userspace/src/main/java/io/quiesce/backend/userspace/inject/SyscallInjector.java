@@ -2,6 +2,7 @@ package io.quiesce.backend.userspace.inject;
 
 import io.quiesce.api.CheckpointException;
 import io.quiesce.api.Errno;
+import io.quiesce.backend.userspace.linux.CloneArgs;
 import io.quiesce.backend.userspace.linux.LibC;
 import io.quiesce.backend.userspace.linux.Ptrace;
 import io.quiesce.backend.userspace.linux.Syscalls;
@@ -30,8 +31,6 @@ public final class SyscallInjector {
     /** Offsets of the scratch area's parts. */
     public static final int CODE = 0, STRUCT = 0x100, OUT = 0x200, MM_MAP = 0x400, PATH = 0x1000;
     private static final int SYSCALL_STOP = LibC.SIGTRAP | 0x80;
-    /** sizeof(struct clone_args) up to set_tid_size (11 u64 with cgroup; 80 without it is CLONE_ARGS_SIZE_VER1). */
-    private static final int CLONE_ARGS_SIZE = 88;
     private static final byte[] SYSCALL_INT3 = { 0x0f, 0x05, (byte) 0xcc };
 
     private final Tracee tracee;
@@ -146,37 +145,82 @@ public final class SyscallInjector {
      * @return the child's PID in this JVM's PID namespace, or a negative errno when clone3 failed (no child exists then)
      */
     public long forkSeized(long pid) throws CheckpointException {
-        byte[] args = new byte[CLONE_ARGS_SIZE + 8];
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(args).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        b.putLong(32, Syscalls.SIGCHLD); // exit_signal
-        if (pid > 0) {
-            b.putLong(64, scratch + STRUCT + CLONE_ARGS_SIZE); // set_tid: the array right after the struct
-            b.putLong(72, 1); // set_tid_size: the tracee's own namespace level only
-            b.putInt(CLONE_ARGS_SIZE, (int) pid);
-        }
-        put(STRUCT, args);
-        tracee.setOptionsSeized(Ptrace.O_TRACESYSGOOD | Ptrace.O_TRACEFORK);
-        tracee.setRegsSeized(template.forSyscall(scratch + CODE, Syscalls.CLONE3, scratch + STRUCT, CLONE_ARGS_SIZE));
+        put(STRUCT, CloneArgs.bytes(0, Syscalls.SIGCHLD, 0, 0, pid, scratch + STRUCT));
+        return cloneSeized(Ptrace.O_TRACEFORK, Ptrace.EVENT_FORK, "clone3 (fork)");
+    }
+
+    /**
+     * Creates a thread in the tracee with an injected clone3(2), flags as glibc's pthread_create, auto-attached
+     * through PTRACE_O_TRACECLONE. It has no robust list, rseq or sigaltstack yet, and starts in an event stop
+     * with rip inside the scratch area, ready for {@link #adoptThreadSeized}.
+     *
+     * @param tid      the TID wanted in the tracee's PID namespace (set_tid), 0 for any
+     * @param tls      its fs_base (CLONE_SETTLS)
+     * @param clearTid its clear_child_tid address (CLONE_CHILD_CLEARTID: the kernel clears it and wakes the futex
+     *                 there when the thread ends, which pthread_join waits for), 0 for none
+     * @return the new thread's TID in this JVM's PID namespace, or a negative errno when clone3 failed
+     */
+    public long cloneThreadSeized(long tid, long tls, long clearTid) throws CheckpointException {
+        long flags = Syscalls.CLONE_VM | Syscalls.CLONE_FS | Syscalls.CLONE_FILES | Syscalls.CLONE_SIGHAND | Syscalls.CLONE_THREAD
+                | Syscalls.CLONE_SYSVSEM | Syscalls.CLONE_SETTLS | (clearTid != 0 ? Syscalls.CLONE_CHILD_CLEARTID : 0);
+        put(STRUCT, CloneArgs.bytes(flags, 0, clearTid, tls, tid, scratch + STRUCT));
+        return cloneSeized(Ptrace.O_TRACECLONE, Ptrace.EVENT_CLONE, "clone3 (thread)");
+    }
+
+    /** Runs the clone3 whose args are at {@link #STRUCT}, with {@code option} set so its child is auto-attached. */
+    private long cloneSeized(long option, int event, String what) throws CheckpointException {
+        tracee.setOptionsSeized(Ptrace.O_TRACESYSGOOD | option);
+        tracee.setRegsSeized(template.forSyscall(scratch + CODE, Syscalls.CLONE3, scratch + STRUCT, CloneArgs.SIZE));
         tracee.cont(0);
-        int s = tracee.waitStop("injected clone3");
+        int s = injectionStop("injected " + what, false);
         long child = -1;
-        if (WaitStatus.event(s) == Ptrace.EVENT_FORK) {
+        if (WaitStatus.event(s) == event) {
             child = tracee.getEventMsgSeized();
             tracee.cont(0);
-            s = tracee.waitStop("injected clone3");
+            s = injectionStop("injected " + what, false);
         }
         if (WaitStatus.stopSignal(s) != LibC.SIGTRAP || WaitStatus.event(s) != 0) {
             throw new CheckpointException("process " + tracee.tid() + " stopped unexpectedly (" + WaitStatus.describe(s)
-                    + ") in injected clone3", tracee.tid(), null, null, null);
+                    + ") in injected " + what, tracee.tid(), null, null, null);
         }
         calls++;
         long rc = tracee.getRegsSeized().get(X86_64Regs.RAX);
         if (rc >= 0 && child < 0) {
-            throw new CheckpointException("process " + tracee.tid() + ": injected clone3 returned " + rc + " without a fork event",
+            throw new CheckpointException("process " + tracee.tid() + ": injected " + what + " returned " + rc + " without its event",
                     tracee.tid(), null, null, null);
         }
-        // rc is the PID in the tracee's namespace; the event gives it in ours, which ptrace needs
+        // rc is the ID in the tracee's namespace; the event gives it in ours, which ptrace needs
         return rc < 0 ? rc : child;
+    }
+
+    /**
+     * Injects into another thread of a process whose leader has the scratch area (it is shared: same mm). The
+     * thread's registers and mask are kept for {@link #releaseThreadSeized}; every signal is blocked meanwhile.
+     *
+     * @param tracee  the thread, in a ptrace stop
+     * @param memory  the process's memory
+     * @param scratch the leader injector's scratch address
+     */
+    public static SyscallInjector adoptThreadSeized(Tracee tracee, ProcessMemory memory, long scratch) throws CheckpointException {
+        X86_64Regs regs = tracee.getRegsSeized();
+        long mask = tracee.getSigMaskSeized();
+        tracee.setSigMaskSeized(-1L);
+        return new SyscallInjector(tracee, memory, regs, scratch, mask);
+    }
+
+    /**
+     * Ends injection into a thread adopted with {@link #adoptThreadSeized}: sets its final registers and mask,
+     * leaving the scratch area for the leader to unmap. The thread stays in its ptrace stop.
+     */
+    public void releaseThreadSeized(X86_64Regs finalRegs, long mask) throws CheckpointException {
+        tracee.setRegsSeized(finalRegs.with(X86_64Regs.ORIG_RAX, -1));
+        tracee.setSigMaskSeized(mask);
+        requeueHeldStop();
+    }
+
+    /** @return the registers the tracee had when this injector was made */
+    public X86_64Regs template() {
+        return template;
     }
 
     private static boolean isSyscallInsn(byte[] b) {
@@ -371,10 +415,13 @@ public final class SyscallInjector {
     private int injectionStop(String what, boolean syscallStep) throws CheckpointException {
         while (true) {
             int s = tracee.waitStop(what);
-            if (WaitStatus.event(s) != 0 || WaitStatus.stopSignal(s) != LibC.SIGSTOP) {
+            boolean groupStop = WaitStatus.event(s) == Ptrace.EVENT_STOP && WaitStatus.stopSignal(s) != LibC.SIGTRAP;
+            if (!groupStop && (WaitStatus.event(s) != 0 || WaitStatus.stopSignal(s) != LibC.SIGSTOP)) {
                 return s;
             }
-            heldStop = true;
+            // a group stop (the process was stopped by SIGSTOP/SIGTSTP, or is being) traps again when resumed: not
+            // ours to act on now; a stopped process is saved and restored stopped by its thread image
+            heldStop = heldStop || !groupStop;
             if (syscallStep) {
                 tracee.syscallStep();
             } else {

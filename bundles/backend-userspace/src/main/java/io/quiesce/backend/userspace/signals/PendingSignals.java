@@ -37,8 +37,31 @@ public final class PendingSignals {
         return out;
     }
 
+    /** @return the signals queued for one thread alone (not the process-wide queue), oldest first */
+    public static List<PendingSignalImage> dumpThreadSeized(Tracee t, long tidInJob) throws CheckpointException {
+        List<PendingSignalImage> out = new ArrayList<>();
+        for (byte[] info : t.peekSigInfoSeized(false)) {
+            out.add(new PendingSignalImage(ByteBuffer.wrap(info).order(ByteOrder.LITTLE_ENDIAN).getInt(0), false, tidInJob, info));
+        }
+        return out;
+    }
+
     /**
-     * Queues the saved signals again in the (single-threaded) process. A siginfo with si_code >= 0 (kill, kernel)
+     * Queues a thread's own saved signals again, injected in the process's leader: only a caller whose TID is the
+     * thread group's ID may queue a kernel or tkill siginfo (rt_tgsigqueueinfo), and the leader's TID is.
+     *
+     * @param leader   an injector in the leader
+     * @param tidInJob the thread's TID as the process sees it
+     */
+    public static void restoreThreadSeized(SyscallInjector leader, List<PendingSignalImage> pending, long tidInJob)
+            throws CheckpointException {
+        if (pending != null && !pending.isEmpty()) {
+            queue(leader, pending, tidInJob);
+        }
+    }
+
+    /**
+     * Queues the saved signals again in the process (its leader's own queue and the process-wide one). A siginfo with si_code >= 0 (kill, kernel)
      * or SI_TKILL may only be queued by a process to itself: the injected call runs in the process and names its
      * own PID as it sees it (getpid, which differs from ours inside a PID namespace), so the kernel accepts it
      * unprivileged. A pending SIGKILL or SIGSTOP is not requeued: it would end or stop the process mid-restore.
@@ -47,7 +70,13 @@ public final class PendingSignals {
         if (pending == null || pending.isEmpty()) {
             return;
         }
+        queue(inj, pending, 0);
+    }
+
+    /** @param tid the target of thread-directed signals, 0 for the injected thread itself */
+    private static void queue(SyscallInjector inj, List<PendingSignalImage> pending, long tid) throws CheckpointException {
         long self = inj.check("getpid", Syscalls.GETPID);
+        long target = tid > 0 ? tid : self;
         long info = inj.scratch() + SyscallInjector.STRUCT;
         for (PendingSignalImage p : pending) {
             if (p.signal() == LibC.SIGKILL || p.signal() == LibC.SIGSTOP) {
@@ -61,7 +90,7 @@ public final class PendingSignals {
             if (p.shared()) {
                 inj.check("rt_sigqueueinfo(" + p.signal() + ")", Syscalls.RT_SIGQUEUEINFO, self, p.signal(), info);
             } else {
-                inj.check("rt_tgsigqueueinfo(" + p.signal() + ")", Syscalls.RT_TGSIGQUEUEINFO, self, self, p.signal(), info);
+                inj.check("rt_tgsigqueueinfo(" + p.signal() + ")", Syscalls.RT_TGSIGQUEUEINFO, self, target, p.signal(), info);
             }
         }
     }
