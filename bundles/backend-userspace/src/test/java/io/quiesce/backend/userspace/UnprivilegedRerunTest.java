@@ -14,7 +14,7 @@ public class UnprivilegedRerunTest {
     public void engineTestsPassWithoutPrivileges() throws Exception {
         UnprivilegedRerun.run(tmp.getRoot().toPath(), Scenarios.SRC, List.of(CheckpointRestoreTest.class, ScenarioTest.class,
                 BadImageTest.class, JobFilesTest.class, TreeTest.class, NamespaceTest.class, SharedMemoryTest.class,
-                GhostFileTest.class, ZombieTest.class), 120,
+                GhostFileTest.class, ZombieTest.class, ThreadsTest.class), 150,
                 l -> l.startsWith("tree restore warnings") || l.contains("Exception"));
     }
 }
