@@ -297,10 +297,10 @@ final class ProcessDump {
             }
             long end = System.nanoTime();
             long ms = (end - t0) / 1_000_000;
-            LOG.info("process {} saved ({} threads): {} pages ({} skipped), {} mappings, {} fds in {} ms (ptrace+/proc {} ms, {} injected syscalls "
-                    + "{} ms, page copy {} ms, fsync {} ms)", pid, 1 + others.size(), memoryDump.pagesSaved(), memoryDump.pagesSkipped(),
+            LOG.info("process {} saved: {} pages ({} skipped), {} mappings, {} fds in {} ms (ptrace+/proc {} ms, {} injected syscalls "
+                    + "{} ms, page copy {} ms, fsync {} ms), {} threads", pid, memoryDump.pagesSaved(), memoryDump.pagesSkipped(),
                     vmaImages.size(), fds.size(), ms, (tInject - t0) / 1_000_000, injected, (tPages - tInject) / 1_000_000,
-                    (tSync - tPages) / 1_000_000, (end - tSync) / 1_000_000);
+                    (tSync - tPages) / 1_000_000, (end - tSync) / 1_000_000, 1 + others.size());
             return new Written(List.of(jsonName, pagesName), pagesBytes + jsonBytes, ms, image);
         }
     }

@@ -416,13 +416,15 @@ final class ProcessRestore {
             ThreadImage thread = r.image.threads().get(0);
             ThreadState.restoreKernelStateSeized(r.inj, r.memory, thread, pid);
             List<ThreadImage> others = r.image.threads().subList(1, r.image.threads().size());
+            long tThreads = System.nanoTime();
             r.threads.addAll(ThreadRestore.createSeized(r.inj, r.memory, r.image.pid(), others, spawned));
+            long threadsMs = (System.nanoTime() - tThreads) / 1_000_000;
             ResourceLimits.restoreSeized(r.inj, r.image.pid(), r.image.rlimits(), warnings);
             // last: the injector blocks every signal, so what is queued now waits for the final mask
             PendingSignals.restoreSeized(r.inj, r.image.pendingSignals());
             ThreadState.finishSeized(r.inj, thread);
-            LOG.info("process {} restored as {} ({} threads): {} bytes of pages in {} ms, {} injected syscalls, {} ms in all", r.image.pid(),
-                    pid, 1 + r.threads.size(), r.pagesBytes, r.pagesMs, r.inj.calls(), (System.nanoTime() - r.t0) / 1_000_000);
+            LOG.info("process {} restored as {}: {} threads in {} ms, {} bytes of pages in {} ms, {} injected syscalls, {} ms in all",
+                    r.image.pid(), pid, 1 + r.threads.size(), threadsMs, r.pagesBytes, r.pagesMs, r.inj.calls(), (System.nanoTime() - r.t0) / 1_000_000);
         }
     }
 

@@ -85,7 +85,7 @@ final class UserspaceCheckpointSession implements CheckpointSession {
                 threads += p.threads().size();
             }
             lastFreezeMicros = (System.nanoTime() - t0) / 1000;
-            LOG.info("job {}: {} processes ({} threads) frozen in {} us", job.jobId(), frozen.size(), threads, lastFreezeMicros);
+            LOG.info("job {}: {} processes frozen in {} us, {} threads", job.jobId(), frozen.size(), lastFreezeMicros, threads);
             return frozen;
         });
     }
