@@ -23,7 +23,7 @@ int main(void)
     setvbuf(stdout, NULL, _IOLBF, 0);
     pthread_create(&t, NULL, worker, NULL);
     for (long n = 1;; n++) {
-        printf("n=%ld worker=%ld\n", n, worker_ticks);
+        printf("n=%ld pid=%d worker=%ld\n", n, getpid(), worker_ticks);
         struct timespec ts = { 0, 20 * 1000000L };
         nanosleep(&ts, NULL);
     }

@@ -298,7 +298,7 @@ public class JobScenariosIT extends JobScenarios {
 
     /** @return the worker thread's last tick count that threads00 printed */
     private static long worker(Path out) {
-        Matcher m = Pattern.compile("(?m)^n=\\d+ worker=(\\d+)$").matcher(read(out));
+        Matcher m = Pattern.compile("(?m)^n=\\d+ pid=\\d+ worker=(\\d+)$").matcher(read(out));
         long n = -1;
         while (m.find()) {
             n = Long.parseLong(m.group(1));
