@@ -115,6 +115,7 @@ final class UserspaceRestoreSession implements RestoreSession {
                 String ghost = ghosts.pathFor(p);
                 return ghost != null ? ghost : relocate(p);
             };
+            RestoreContext ctx = new RestoreContext(folder, relocate, options.stdout(), files, spawned);
             Map<Long, ProcessRestore.Rebuilt> byOldPid = new HashMap<>();
             List<ProcessRestore.Rebuilt> rebuilt = new ArrayList<>();
             int nsStub = 0;
@@ -142,10 +143,8 @@ final class UserspaceRestoreSession implements RestoreSession {
                                 + "but its namespace has only one PID 2 (the job root)");
                     }
                     ProcessRestore.Rebuilt r = parent == null
-                            ? restorer.restoreSeized(image, folder, imageFiles.get(i), relocate, options.stdout(), files, spawned,
-                                    pidNamespace ? nsStub : 0)
-                            : restorer.forkSeized(parent, image, folder, imageFiles.get(i), relocate, options.stdout(), files,
-                                    spawned, true, warnings);
+                            ? restorer.restoreSeized(image, imageFiles.get(i), ctx, pidNamespace ? nsStub : 0)
+                            : restorer.forkSeized(parent, image, imageFiles.get(i), ctx, true);
                     if (options.exactPids() && !warnings.isEmpty()) {
                         throw new NotSupportedException("exact PIDs were asked for: " + warnings.get(0));
                     }
@@ -161,7 +160,7 @@ final class UserspaceRestoreSession implements RestoreSession {
                         throw new ImageException("zombie " + z.pid() + " has no saved parent (" + z.ppid() + ")",
                                 folder.resolve(ImageFiles.INDEX));
                     }
-                    restorer.zombieSeized(parent, z, spawned, warnings);
+                    restorer.zombieSeized(parent, z, ctx);
                     if (options.exactPids() && !warnings.isEmpty()) {
                         throw new NotSupportedException("exact PIDs were asked for: " + warnings.get(0));
                     }
@@ -169,7 +168,7 @@ final class UserspaceRestoreSession implements RestoreSession {
                 // a process may take descriptors from any process rebuilt before it, so parked pipe ends are closed
                 // only once every process has its descriptors
                 for (ProcessRestore.Rebuilt r : rebuilt) {
-                    restorer.completeSeized(r, files, spawned);
+                    restorer.completeSeized(r, ctx);
                 }
                 if (pid1 != null) {
                     restorer.finishInitSeized(pid1);

@@ -28,9 +28,11 @@ import java.util.List;
 public final class SyscallInjector {
     /** Size of the scratch area: code, small buffers, and a page for path strings. */
     public static final int SCRATCH_SIZE = 0x2000;
-    /** Offsets of the scratch area's parts. */
+    /** Offsets of the scratch area's fixed parts (older callers; new code takes space from {@link #area()}). */
     public static final int CODE = 0, STRUCT = 0x100, OUT = 0x200, MM_MAP = 0x400, PATH = 0x1000;
     private static final int SYSCALL_STOP = LibC.SIGTRAP | 0x80;
+    /** SIGKILL and SIGSTOP: the kernel leaves them out of any mask. */
+    private static final long UNBLOCKABLE = (1L << (LibC.SIGKILL - 1)) | (1L << (LibC.SIGSTOP - 1));
     private static final byte[] SYSCALL_INT3 = { 0x0f, 0x05, (byte) 0xcc };
 
     private final Tracee tracee;
@@ -38,6 +40,7 @@ public final class SyscallInjector {
     private final X86_64Regs template;
     private final long scratch;
     private final long savedMask;
+    private final ScratchArea area;
     private int calls;
     /** A SIGSTOP met while injecting (a fabric holds this process for after release); queued again when done. */
     private boolean heldStop;
@@ -48,6 +51,12 @@ public final class SyscallInjector {
         this.template = template;
         this.scratch = scratch;
         this.savedMask = savedMask;
+        this.area = new ScratchArea(scratch, memory);
+    }
+
+    /** @return the scratch area's data part, handed out in frames */
+    public ScratchArea area() {
+        return area;
     }
 
     /**
@@ -145,8 +154,11 @@ public final class SyscallInjector {
      * @return the child's PID in this JVM's PID namespace, or a negative errno when clone3 failed (no child exists then)
      */
     public long forkSeized(long pid) throws CheckpointException {
-        put(STRUCT, CloneArgs.bytes(0, Syscalls.SIGCHLD, 0, 0, pid, scratch + STRUCT));
-        return cloneSeized(Ptrace.O_TRACEFORK, Ptrace.EVENT_FORK, "clone3 (fork)");
+        try (ScratchArea.Frame f = area.frame()) {
+            long at = f.reserve(CloneArgs.SIZE + 8);
+            memory.write(at, CloneArgs.bytes(0, Syscalls.SIGCHLD, 0, 0, pid, at));
+            return cloneSeized(at, Ptrace.O_TRACEFORK, Ptrace.EVENT_FORK, "clone3 (fork)");
+        }
     }
 
     /**
@@ -163,14 +175,17 @@ public final class SyscallInjector {
     public long cloneThreadSeized(long tid, long tls, long clearTid) throws CheckpointException {
         long flags = Syscalls.CLONE_VM | Syscalls.CLONE_FS | Syscalls.CLONE_FILES | Syscalls.CLONE_SIGHAND | Syscalls.CLONE_THREAD
                 | Syscalls.CLONE_SYSVSEM | Syscalls.CLONE_SETTLS | (clearTid != 0 ? Syscalls.CLONE_CHILD_CLEARTID : 0);
-        put(STRUCT, CloneArgs.bytes(flags, 0, clearTid, tls, tid, scratch + STRUCT));
-        return cloneSeized(Ptrace.O_TRACECLONE, Ptrace.EVENT_CLONE, "clone3 (thread)");
+        try (ScratchArea.Frame f = area.frame()) {
+            long at = f.reserve(CloneArgs.SIZE + 8);
+            memory.write(at, CloneArgs.bytes(flags, 0, clearTid, tls, tid, at));
+            return cloneSeized(at, Ptrace.O_TRACECLONE, Ptrace.EVENT_CLONE, "clone3 (thread)");
+        }
     }
 
-    /** Runs the clone3 whose args are at {@link #STRUCT}, with {@code option} set so its child is auto-attached. */
-    private long cloneSeized(long option, int event, String what) throws CheckpointException {
+    /** Runs the clone3 whose args are at {@code args}, with {@code option} set so its child is auto-attached. */
+    private long cloneSeized(long args, long option, int event, String what) throws CheckpointException {
         tracee.setOptionsSeized(Ptrace.O_TRACESYSGOOD | option);
-        tracee.setRegsSeized(template.forSyscall(scratch + CODE, Syscalls.CLONE3, scratch + STRUCT, CloneArgs.SIZE));
+        tracee.setRegsSeized(template.forSyscall(scratch + CODE, Syscalls.CLONE3, args, CloneArgs.SIZE));
         tracee.cont(0);
         int s = injectionStop("injected " + what, false);
         long child = -1;
@@ -204,7 +219,9 @@ public final class SyscallInjector {
     public static SyscallInjector adoptThreadSeized(Tracee tracee, ProcessMemory memory, long scratch) throws CheckpointException {
         X86_64Regs regs = tracee.getRegsSeized();
         long mask = tracee.getSigMaskSeized();
-        tracee.setSigMaskSeized(-1L);
+        if ((mask | UNBLOCKABLE) != -1L) { // a thread the injector made inherited its creator's all-blocked mask
+            tracee.setSigMaskSeized(-1L);
+        }
         return new SyscallInjector(tracee, memory, regs, scratch, mask);
     }
 

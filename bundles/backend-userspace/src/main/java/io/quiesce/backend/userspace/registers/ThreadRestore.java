@@ -2,6 +2,7 @@ package io.quiesce.backend.userspace.registers;
 
 import io.quiesce.api.CheckpointException;
 import io.quiesce.api.Errno;
+import io.quiesce.backend.userspace.image.ProcessImage;
 import io.quiesce.backend.userspace.image.ThreadImage;
 import io.quiesce.backend.userspace.inject.SyscallInjector;
 import io.quiesce.backend.userspace.linux.Ptrace;
@@ -26,13 +27,14 @@ public final class ThreadRestore {
     /**
      * @param leader  the injector of the rebuilt leader (memory, descriptors and sigactions in place)
      * @param memory  the process's memory
-     * @param pid     the saved PID, for messages
+     * @param image   the saved process (its PID for messages; its name, which each new thread inherits)
      * @param threads the saved threads but the leader
      * @param spawned where each new thread's TID is added as soon as it exists (a failed restore reaps it)
      * @return the new threads, each stopped with its final registers, to be detached with the process
      */
-    public static List<Tracee> createSeized(SyscallInjector leader, ProcessMemory memory, long pid, List<ThreadImage> threads,
-            List<Integer> spawned) throws CheckpointException {
+    public static List<Tracee> createSeized(SyscallInjector leader, ProcessMemory memory, ProcessImage image,
+            List<ThreadImage> threads, List<Integer> spawned) throws CheckpointException {
+        long pid = image.pid();
         List<Tracee> out = new ArrayList<>();
         for (ThreadImage t : threads) {
             long wanted = t.tidInJob();
@@ -51,7 +53,7 @@ public final class ThreadRestore {
                         tid, null, null, null);
             }
             SyscallInjector inj = SyscallInjector.adoptThreadSeized(nt, memory, leader.scratch());
-            ThreadState.restoreThreadSeized(inj, t, true);
+            ThreadState.restoreThreadSeized(inj, t, image.comm());
             ThreadState.finishThreadSeized(inj, t);
             PendingSignals.restoreThreadSeized(leader, t.pending(), wanted);
             out.add(nt);

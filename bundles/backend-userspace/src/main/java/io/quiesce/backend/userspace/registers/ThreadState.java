@@ -4,6 +4,7 @@ import io.quiesce.api.CheckpointException;
 import io.quiesce.api.Errno;
 import io.quiesce.backend.userspace.image.PendingSignalImage;
 import io.quiesce.backend.userspace.image.ThreadImage;
+import io.quiesce.backend.userspace.inject.ScratchArea;
 import io.quiesce.backend.userspace.inject.SyscallInjector;
 import io.quiesce.backend.userspace.linux.Ptrace;
 import io.quiesce.backend.userspace.linux.RseqConfiguration;
@@ -61,10 +62,16 @@ public final class ThreadState {
 
     /** @return the image with what only the thread can tell: its clear_child_tid address and its sigaltstack */
     public static ThreadImage collectInjectedSeized(SyscallInjector inj, ThreadImage t) throws CheckpointException {
-        inj.check("prctl(PR_GET_TID_ADDRESS)", Syscalls.PRCTL, Syscalls.PR_GET_TID_ADDRESS, inj.scratch() + SyscallInjector.OUT);
-        long addr = ByteBuffer.wrap(inj.get(SyscallInjector.OUT, 8)).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        inj.check("sigaltstack(NULL, &old)", Syscalls.SIGALTSTACK, 0, inj.scratch() + SyscallInjector.OUT);
-        StackT ss = StackT.of(inj.get(SyscallInjector.OUT, 24));
+        long addr;
+        StackT ss;
+        try (ScratchArea.Frame f = inj.area().frame()) {
+            long out = f.reserve(8);
+            inj.check("prctl(PR_GET_TID_ADDRESS)", Syscalls.PRCTL, Syscalls.PR_GET_TID_ADDRESS, out);
+            addr = ByteBuffer.wrap(f.read(out, 8)).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            long old = f.reserve(24);
+            inj.check("sigaltstack(NULL, &old)", Syscalls.SIGALTSTACK, 0, old);
+            ss = StackT.of(f.read(old, 24));
+        }
         if ((ss.flags & StackT.SS_ONSTACK) != 0) {
             throw new io.quiesce.api.NotSupportedException(String.format("thread %d runs a signal handler on its alternate "
                     + "signal stack (0x%x); this version cannot restore that", inj.tracee().tid(), ss.sp));
@@ -94,34 +101,44 @@ public final class ThreadState {
             memory.write(t.tidAddress(), ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) newTid).array());
             inj.check("set_tid_address", Syscalls.SET_TID_ADDRESS, t.tidAddress());
         }
-        restoreThreadSeized(inj, t, false);
+        restoreThreadSeized(inj, t, null);
     }
 
     /**
-     * What each thread registers with the kernel for itself: robust list, rseq, sigaltstack, CPU affinity and (for
-     * a thread other than the leader, whose name is the process's) its name. A thread made by clone has none of it.
+     * What each thread registers with the kernel for itself: robust list, rseq, sigaltstack, CPU affinity and its
+     * name. A thread made by clone has none of the first three; affinity and name it inherits from its creator, so
+     * they are set only where they differ (from the tracer for the affinity, where the kernel lets it).
+     *
+     * @param inheritedName the name the thread has now (its creator's), null to leave the name as it is
      */
-    public static void restoreThreadSeized(SyscallInjector inj, ThreadImage t, boolean setName) throws CheckpointException {
+    public static void restoreThreadSeized(SyscallInjector inj, ThreadImage t, String inheritedName) throws CheckpointException {
         if (t.robustHead() != 0) {
             inj.check("set_robust_list", Syscalls.SET_ROBUST_LIST, t.robustHead(), t.robustLen());
         }
         if (t.rseqPointer() != 0) {
             inj.check("rseq register", Syscalls.RSEQ, t.rseqPointer(), t.rseqSize(), 0, t.rseqSignature() & 0xffffffffL);
         }
-        if (t.altStack() != null) {
-            inj.put(SyscallInjector.STRUCT, StackT.bytes(t.altStack()[0], (int) t.altStack()[1], t.altStack()[2]));
-            inj.check("sigaltstack", Syscalls.SIGALTSTACK, inj.scratch() + SyscallInjector.STRUCT, 0);
+        try (ScratchArea.Frame f = inj.area().frame()) {
+            if (t.altStack() != null) {
+                long ss = f.put(StackT.bytes(t.altStack()[0], (int) t.altStack()[1], t.altStack()[2]));
+                inj.check("sigaltstack", Syscalls.SIGALTSTACK, ss, 0);
+            }
+            restoreAffinityAndNameSeized(inj, f, t, inheritedName);
         }
-        if (t.affinity() != null && t.affinity().length > 0) {
-            inj.put(SyscallInjector.STRUCT, t.affinity());
-            long rc = inj.call(Syscalls.SCHED_SETAFFINITY, 0, t.affinity().length, inj.scratch() + SyscallInjector.STRUCT);
+    }
+
+    private static void restoreAffinityAndNameSeized(SyscallInjector inj, ScratchArea.Frame f, ThreadImage t, String inheritedName)
+            throws CheckpointException {
+        if (t.affinity() != null && t.affinity().length > 0 && !java.util.Arrays.equals(t.affinity(), inj.tracee().affinity())
+                && inj.tracee().setAffinity(t.affinity()) != 0) {
+            long rc = inj.call(Syscalls.SCHED_SETAFFINITY, 0, t.affinity().length, f.put(t.affinity()));
             if (rc < 0 && rc != -22) { // EINVAL: none of the saved CPUs is here; it runs where the kernel puts it
                 throw new CheckpointException("sched_setaffinity in thread " + inj.tracee().tid() + " failed: " + Errno.name(rc),
                         inj.tracee().tid(), Errno.name(rc), null, null);
             }
         }
-        if (setName && t.comm() != null) {
-            inj.check("prctl(PR_SET_NAME)", Syscalls.PRCTL, Syscalls.PR_SET_NAME, inj.putPath(t.comm()));
+        if (inheritedName != null && t.comm() != null && !t.comm().equals(inheritedName)) {
+            inj.check("prctl(PR_SET_NAME)", Syscalls.PRCTL, Syscalls.PR_SET_NAME, f.putString(t.comm()));
         }
     }
 

@@ -80,6 +80,14 @@ public final class Tracee {
         }
     }
 
+    /** Sets the thread's CPU affinity from the tracer (sched_setaffinity(2)); @return 0, or the errno (EPERM: not allowed) */
+    public int setAffinity(byte[] mask) {
+        Memory m = new Memory(mask.length);
+        m.write(0, mask, 0, mask.length);
+        long rc = C.syscall(io.quiesce.backend.userspace.linux.Syscalls.SCHED_SETAFFINITY, tid, mask.length, Pointer.nativeValue(m));
+        return rc < 0 ? Native.getLastError() : 0;
+    }
+
     /** @return the thread's CPU affinity mask (sched_getaffinity(2) from the tracer), as many bytes as the kernel's */
     public byte[] affinity() throws CheckpointException {
         Memory m = LibC.buffer(128);

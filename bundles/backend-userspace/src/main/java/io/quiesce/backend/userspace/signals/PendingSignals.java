@@ -2,6 +2,7 @@ package io.quiesce.backend.userspace.signals;
 
 import io.quiesce.api.CheckpointException;
 import io.quiesce.backend.userspace.image.PendingSignalImage;
+import io.quiesce.backend.userspace.inject.ScratchArea;
 import io.quiesce.backend.userspace.inject.SyscallInjector;
 import io.quiesce.backend.userspace.linux.LibC;
 import io.quiesce.backend.userspace.linux.Ptrace;
@@ -77,20 +78,22 @@ public final class PendingSignals {
     private static void queue(SyscallInjector inj, List<PendingSignalImage> pending, long tid) throws CheckpointException {
         long self = inj.check("getpid", Syscalls.GETPID);
         long target = tid > 0 ? tid : self;
-        long info = inj.scratch() + SyscallInjector.STRUCT;
-        for (PendingSignalImage p : pending) {
-            if (p.signal() == LibC.SIGKILL || p.signal() == LibC.SIGSTOP) {
-                continue;
-            }
-            if (p.siginfo().length != Ptrace.SIGINFO_BYTES) {
-                throw new CheckpointException("pending signal " + p.signal() + " of process " + inj.tracee().tid() + " has a "
-                        + p.siginfo().length + "-byte siginfo, expected " + Ptrace.SIGINFO_BYTES);
-            }
-            inj.put(SyscallInjector.STRUCT, p.siginfo());
-            if (p.shared()) {
-                inj.check("rt_sigqueueinfo(" + p.signal() + ")", Syscalls.RT_SIGQUEUEINFO, self, p.signal(), info);
-            } else {
-                inj.check("rt_tgsigqueueinfo(" + p.signal() + ")", Syscalls.RT_TGSIGQUEUEINFO, self, target, p.signal(), info);
+        try (ScratchArea.Frame f = inj.area().frame()) {
+            long info = f.reserve(Ptrace.SIGINFO_BYTES);
+            for (PendingSignalImage p : pending) {
+                if (p.signal() == LibC.SIGKILL || p.signal() == LibC.SIGSTOP) {
+                    continue;
+                }
+                if (p.siginfo().length != Ptrace.SIGINFO_BYTES) {
+                    throw new CheckpointException("pending signal " + p.signal() + " of process " + inj.tracee().tid() + " has a "
+                            + p.siginfo().length + "-byte siginfo, expected " + Ptrace.SIGINFO_BYTES);
+                }
+                f.write(info, p.siginfo());
+                if (p.shared()) {
+                    inj.check("rt_sigqueueinfo(" + p.signal() + ")", Syscalls.RT_SIGQUEUEINFO, self, p.signal(), info);
+                } else {
+                    inj.check("rt_tgsigqueueinfo(" + p.signal() + ")", Syscalls.RT_TGSIGQUEUEINFO, self, target, p.signal(), info);
+                }
             }
         }
     }
