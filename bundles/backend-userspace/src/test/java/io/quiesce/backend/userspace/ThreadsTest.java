@@ -119,11 +119,15 @@ public class ThreadsTest extends EngineTest {
         long job = Scenarios.tree(outer).get(2);
         LibC.INSTANCE.kill((int) job, 19); // SIGSTOP, to the job itself (the inits forward only catchable signals)
         awaitState(job, 'T');
+        checkpoint(outer, Files.createDirectory(root().resolve("cp0")), false);
+        awaitState(job, 'T'); // still stopped after a checkpoint that lets it continue
+        long frozenAt = field(lastLine(out), "n");
         Path cp = Files.createDirectory(root().resolve("cp"));
         int restored = checkpoint(outer, cp, true);
         long now = Scenarios.tree(restored).get(2);
         awaitState(now, 'T');
         long n = field(lastLine(out), "n");
+        assertEquals("it did not run between the two checkpoints", frozenAt, n);
         Thread.sleep(200); // a stopped process must not print: nothing to wait for but time
         assertEquals("stopped after restart", n, field(lastLine(out), "n"));
         LibC.INSTANCE.kill((int) now, 18); // SIGCONT
