@@ -129,15 +129,23 @@ public final class TracedProcess {
     public boolean pollStops() throws CheckpointException {
         for (int tid : new ArrayList<>(unstopped)) {
             Tracee t = threads.get(tid);
-            int s = t.pollStatus();
+            int s;
+            try {
+                s = t.pollStatus();
+            } catch (CheckpointException e) {
+                if (!"ECHILD".equals(e.errno())) {
+                    throw e;
+                }
+                s = -1; // no longer ours to wait for: it ended and its end was taken (a seize that raced its exit)
+            }
             if (s == 0) {
                 continue;
             }
-            if (WaitStatus.ended(s)) {
+            if (s == -1 || WaitStatus.ended(s)) {
                 unstopped.remove(tid);
                 threads.remove(tid);
                 if (tid == pid) {
-                    ended = WaitStatus.describe(s);
+                    ended = s == -1 ? "ended" : WaitStatus.describe(s);
                     return true;
                 }
                 continue;
