@@ -41,6 +41,8 @@ public final class SyscallInjector {
     private final long scratch;
     private final long savedMask;
     private final ScratchArea area;
+    /** The ptrace options last set through this injector (-1: not yet). */
+    private long options = -1;
     private int calls;
     /** A SIGSTOP met while injecting (a fabric holds this process for after release); queued again when done. */
     private boolean heldStop;
@@ -184,7 +186,10 @@ public final class SyscallInjector {
 
     /** Runs the clone3 whose args are at {@code args}, with {@code option} set so its child is auto-attached. */
     private long cloneSeized(long args, long option, int event, String what) throws CheckpointException {
-        tracee.setOptionsSeized(Ptrace.O_TRACESYSGOOD | option);
+        if (options != (Ptrace.O_TRACESYSGOOD | option)) {
+            options = Ptrace.O_TRACESYSGOOD | option;
+            tracee.setOptionsSeized(options);
+        }
         tracee.setRegsSeized(template.forSyscall(scratch + CODE, Syscalls.CLONE3, args, CloneArgs.SIZE));
         tracee.cont(0);
         int s = injectionStop("injected " + what, false);
@@ -335,6 +340,54 @@ public final class SyscallInjector {
         }
         calls++;
         return r.get(X86_64Regs.RAX);
+    }
+
+    /**
+     * Runs several system calls that must succeed in one stop: a code sequence written into the scratch area loads
+     * each call's registers, makes it, stores rax, and ends with int3 (one round trip to the tracee instead of one
+     * per call, which is what restoring many threads costs).
+     *
+     * @param what  one description per call, for the message
+     * @param seq   each call as {nr, args...} (up to six arguments)
+     * @throws CheckpointException naming the first call that failed, its PID and errno (the later ones ran too)
+     */
+    public void checkAll(String[] what, long[]... seq) throws CheckpointException {
+        if (seq.length == 0) {
+            return;
+        }
+        try (ScratchArea.Frame f = area.frame()) {
+            long results = f.reserve(8 * seq.length);
+            java.nio.ByteBuffer code = java.nio.ByteBuffer.allocate(seq.length * 82 + 1).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            byte[][] movs = { { 0x48, (byte) 0xb8 }, { 0x48, (byte) 0xbf }, { 0x48, (byte) 0xbe }, { 0x48, (byte) 0xba },
+                    { 0x49, (byte) 0xba }, { 0x49, (byte) 0xb8 }, { 0x49, (byte) 0xb9 } }; // mov rax/rdi/rsi/rdx/r10/r8/r9, imm64
+            for (int i = 0; i < seq.length; i++) {
+                for (int r = 0; r < seq[i].length; r++) {
+                    code.put(movs[r]).putLong(seq[i][r]);
+                }
+                code.put((byte) 0x0f).put((byte) 0x05); // syscall
+                code.put((byte) 0x48).put((byte) 0xa3).putLong(results + 8L * i); // mov [results + 8i], rax
+            }
+            code.put((byte) 0xcc); // int3
+            byte[] bytes = java.util.Arrays.copyOf(code.array(), code.position());
+            long at = f.put(bytes);
+            tracee.setRegsSeized(template.forSyscall(at, -1));
+            tracee.cont(0);
+            int s = injectionStop("injected call sequence", false);
+            X86_64Regs r = tracee.getRegsSeized();
+            if (WaitStatus.stopSignal(s) != LibC.SIGTRAP || WaitStatus.event(s) != 0 || r.get(X86_64Regs.RIP) != at + bytes.length) {
+                throw new CheckpointException(String.format("process %d stopped unexpectedly (%s, rip 0x%x) in an injected call sequence",
+                        tracee.tid(), WaitStatus.describe(s), r.get(X86_64Regs.RIP)), tracee.tid(), null, null, null);
+            }
+            this.calls += seq.length;
+            java.nio.ByteBuffer got = java.nio.ByteBuffer.wrap(f.read(results, 8 * seq.length)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < seq.length; i++) {
+                long rc = got.getLong();
+                if (rc < 0 && rc > -4096) {
+                    throw new CheckpointException(what[i] + " in process " + tracee.tid() + " failed: " + Errno.name(rc), tracee.tid(),
+                            Errno.name(rc), null, null);
+                }
+            }
+        }
     }
 
     /**

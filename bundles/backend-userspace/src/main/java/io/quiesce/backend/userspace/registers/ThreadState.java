@@ -112,17 +112,23 @@ public final class ThreadState {
      * @param inheritedName the name the thread has now (its creator's), null to leave the name as it is
      */
     public static void restoreThreadSeized(SyscallInjector inj, ThreadImage t, String inheritedName) throws CheckpointException {
-        if (t.robustHead() != 0) {
-            inj.check("set_robust_list", Syscalls.SET_ROBUST_LIST, t.robustHead(), t.robustLen());
-        }
-        if (t.rseqPointer() != 0) {
-            inj.check("rseq register", Syscalls.RSEQ, t.rseqPointer(), t.rseqSize(), 0, t.rseqSignature() & 0xffffffffL);
-        }
         try (ScratchArea.Frame f = inj.area().frame()) {
-            if (t.altStack() != null) {
-                long ss = f.put(StackT.bytes(t.altStack()[0], (int) t.altStack()[1], t.altStack()[2]));
-                inj.check("sigaltstack", Syscalls.SIGALTSTACK, ss, 0);
+            // one injected sequence for what every thread needs: one stop instead of three
+            List<String> what = new java.util.ArrayList<>();
+            List<long[]> seq = new java.util.ArrayList<>();
+            if (t.robustHead() != 0) {
+                what.add("set_robust_list");
+                seq.add(new long[] { Syscalls.SET_ROBUST_LIST, t.robustHead(), t.robustLen() });
             }
+            if (t.rseqPointer() != 0) {
+                what.add("rseq register");
+                seq.add(new long[] { Syscalls.RSEQ, t.rseqPointer(), t.rseqSize(), 0, t.rseqSignature() & 0xffffffffL });
+            }
+            if (t.altStack() != null) {
+                what.add("sigaltstack");
+                seq.add(new long[] { Syscalls.SIGALTSTACK, f.put(StackT.bytes(t.altStack()[0], (int) t.altStack()[1], t.altStack()[2])), 0 });
+            }
+            inj.checkAll(what.toArray(String[]::new), seq.toArray(long[][]::new));
             restoreAffinityAndNameSeized(inj, f, t, inheritedName);
         }
     }
