@@ -1,4 +1,4 @@
-/* threads01: worker threads sharing a mutex and a condition variable, a thread blocked in read() on a pipe, one in nanosleep, one churning short-lived threads, a robust mutex whose owner ends when argv[1] appears (its waiter must get EOWNERDEAD), TLS and gettid() checked by every thread against values saved in memory; prints progress and any MISMATCH. */
+/* threads01: worker threads sharing a mutex and a condition variable, a thread blocked in read() on a pipe, one in nanosleep, one churning short-lived threads, a robust mutex whose owner ends when argv[1] appears (its waiter must get EOWNERDEAD), a signal sent to one thread that blocks it (taken when argv[1] appears), TLS and gettid() checked by every thread against values saved in memory; prints progress and any MISMATCH. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NT 8
+#define NT 9
 static pid_t saved_tid[NT];
 static __thread long tls_value;
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
@@ -141,6 +141,27 @@ static void *robust_waiter(void *arg)
     return NULL;
 }
 
+static void *signal_taker(void *arg)
+{
+    int i = (int)(long)arg;
+    start(i);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    while (access(flag, F_OK) != 0) {
+        struct timespec ts = { 0, 20 * 1000000L };
+        nanosleep(&ts, NULL);
+        check(i);
+    }
+    siginfo_t si;
+    struct timespec wait = { 2, 0 };
+    int sig = sigtimedwait(&set, &si, &wait);
+    printf("thread signal %s sig=%d si_code=%d si_pid=%d errno=%d\n",
+           sig == SIGUSR2 && si.si_pid == getpid() ? "ok" : "MISMATCH", sig, si.si_code, (int)si.si_pid, errno);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -151,7 +172,8 @@ int main(int argc, char **argv)
     pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
     pthread_mutex_init(&robust, &a);
     start(0);
-    void *(*fn[NT])(void *) = { NULL, pinger, pinger, reader, sleeper, churner, robust_owner, robust_waiter };
+    void *(*fn[NT])(void *) = { NULL, pinger, pinger, reader, sleeper, churner, robust_owner, robust_waiter,
+                                 signal_taker };
     for (int i = 1; i < NT; i++) {
         pthread_create(&th[i], NULL, fn[i], (void *)(long)i);
         if (i == 6) {
@@ -161,6 +183,9 @@ int main(int argc, char **argv)
     }
     for (long n = 1;; n++) {
         write(pipefd[1], "x", 1);
+        if (n == 2) {
+            pthread_kill(th[8], SIGUSR2); /* blocked there: pending in that thread's own queue */
+        }
         check(0);
         int alive = pthread_kill(th[4], 0); /* uses the TID glibc cached in the sleeper's descriptor */
         printf("n=%ld pid=%d pings=%ld reads=%ld sleeps=%ld churn=%ld mismatches=%ld kill=%d\n", n, getpid(), pings, reads,

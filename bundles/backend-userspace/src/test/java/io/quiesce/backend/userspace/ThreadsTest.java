@@ -93,7 +93,9 @@ public class ThreadsTest extends EngineTest {
         Path cp2 = Files.createDirectory(root().resolve("cp2"));
         int restored = checkpoint(outer, cp2, true);
         ProcessImage image = ImageFiles.readProcess(cp2.resolve(ImageFiles.readIndex(cp2).processes().get(0)));
-        assertTrue("main, 7 workers (and maybe a short-lived one): " + image.threads().size(), image.threads().size() >= 8);
+        assertTrue("main, 8 workers (and maybe a short-lived one): " + image.threads().size(), image.threads().size() >= 9);
+        assertTrue("SIGUSR2 pending in one thread's own queue", image.threads().stream()
+                .anyMatch(t -> t.pending() != null && t.pending().stream().anyMatch(p -> p.signal() == 12 && !p.shared())));
         String before = lastLine(out);
         long m = field(before, "n");
         String after = await(out, l -> l.startsWith("n=" + (m + 4) + " "), 10000);
@@ -104,8 +106,10 @@ public class ThreadsTest extends EngineTest {
         assertEquals("the sleeper's cached TID still names it: " + after, 0, field(after, "kill"));
         Files.createFile(flag);
         await(out, l -> l.startsWith("robust "), 5000);
+        await(out, l -> l.startsWith("thread signal "), 5000);
         String all = Files.readString(out);
         assertTrue(all, all.contains("robust EOWNERDEAD"));
+        assertTrue("the signal pending for one thread is still its own: " + all, all.contains("thread signal ok"));
         assertFalse(all, all.contains("MISMATCH"));
         assertEquals(0, field(lastLine(out), "mismatches"));
         assertTrue(restored > 0);

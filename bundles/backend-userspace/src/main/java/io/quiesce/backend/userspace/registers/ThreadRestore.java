@@ -54,8 +54,8 @@ public final class ThreadRestore {
             }
             SyscallInjector inj = SyscallInjector.adoptThreadSeized(nt, memory, leader.scratch());
             ThreadState.restoreThreadSeized(inj, t, image.comm());
+            PendingSignals.restoreThreadSeized(inj, t.pending(), wanted);
             ThreadState.finishThreadSeized(inj, t);
-            PendingSignals.restoreThreadSeized(leader, t.pending(), wanted);
             out.add(nt);
         }
         return out;

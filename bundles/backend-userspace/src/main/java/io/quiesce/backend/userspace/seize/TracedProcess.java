@@ -101,7 +101,11 @@ public final class TracedProcess {
                     if ("ESRCH".equals(e.errno()) || "EPERM".equals(e.errno()) && !alive(tid)) {
                         continue; // it ended between the listing and the seize
                     }
-                    throw e;
+                    if (!"EPERM".equals(e.errno()) || !tracedByUs(tid)) {
+                        throw e;
+                    }
+                    // made by a thread we hold, so auto-attached (TRACECLONE): its creator's EVENT_CLONE is not taken
+                    // yet, its first stop comes like the others
                 }
                 threads.put(tid, x);
                 unstopped.add(tid);
@@ -113,6 +117,16 @@ public final class TracedProcess {
         }
         throw new CheckpointException("process " + pid + ": its threads did not settle after " + MAX_LISTINGS
                 + " listings of /proc/" + pid + "/task (threads are created faster than they can be seized)", pid, null, null, null);
+    }
+
+    /** @return true when the thread's tracer is this JVM (/proc/PID/task/TID/status TracerPid) */
+    private boolean tracedByUs(int tid) {
+        try {
+            String tracer = ProcTasks.status(proc, pid, tid).get("TracerPid");
+            return tracer != null && Long.parseLong(tracer.trim()) == ProcessHandle.current().pid();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     private boolean alive(int tid) {

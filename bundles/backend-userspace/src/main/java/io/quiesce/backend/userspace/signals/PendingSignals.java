@@ -48,16 +48,16 @@ public final class PendingSignals {
     }
 
     /**
-     * Queues a thread's own saved signals again, injected in the process's leader: only a caller whose TID is the
-     * thread group's ID may queue a kernel or tkill siginfo (rt_tgsigqueueinfo), and the leader's TID is.
+     * Queues a thread's own saved signals again, injected in that thread: only the target thread itself may queue
+     * a kill, tkill or kernel siginfo with rt_tgsigqueueinfo (the kernel compares the caller's TID with the target).
      *
-     * @param leader   an injector in the leader
+     * @param thread   an injector in the thread (its signals blocked until its final mask)
      * @param tidInJob the thread's TID as the process sees it
      */
-    public static void restoreThreadSeized(SyscallInjector leader, List<PendingSignalImage> pending, long tidInJob)
+    public static void restoreThreadSeized(SyscallInjector thread, List<PendingSignalImage> pending, long tidInJob)
             throws CheckpointException {
         if (pending != null && !pending.isEmpty()) {
-            queue(leader, pending, tidInJob);
+            queue(thread, pending, tidInJob);
         }
     }
 
