@@ -20,6 +20,7 @@ static int pipefd[2];
 static pthread_mutex_t robust;
 static const char *flag;
 static pthread_t th[NT];
+static int owner_locked;
 
 static void check(int i)
 {
@@ -116,6 +117,7 @@ static void *robust_owner(void *arg)
     int i = (int)(long)arg;
     start(i);
     pthread_mutex_lock(&robust);
+    __atomic_store_n(&owner_locked, 1, __ATOMIC_RELEASE);
     for (;;) {
         struct timespec ts = { 0, 20 * 1000000L };
         nanosleep(&ts, NULL);
@@ -172,12 +174,16 @@ int main(int argc, char **argv)
     pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
     pthread_mutex_init(&robust, &a);
     start(0);
+    sigset_t usr2; /* blocked from the start in every thread, so the signal for one waits in its queue */
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &usr2, NULL);
     void *(*fn[NT])(void *) = { NULL, pinger, pinger, reader, sleeper, churner, robust_owner, robust_waiter,
                                  signal_taker };
     for (int i = 1; i < NT; i++) {
         pthread_create(&th[i], NULL, fn[i], (void *)(long)i);
-        if (i == 6) {
-            struct timespec ts = { 0, 20 * 1000000L }; /* the owner locks first */
+        while (i == 6 && !__atomic_load_n(&owner_locked, __ATOMIC_ACQUIRE)) { /* the owner locks first */
+            struct timespec ts = { 0, 1000000L };
             nanosleep(&ts, NULL);
         }
     }
