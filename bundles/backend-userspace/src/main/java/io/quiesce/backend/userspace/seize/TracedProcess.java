@@ -27,6 +27,8 @@ public final class TracedProcess {
     /** Options every frozen thread is seized with. */
     public static final long FREEZE_OPTIONS = Ptrace.O_TRACESYSGOOD | Ptrace.O_TRACECLONE;
     private static final int MAX_LISTINGS = 100;
+    /** How long a thread that refuses the seize (exiting) is given to be gone. */
+    private static final long EXITING_WAIT_MS = 200;
 
     private final Path proc;
     private final int pid;
@@ -94,18 +96,8 @@ public final class TracedProcess {
                     continue;
                 }
                 Tracee x = new Tracee(tid);
-                try {
-                    x.seize(FREEZE_OPTIONS);
-                    x.interrupt();
-                } catch (CheckpointException e) {
-                    if ("ESRCH".equals(e.errno()) || "EPERM".equals(e.errno()) && !alive(tid)) {
-                        continue; // it ended between the listing and the seize
-                    }
-                    if (!"EPERM".equals(e.errno()) || !tracedByUs(tid)) {
-                        throw e;
-                    }
-                    // made by a thread we hold, so auto-attached (TRACECLONE): its creator's EVENT_CLONE is not taken
-                    // yet, its first stop comes like the others
+                if (!seizeThread(x)) {
+                    continue; // it ended between the listing and the seize
                 }
                 threads.put(tid, x);
                 unstopped.add(tid);
@@ -117,6 +109,40 @@ public final class TracedProcess {
         }
         throw new CheckpointException("process " + pid + ": its threads did not settle after " + MAX_LISTINGS
                 + " listings of /proc/" + pid + "/task (threads are created faster than they can be seized)", pid, null, null, null);
+    }
+
+    /**
+     * Seizes and interrupts a listed thread. EPERM has two harmless causes: the thread was made by one we hold and
+     * is auto-attached already (TRACECLONE; its creator's EVENT_CLONE is not taken yet), or it is exiting (the
+     * kernel refuses to attach to an exiting task, whose /proc entry stays until it is reaped): then it is tried
+     * again until it is gone.
+     *
+     * @return false when the thread has ended
+     */
+    private boolean seizeThread(Tracee x) throws CheckpointException {
+        int tid = x.tid();
+        long deadline = System.nanoTime() + EXITING_WAIT_MS * 1_000_000;
+        while (true) {
+            try {
+                x.seize(FREEZE_OPTIONS);
+                x.interrupt();
+                return true;
+            } catch (CheckpointException e) {
+                if ("ESRCH".equals(e.errno()) || !alive(tid)) {
+                    return false;
+                }
+                if (!"EPERM".equals(e.errno())) {
+                    throw e;
+                }
+                if (tracedByUs(tid)) {
+                    return true; // its first stop comes like the others'
+                }
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.onSpinWait();
+            }
+        }
     }
 
     /** @return true when the thread's tracer is this JVM (/proc/PID/task/TID/status TracerPid) */
