@@ -1,4 +1,4 @@
-/* threads00: a main thread and one worker both printing ticks; the engine must refuse it (multi-threaded) and leave both threads running. */
+/* threads00: a main thread and one worker thread in nanosleep loops, the main one printing both tick counts; both must go on after a checkpoint (continue or restart). */
 #include <pthread.h>
 #include <stdio.h>
 #include <time.h>
@@ -23,7 +23,7 @@ int main(void)
     setvbuf(stdout, NULL, _IOLBF, 0);
     pthread_create(&t, NULL, worker, NULL);
     for (long n = 1;; n++) {
-        printf("n=%ld worker=%ld\n", n, worker_ticks);
+        printf("n=%ld pid=%d worker=%ld\n", n, getpid(), worker_ticks);
         struct timespec ts = { 0, 20 * 1000000L };
         nanosleep(&ts, NULL);
     }

@@ -4,7 +4,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,8 +23,9 @@ import org.junit.Test;
  * parents wait for their children by PID, and two processes joined by a full pipe whose every byte is checked; and,
  * through a checkpoint that lets the job continue and then one with --kill and a restart: a sleeper, a reader blocked
  * on a pipe, blocked signals pending in both queues, and, side by side in one platform, shared anonymous memory, a
- * deleted file, file mappings, unreaped children and an orphan, resource limits, a shared file offset and a FIFO;
- * and a multi-threaded job, whose checkpoint is refused.
+ * deleted file, file mappings, unreaped children and an orphan, resource limits, a shared file offset and a FIFO,
+ * and multi-threaded jobs (threads00, threads01: mutex, condition variable, read, nanosleep, TLS, thread churn,
+ * a robust mutex), whose every thread must keep its TID.
  */
 public class JobScenariosIT extends JobScenarios {
     private static Path bin;
@@ -35,7 +35,7 @@ public class JobScenariosIT extends JobScenarios {
         bin = compile("bundles/backend-userspace/src/test/c",
                 List.of("counter00.c", "tree00.c", "pipe00.c", "sleeper00.c", "reader00.c", "sigpending00.c", "shm00.c",
                         "unlinked00.c", "mmap00.c", "zombie00.c", "rlimit00.c", "fdshare00.c", "fifo00.c", "threads00.c",
-                        "sysvshm00.c", "tmpfiles00.c"));
+                        "sysvshm00.c", "tmpfiles00.c", "threads01.c"));
     }
 
     @Test
@@ -270,21 +270,20 @@ public class JobScenariosIT extends JobScenarios {
     private static final int LATE = 600;
 
     /**
-     * Eight jobs in one platform per user. First a multi-threaded one, whose checkpoint is refused, naming the process
-     * and its thread count, and which runs on untraced with no checkpoint left behind. Then, each launched in turn,
+     * Nine jobs in one platform per user, each launched in turn,
      * checkpointed once while it runs on and once with --kill and restarted: memory shared by a parent and its child
      * (shm00), unreaped children and an orphan adopted by the namespace's PID 1 (zombie00), a file deleted while open
      * (unlinked00), private and shared file mappings with a PROT_NONE guard (mmap00), lowered resource limits
-     * (rlimit00), a file offset shared by two processes (fdshare00), and a full named pipe (fifo00). Every program
+     * (rlimit00), a file offset shared by two processes (fdshare00), a full named pipe (fifo00), and two multi-threaded
+     * programs (threads00, threads01: each thread checks its TID and TLS against values saved in memory). Every program
      * checks itself on every tick and prints MISMATCH on a difference; every one of its processes must print on after
      * each step, under the in-job PID it had before.
      */
     @Test
-    public void threadsAreRefusedAndMemoryFilesZombiesLimitsAndFifosSurviveContinueAndRestart() throws Exception {
+    public void threadsMemoryFilesZombiesLimitsAndFifosSurviveContinueAndRestart() throws Exception {
         for (Cli cli : users()) {
             long began = System.nanoTime();
             start(cli);
-            Path threads = multiThreadedJobIsRefused(cli);
             Path home = cli.home();
             Path deleted = home.resolve("unlinked.dat");
             // each job's command line, then the prefix of the progress lines of each of its processes that prints
@@ -296,6 +295,8 @@ public class JobScenariosIT extends JobScenarios {
             jobs.put("rlimit", List.of(List.of("rlimit00"), List.of("tick=")));
             jobs.put("fdshare", List.of(List.of("fdshare00", home.resolve("fdshare.dat").toString()), List.of("P n=", "C n=")));
             jobs.put("fifo", List.of(List.of("fifo00", home.resolve("fifo").toString()), List.of("child n=", "parent n=")));
+            jobs.put("threads", List.of(List.of("threads00"), List.of("n=")));
+            jobs.put("threads01", List.of(List.of("threads01", home.resolve("robust.flag").toString()), List.of("n=")));
             Map<String, Path> outputs = new LinkedHashMap<>();
             for (var job : jobs.entrySet()) {
                 String name = job.getKey();
@@ -344,42 +345,17 @@ public class JobScenariosIT extends JobScenarios {
                 assertEquals(job.getKey() + ": each process under one PID (" + cli.user() + "): " + pids(log),
                         jobs.get(job.getKey()).get(1).size(), pids(log).size());
             }
-            long ticks = count(threads, "n=");
-            assertTrue("the refused job ran on (" + cli.user() + ")", ticks > 100);
-            assertEquals(0, cli.ok("checkpoints", "threads", "--json").size());
-            System.out.printf("JobScenariosIT: %s: threads00 and seven jobs through continue and restart in %d s%n", cli.user(),
+            long worker = worker(outputs.get("threads"));
+            assertTrue(cli.user() + ": threads00's worker thread ticks on after " + worker,
+                    PlatformOptions.await(10000, () -> worker(outputs.get("threads")) > worker));
+            System.out.printf("JobScenariosIT: %s: nine jobs through continue and restart in %d s%n", cli.user(),
                     (System.nanoTime() - began) / 1_000_000_000);
         }
     }
 
-    /**
-     * Launches threads00 and checks that its checkpoint is refused, naming its process and thread count, with no
-     * checkpoint left, and that both its threads tick on untraced.
-     *
-     * @return its output
-     */
-    private Path multiThreadedJobIsRefused(Cli cli) throws Exception {
-        launch(cli, "threads", bin.resolve("threads00").toString());
-        Path out = output(cli, "threads");
-        assertTrue(cli.user(), PlatformOptions.await(10000, () -> count(out, "n=") >= 2));
-        JsonNode pids = cli.ok("jobs", "threads", "--json").get(0).get("pids");
-        long pid = pids.get(pids.size() - 1).asLong();
-        Cli.Run refused = cli.run("checkpoint", "threads");
-        assertEquals(cli.user() + ": " + refused.out() + refused.err(), 1, refused.exit());
-        assertTrue(cli.user() + ": " + refused.err(), refused.err().contains("process " + pid + " has 2 threads"));
-        assertEquals("running", cli.ok("jobs", "threads", "--json").get(0).get("state").asText());
-        assertEquals("no checkpoint listed (" + cli.user() + ")", 0, cli.ok("checkpoints", "threads", "--json").size());
-        String status = Files.readString(Path.of("/proc/" + pid + "/status"));
-        assertTrue(cli.user() + ": " + status, status.contains("TracerPid:\t0\n") && !status.contains("State:\tt") && !status.contains("State:\tT"));
-        grows(cli, out, 5, "n=");
-        long worker = worker(out);
-        assertTrue(cli.user() + ": the worker thread ticks on after " + worker, PlatformOptions.await(10000, () -> worker(out) > worker));
-        return out;
-    }
-
     /** @return the worker thread's last tick count that threads00 printed */
     private static long worker(Path out) {
-        Matcher m = Pattern.compile("(?m)^n=\\d+ worker=(\\d+)$").matcher(read(out));
+        Matcher m = Pattern.compile("(?m)^n=\\d+ pid=\\d+ worker=(\\d+)$").matcher(read(out));
         long n = -1;
         while (m.find()) {
             n = Long.parseLong(m.group(1));

@@ -40,6 +40,8 @@ import io.quiesce.backend.userspace.proc.ProcStatus;
 import io.quiesce.backend.userspace.proc.Vma;
 import io.quiesce.backend.userspace.registers.RestartRules;
 import io.quiesce.backend.userspace.registers.ThreadState;
+import io.quiesce.backend.userspace.registers.ThreadDump;
+import io.quiesce.backend.userspace.seize.TracedProcess;
 import io.quiesce.backend.userspace.seize.Tracee;
 import io.quiesce.backend.userspace.signals.PendingSignals;
 import io.quiesce.backend.userspace.signals.SignalDump;
@@ -57,7 +59,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The dump orchestration: saves one frozen single-threaded process into {@code process-PID.json} and
+ * The dump orchestration: saves one frozen process (every thread) into {@code process-PID.json} and
  * {@code pages-PID.img}. Order matters: everything /proc and ptrace tell is read first; then a short injection
  * reads what only the process can tell and leaves the process stopped with registers it can resume from; the
  * memory copy comes last, with the scratch area already gone.
@@ -261,10 +263,12 @@ final class ProcessDump {
      * @param folder the staging folder
      * @return the files written; on return the process is stopped at a syscall-exit stop with resumable registers
      */
-    Written dumpSeized(Tracee t, List<FdImage> fds, long nsPid, Path folder) throws CheckpointException {
+    Written dumpSeized(TracedProcess p, List<FdImage> fds, long nsPid, Path folder) throws CheckpointException {
         long t0 = System.nanoTime();
+        Tracee t = p.leader();
         long pid = t.tid();
-        ThreadImage thread = ThreadState.collectSeized(t);
+        ThreadImage thread = ThreadState.collectSeized(proc, pid, t, false, p.groupStopSignal());
+        List<ThreadImage> others = ThreadDump.collectOthersSeized(proc, p);
         // before the injection below, whose own SIGTRAPs must not be mistaken for the process's signals
         List<PendingSignalImage> pending = PendingSignals.dumpSeized(t, pid);
         List<RlimitImage> rlimits = ResourceLimits.dump(pid);
@@ -302,7 +306,8 @@ final class ProcessDump {
             try {
                 sigactions = SignalDump.dumpSeized(inj);
                 brk = inj.check("brk(0)", Syscalls.BRK, 0);
-                thread = ThreadState.collectTidAddressSeized(inj, thread);
+                thread = ThreadState.collectInjectedSeized(inj, thread);
+                others = ThreadDump.injectOthersSeized(inj, memory, p, others);
                 resident = SharedMemory.residentSeized(inj, vmas, memoryDump::paged);
                 sysv.collectSeized(inj, pid, vmas);
                 inj.finishSeized(resumeRegs, thread.sigmask());
@@ -329,7 +334,7 @@ final class ProcessDump {
                 throw new CheckpointException("cannot write " + pagesFile + ": " + e.getMessage(), pid, null, pagesFile, e);
             }
             ProcessImage image = new ProcessImage(ImageFiles.PROCESS_MAGIC, ImageFiles.VERSION, pid, stat.ppid(), comm, argv,
-                    exe, cwd, umask, List.of(thread), mm, vmaImages, pagesName, pagesBytes, fds, sigactions, nsPid, pending, rlimits);
+                    exe, cwd, umask, ThreadDump.all(thread, others), mm, vmaImages, pagesName, pagesBytes, fds, sigactions, nsPid, pending, rlimits);
             long jsonBytes;
             try {
                 jsonBytes = ImageFiles.writeJson(folder.resolve(jsonName), image);
@@ -340,9 +345,9 @@ final class ProcessDump {
             long end = System.nanoTime();
             long ms = (end - t0) / 1_000_000;
             LOG.info("process {} saved: {} pages ({} skipped), {} mappings, {} fds in {} ms (ptrace+/proc {} ms, {} injected syscalls "
-                    + "{} ms, page copy {} ms, fsync {} ms)", pid, memoryDump.pagesSaved(), memoryDump.pagesSkipped(),
+                    + "{} ms, page copy {} ms, fsync {} ms), {} threads", pid, memoryDump.pagesSaved(), memoryDump.pagesSkipped(),
                     vmaImages.size(), fds.size(), ms, (tInject - t0) / 1_000_000, injected, (tPages - tInject) / 1_000_000,
-                    (tSync - tPages) / 1_000_000, (end - tSync) / 1_000_000);
+                    (tSync - tPages) / 1_000_000, (end - tSync) / 1_000_000, 1 + others.size());
             return new Written(List.of(jsonName, pagesName), pagesBytes + jsonBytes, ms, image);
         }
     }

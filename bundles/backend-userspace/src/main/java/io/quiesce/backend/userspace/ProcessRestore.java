@@ -10,6 +10,7 @@ import io.quiesce.backend.userspace.image.ProcessImage;
 import io.quiesce.backend.userspace.image.ThreadImage;
 import io.quiesce.backend.userspace.image.VmaImage;
 import io.quiesce.backend.userspace.image.ZombieImage;
+import io.quiesce.backend.userspace.inject.ScratchArea;
 import io.quiesce.backend.userspace.inject.SyscallInjector;
 import io.quiesce.api.Errno;
 import io.quiesce.backend.userspace.linux.LibC;
@@ -29,6 +30,7 @@ import io.quiesce.backend.userspace.proc.ProcMaps;
 import io.quiesce.backend.userspace.proc.ProcStatus;
 import io.quiesce.backend.userspace.proc.Vma;
 import io.quiesce.backend.userspace.registers.RestartRules;
+import io.quiesce.backend.userspace.registers.ThreadRestore;
 import io.quiesce.backend.userspace.registers.ThreadState;
 import io.quiesce.backend.userspace.linux.X86_64Regs;
 import io.quiesce.backend.userspace.seize.Tracee;
@@ -119,9 +121,8 @@ final class ProcessRestore {
                 }
             }
         }
-        if (image.threads().size() != 1) {
-            throw new ImageException(image.threads().size() + " threads saved; this version restores single-threaded processes only",
-                    imageFile);
+        if (image.threads() == null || image.threads().isEmpty()) {
+            throw new ImageException("no thread saved", imageFile);
         }
     }
 
@@ -137,6 +138,8 @@ final class ProcessRestore {
         final long t0;
         final long pagesBytes;
         final long pagesMs;
+        /** The threads other than the leader, made by {@link #completeSeized}. */
+        final List<Tracee> threads = new ArrayList<>();
 
         private Rebuilt(ProcessImage image, Tracee tracee, SyscallInjector inj, ProcessMemory memory, long t0, long pagesBytes,
                 long pagesMs) {
@@ -160,14 +163,13 @@ final class ProcessRestore {
      * the process in it up to {@link #completeSeized}: memory, mm, descriptors (through {@code files}), cwd, umask,
      * name and sigactions.
      */
-    Rebuilt restoreSeized(ProcessImage image, Path folder, Path imageFile, UnaryOperator<String> relocate, Path fallbackOut,
-            FileTable files, List<Integer> spawned, int existingStub) throws CheckpointException {
+    Rebuilt restoreSeized(ProcessImage image, Path imageFile, RestoreContext ctx, int existingStub) throws CheckpointException {
         long t0 = System.nanoTime();
         int pid = existingStub;
         if (pid <= 0) {
             // argv and comm of the stub do not matter: PR_SET_MM_MAP and PR_SET_NAME put the saved ones back
             pid = (int) Spawner.spawn(new LaunchSpec(List.of(stub.toString()), Map.of(), Path.of("/"), DEV_NULL, DEV_NULL));
-            spawned.add(pid);
+            ctx.spawned().add(pid);
         }
         awaitPause(pid);
         Tracee t = new Tracee(pid);
@@ -180,7 +182,7 @@ final class ProcessRestore {
         ProcessMemory memory = new ProcessMemory(proc, pid);
         try {
             SyscallInjector inj = SyscallInjector.bootstrapSeized(t, memory, SyscallInjector.chooseScratch(layouts));
-            return rebuildSeized(inj, memory, stubVmas, stubFds, image, folder, imageFile, relocate, fallbackOut, files, t0);
+            return rebuildSeized(inj, memory, stubVmas, stubFds, image, imageFile, ctx, t0);
         } catch (CheckpointException | RuntimeException e) {
             memory.close();
             throw e;
@@ -279,11 +281,10 @@ final class ProcessRestore {
      * @param exactPid true to ask for the saved PID (clone3 set_tid); when refused, the child gets any PID and
      *                 {@code warnings} says so
      */
-    Rebuilt forkSeized(Rebuilt parent, ProcessImage image, Path folder, Path imageFile, UnaryOperator<String> relocate,
-            Path fallbackOut, FileTable files, List<Integer> spawned, boolean exactPid, List<String> warnings)
+    Rebuilt forkSeized(Rebuilt parent, ProcessImage image, Path imageFile, RestoreContext ctx, boolean exactPid)
             throws CheckpointException {
         long t0 = System.nanoTime();
-        Tracee t = forkChildSeized(parent, image.pid(), image.nsPid(), "process", spawned, exactPid, warnings);
+        Tracee t = forkChildSeized(parent, image.pid(), image.nsPid(), "process", ctx.spawned(), exactPid);
         long pid = t.tid();
         long scratch = parent.inj.scratch();
         List<Vma> inherited = readMaps(pid, "the forked child").stream()
@@ -292,7 +293,7 @@ final class ProcessRestore {
         ProcessMemory memory = new ProcessMemory(proc, pid);
         try {
             SyscallInjector inj = SyscallInjector.adoptSeized(t, memory, scratch);
-            return rebuildSeized(inj, memory, inherited, inheritedFds, image, folder, imageFile, relocate, fallbackOut, files, t0);
+            return rebuildSeized(inj, memory, inherited, inheritedFds, image, imageFile, ctx, t0);
         } catch (CheckpointException | RuntimeException e) {
             memory.close();
             throw e;
@@ -306,7 +307,7 @@ final class ProcessRestore {
      * @return the child, in its first stop (the scratch area inherited, rip inside it)
      */
     private Tracee forkChildSeized(Rebuilt parent, long savedPid, long nsPid, String what, List<Integer> spawned,
-            boolean exactPid, List<String> warnings) throws CheckpointException {
+            boolean exactPid) throws CheckpointException {
         long wanted = nsPid > 0 ? nsPid : savedPid;
         long pid = exactPid ? parent.inj.forkSeized(wanted) : -1;
         // EEXIST: the saved process may still be a zombie that its new parent (init or a subreaper) has not reaped yet
@@ -341,8 +342,8 @@ final class ProcessRestore {
      * the saved status, taken here as its tracer; the parent then holds it as an unreaped child, and its SIGCHLD is
      * pending until the parent runs. Call once every process is rebuilt, before {@link #completeSeized}.
      */
-    void zombieSeized(Rebuilt parent, ZombieImage z, List<Integer> spawned, List<String> warnings) throws CheckpointException {
-        Tracee t = forkChildSeized(parent, z.pid(), z.nsPid(), "zombie", spawned, true, warnings);
+    void zombieSeized(Rebuilt parent, ZombieImage z, RestoreContext ctx) throws CheckpointException {
+        Tracee t = forkChildSeized(parent, z.pid(), z.nsPid(), "zombie", ctx.spawned(), true);
         int status;
         try (ProcessMemory memory = new ProcessMemory(proc, t.tid())) {
             status = SyscallInjector.adoptSeized(t, memory, parent.inj.scratch()).endSeized(z.status());
@@ -381,13 +382,13 @@ final class ProcessRestore {
 
     /** Replaces what a stub or a forked copy holds (mappings {@code old}, descriptors {@code oldFds}) with the image. */
     private Rebuilt rebuildSeized(SyscallInjector inj, ProcessMemory memory, List<Vma> old, List<Integer> oldFds, ProcessImage image,
-            Path folder, Path imageFile, UnaryOperator<String> relocate, Path fallbackOut, FileTable files, long t0)
-            throws CheckpointException {
+            Path imageFile, RestoreContext ctx, long t0) throws CheckpointException {
+        UnaryOperator<String> relocate = ctx.relocate();
         long pid = inj.tracee().tid();
         long nsPid = nsPidOf(proc, pid);
         MemoryRestore memoryRestore = new MemoryRestore(pid, nsPid, imageFile, shmem, memfds, sysv);
         memoryRestore.checkSpecials(old, image.vmas());
-        Path pagesFile = folder.resolve(image.pagesFile());
+        Path pagesFile = ctx.folder().resolve(image.pagesFile());
         try (FileChannel pages = FileChannel.open(pagesFile, StandardOpenOption.READ)) {
             ThreadState.unregisterRseqSeized(inj);
             FileRestore fileRestore = new FileRestore(pid, nsPid, warnings);
@@ -399,12 +400,12 @@ final class ProcessRestore {
             memoryRestore.protectSeized(inj, image.vmas());
             long pagesMs = (System.nanoTime() - tPages) / 1_000_000;
             restoreMmSeized(inj, image, pid, relocate);
-            fileRestore.restoreSeized(inj, image.fds(), relocate, fallbackOut, files);
+            fileRestore.restoreSeized(inj, image.fds(), relocate, ctx.fallbackOut(), ctx.files());
             inj.check("chdir " + image.cwd(), Syscalls.CHDIR, inj.putPath(relocate.apply(image.cwd())));
             inj.check("umask", Syscalls.UMASK, image.umask());
             inj.check("prctl(PR_SET_NAME)", Syscalls.PRCTL, Syscalls.PR_SET_NAME, inj.putPath(image.comm()));
             SignalRestore.restoreSeized(inj, image.sigactions());
-            files.terminals().sessionSeized(inj, image.pid(), pid, nsPid, image.fds(), files); // before its children are forked
+            ctx.files().terminals().sessionSeized(inj, image.pid(), pid, nsPid, image.fds(), ctx.files()); // before its children are forked
             return new Rebuilt(image, inj.tracee(), inj, memory, t0, bytes, pagesMs);
         } catch (IOException e) {
             throw new ImageException("cannot open: " + e.getMessage(), pagesFile);
@@ -415,21 +416,25 @@ final class ProcessRestore {
      * The last steps, once every process of the job has its descriptors: closes parked pipe ends, restores the
      * thread's kernel state and leaves the process stopped at a syscall-exit stop with its saved registers.
      */
-    void completeSeized(Rebuilt r, FileTable files) throws CheckpointException {
+    void completeSeized(Rebuilt r, RestoreContext ctx) throws CheckpointException {
         try (r) {
             int pid = r.tracee.tid();
-            new FileRestore(pid, 0).closeParkedSeized(r.inj, files);
+            new FileRestore(pid, 0).closeParkedSeized(r.inj, ctx.files());
             shmem.closeParkedSeized(r.inj, pid);
             memfds.finishSeized(r.inj, pid);
             sysv.finishSeized(r.inj, pid);
             ThreadImage thread = r.image.threads().get(0);
             ThreadState.restoreKernelStateSeized(r.inj, r.memory, thread, pid);
+            List<ThreadImage> others = r.image.threads().subList(1, r.image.threads().size());
+            long tThreads = System.nanoTime();
+            r.threads.addAll(ThreadRestore.createSeized(r.inj, r.memory, r.image, others, ctx.spawned()));
+            long threadsMs = (System.nanoTime() - tThreads) / 1_000_000;
             ResourceLimits.restoreSeized(r.inj, r.image.pid(), r.image.rlimits(), warnings);
             // last: the injector blocks every signal, so what is queued now waits for the final mask
             PendingSignals.restoreSeized(r.inj, r.image.pendingSignals());
             ThreadState.finishSeized(r.inj, thread);
-            LOG.info("process {} restored as {}: {} bytes of pages in {} ms, {} injected syscalls, {} ms in all", r.image.pid(),
-                    pid, r.pagesBytes, r.pagesMs, r.inj.calls(), (System.nanoTime() - r.t0) / 1_000_000);
+            LOG.info("process {} restored as {}: {} threads in {} ms, {} bytes of pages in {} ms, {} injected syscalls, {} ms in all",
+                    r.image.pid(), pid, 1 + r.threads.size(), threadsMs, r.pagesBytes, r.pagesMs, r.inj.calls(), (System.nanoTime() - r.t0) / 1_000_000);
         }
     }
 
@@ -448,12 +453,19 @@ final class ProcessRestore {
         } catch (IOException e) {
             throw new CheckpointException("cannot read /proc/" + pid + "/exe: " + e.getMessage(), pid, null, null, e);
         }
+        try (ScratchArea.Frame f = inj.area().frame()) {
+            restoreMmSeized(inj, f, image, pid, exe, now);
+        }
+    }
+
+    private void restoreMmSeized(SyscallInjector inj, ScratchArea.Frame f, ProcessImage image, long pid, String exe, String now)
+            throws CheckpointException {
         if (exe != null && !exe.equals(now)) {
-            long fd = inj.call(Syscalls.OPEN, inj.putPath(exe), LibC.O_RDONLY | LibC.O_CLOEXEC);
+            long fd = inj.call(Syscalls.OPEN, f.putString(exe), LibC.O_RDONLY | LibC.O_CLOEXEC);
             String why;
             if (fd >= 0) {
-                long rc = inj.call(Syscalls.PRCTL, Syscalls.PR_SET_MM, Syscalls.PR_SET_MM_MAP, putMmMap(inj, image.mm(), pid,
-                        (int) fd), PrctlMmMap.SIZE, 0);
+                long rc = inj.call(Syscalls.PRCTL, Syscalls.PR_SET_MM, Syscalls.PR_SET_MM_MAP, putMmMap(f, image.mm(), (int) fd),
+                        PrctlMmMap.SIZE, 0);
                 inj.check("close of " + exe, Syscalls.CLOSE, fd);
                 if (rc == 0) {
                     return;
@@ -466,11 +478,11 @@ final class ProcessRestore {
                     exe, why, now));
         }
         inj.check("prctl(PR_SET_MM, PR_SET_MM_MAP)", Syscalls.PRCTL, Syscalls.PR_SET_MM, Syscalls.PR_SET_MM_MAP,
-                putMmMap(inj, image.mm(), pid, -1), PrctlMmMap.SIZE, 0);
+                putMmMap(f, image.mm(), -1), PrctlMmMap.SIZE, 0);
     }
 
-    /** Writes a prctl_mm_map and the auxv into the scratch area; @return the structure's address */
-    private static long putMmMap(SyscallInjector inj, MmImage mm, long pid, int exeFd) throws CheckpointException {
+    /** Writes the auxv and a prctl_mm_map pointing at it into the scratch area; @return the structure's address */
+    private static long putMmMap(ScratchArea.Frame f, MmImage mm, int exeFd) throws CheckpointException {
         PrctlMmMap m = new PrctlMmMap();
         m.startCode = mm.startCode();
         m.endCode = mm.endCode();
@@ -483,16 +495,10 @@ final class ProcessRestore {
         m.argEnd = mm.argEnd();
         m.envStart = mm.envStart();
         m.envEnd = mm.envEnd();
-        int auxvAt = SyscallInjector.MM_MAP + PrctlMmMap.SIZE;
-        if (auxvAt + mm.auxv().length > SyscallInjector.PATH) {
-            throw new CheckpointException("auxv of " + mm.auxv().length + " bytes does not fit the scratch area", pid, null, null, null);
-        }
-        m.auxv = inj.scratch() + auxvAt;
+        m.auxv = f.put(mm.auxv());
         m.auxvSize = mm.auxv().length;
         m.exeFd = exeFd;
-        inj.put(SyscallInjector.MM_MAP, m.bytes());
-        inj.put(auxvAt, mm.auxv());
-        return inj.scratch() + SyscallInjector.MM_MAP;
+        return f.put(m.bytes());
     }
 
     /** Waits until the stub sits in pause(2), so it is seized in a known place. */

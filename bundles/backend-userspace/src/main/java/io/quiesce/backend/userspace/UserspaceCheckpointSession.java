@@ -13,10 +13,13 @@ import io.quiesce.backend.userspace.image.ManifestRecords;
 import io.quiesce.backend.userspace.image.ImageIndex;
 import io.quiesce.backend.userspace.image.ZombieImage;
 import io.quiesce.backend.userspace.linux.LibC;
+import io.quiesce.backend.userspace.linux.Syscalls;
 import io.quiesce.backend.userspace.proc.ProcStat;
-import io.quiesce.backend.userspace.proc.ProcStatus;
 import io.quiesce.backend.userspace.seize.Tracee;
+import io.quiesce.backend.userspace.seize.TracedProcess;
 import io.quiesce.backend.userspace.seize.Tracer;
+import io.quiesce.backend.userspace.proc.ProcTasks;
+import io.quiesce.backend.userspace.proc.ProcUptime;
 import io.quiesce.backend.userspace.seize.WaitStatus;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -41,7 +44,14 @@ final class UserspaceCheckpointSession implements CheckpointSession {
     private final HostJob job;
     private final Path proc;
     private final Tracer tracer;
-    private final Map<Long, Tracee> tracees = new LinkedHashMap<>();
+    /** How long a freeze waits for its processes' stops. */
+    private static final long FREEZE_TIMEOUT_MS = 2000;
+    private static final int MAX_FREEZE_ROUNDS = 500;
+
+    private final Map<Long, TracedProcess> tracees = new LinkedHashMap<>();
+    private long lastFreezeMicros;
+    /** When the session opened (clock ticks since boot): children born since are the job's even if not listed. */
+    private final long openedTicks;
     private final Map<Long, State> states = new LinkedHashMap<>();
     private final Map<Long, Integer> exitStatus = new LinkedHashMap<>();
 
@@ -49,55 +59,203 @@ final class UserspaceCheckpointSession implements CheckpointSession {
         this.job = job;
         this.proc = proc;
         this.tracer = new Tracer("quiesce-tracer-" + job.jobId());
+        long now;
+        try {
+            now = ProcUptime.ticks(proc);
+        } catch (IOException | RuntimeException e) {
+            now = 0; // every child counts as new
+        }
+        this.openedTicks = now - 2; // the tick of a start time is coarse: a child born just before opening counts too
     }
 
     @Override
     public List<FrozenProcess> freeze() throws CheckpointException {
         return tracer.call(() -> {
-            refuseMultiThreaded();
-            List<FrozenProcess> frozen = new ArrayList<>();
             long t0 = System.nanoTime();
-            // interrupt every process first and only then wait for the stops, so they stop together: the freeze
-            // takes as long as the slowest process, not the sum of all
-            for (long pid : job.pids()) {
-                if (zombie(pid)) {
-                    continue; // it cannot be traced; the dump finds it among its parent's children
-                }
-                Tracee t = new Tracee((int) pid);
-                t.seizeAndInterrupt();
-                tracees.put(pid, t);
-                states.put(pid, State.FROZEN); // seized: a stop is pending and resume must detach it
-            }
-            CheckpointException ended = null;
-            for (Map.Entry<Long, Tracee> entry : tracees.entrySet()) {
-                long pid = entry.getKey();
-                try {
-                    entry.getValue().awaitInterruptStop();
-                } catch (CheckpointException e) {
-                    // It ended before it stopped; the wait that saw the end has reaped it if it was our child. The
-                    // others are still waited for, so that the abort finds every one stopped and can detach it.
-                    states.put(pid, State.DEAD);
-                    if (ended == null) {
-                        ended = new CheckpointException("process " + pid + " of job " + job.jobId() + " ended while being frozen: "
-                                + e.getMessage(), pid, e.errno(), null, e);
-                    }
-                    continue;
-                }
-                frozen.add(new Frozen(pid, pid, new InjectionFacility(tracer, entry.getValue(), proc)));
-            }
-            if (ended != null) {
-                throw ended;
-            }
-            // A thread created between the check and the seize would run on unfrozen: check again, now that nothing runs.
             try {
-                refuseMultiThreaded();
-            } catch (CheckpointException e) {
-                resumeOnTracer();
+                settleFreeze();
+            } catch (CheckpointException | RuntimeException e) {
+                abandonFreeze();
                 throw e;
             }
-            LOG.info("job {}: {} processes frozen in {} us", job.jobId(), frozen.size(), (System.nanoTime() - t0) / 1000);
+            List<FrozenProcess> frozen = new ArrayList<>();
+            int threads = 0;
+            for (TracedProcess p : tracees.values()) {
+                frozen.add(new Frozen(p.pid(), p.pid(), new InjectionFacility(tracer, p.leader(), proc)));
+                threads += p.threads().size();
+            }
+            lastFreezeMicros = (System.nanoTime() - t0) / 1000;
+            LOG.info("job {}: {} processes frozen in {} us, {} threads", job.jobId(), frozen.size(), lastFreezeMicros, threads);
             return frozen;
         });
+    }
+
+    /**
+     * Freezes the job's processes and every thread of each, then lists the job again (the children of every frozen
+     * thread) and freezes what is new, until a listing brings nothing new: a process forked meanwhile (a shell
+     * loop's short-lived child) is caught, one that ended meanwhile is dropped (a zombie is left to its parent's
+     * image). Every process is interrupted before any stop is waited for, so they stop together.
+     */
+    private void settleFreeze() throws CheckpointException {
+        List<Long> candidates = new ArrayList<>(job.pids());
+        for (int round = 0; ; round++) {
+            List<TracedProcess> fresh = new ArrayList<>();
+            for (long pid : candidates) {
+                if (tracees.containsKey(pid) || zombie(pid)) {
+                    continue; // a zombie cannot be traced; the dump finds it among its parent's children
+                }
+                if (vforkChild(pid)) {
+                    continue; // held, it would hold its parent in vfork too: taken once it has exec'd (next round)
+                }
+                TracedProcess p = TracedProcess.seize(proc, (int) pid);
+                if (p == null) {
+                    if (pid == job.rootPid() || round == 0 && pid == job.pids().get(0)) {
+                        throw new CheckpointException("process " + pid + " of job " + job.jobId() + " (its root) has ended", pid,
+                                "ESRCH", null, null);
+                    }
+                    continue; // ended before it could be seized
+                }
+                tracees.put(pid, p);
+                states.put(pid, State.FROZEN);
+                fresh.add(p);
+            }
+            awaitStops(fresh);
+            candidates = descendants();
+            if (tracees.keySet().containsAll(candidates)) {
+                return;
+            }
+            if (fresh.isEmpty()) {
+                sleepMillis(1); // only vfork children are left: give them time to exec
+            }
+            if (round >= MAX_FREEZE_ROUNDS) {
+                throw new CheckpointException("job " + job.jobId() + ": its processes did not settle after " + MAX_FREEZE_ROUNDS
+                        + " listings (new ones keep appearing: " + candidates.stream().filter(c -> !tracees.containsKey(c)).toList()
+                        + "); nothing was checkpointed and the job runs on");
+            }
+        }
+    }
+
+    /** Takes the stops of freshly seized processes until each is stopped or ended, or fails after the deadline. */
+    private void awaitStops(List<TracedProcess> fresh) throws CheckpointException {
+        long deadline = System.nanoTime() + FREEZE_TIMEOUT_MS * 1_000_000;
+        List<TracedProcess> waiting = new ArrayList<>(fresh);
+        while (!waiting.isEmpty()) {
+            for (java.util.Iterator<TracedProcess> it = waiting.iterator(); it.hasNext();) {
+                TracedProcess p = it.next();
+                if (!p.pollStops()) {
+                    continue;
+                }
+                it.remove();
+                if (p.ended() != null) {
+                    // it ended before it stopped (the wait that saw the end handed it back to its parent)
+                    LOG.info("job {}: process {} {} while being frozen; left out", job.jobId(), p.pid(), p.ended());
+                    tracees.remove((long) p.pid());
+                    states.remove((long) p.pid());
+                    if (p.pid() == job.rootPid() || p.pid() == job.pids().get(0)) {
+                        throw new CheckpointException("process " + p.pid() + " of job " + job.jobId() + " (its root) " + p.ended()
+                                + " while being frozen", p.pid(), "ESRCH", null, null);
+                    }
+                }
+            }
+            if (waiting.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                List<String> stuck = new ArrayList<>();
+                for (TracedProcess p : waiting) {
+                    stuck.add("process " + p.pid() + " threads " + p.unstopped() + " (" + stateOf(p.pid()) + ")");
+                }
+                throw new CheckpointException("job " + job.jobId() + " cannot be frozen: " + String.join(", ", stuck)
+                        + " did not stop within " + FREEZE_TIMEOUT_MS + " ms (a vfork in progress, or an uninterruptible "
+                        + "wait); nothing was checkpointed and the job runs on", waiting.get(0).pid(), null, null, null);
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * @return true for a child created by vfork (or clone with CLONE_VM alone) that has not exec'd yet: it shares
+     *         its parent's memory (kcmp KCMP_VM), and its parent waits uninterruptibly until it execs or ends
+     */
+    private boolean vforkChild(long pid) {
+        long ppid = ppidOf(pid);
+        return ppid > 0 && LibC.INSTANCE.syscall(Syscalls.KCMP, pid, ppid, Syscalls.KCMP_VM, 0, 0) == 0;
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(2);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleepMillis(long ms) throws CheckpointException {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CheckpointException("interrupted while freezing", e);
+        }
+    }
+
+    /** @return the state letter and wait channel of a process, for the freeze's failure message */
+    private String stateOf(long pid) {
+        try {
+            return "state " + ProcStat.read(proc, pid).state();
+        } catch (IOException | RuntimeException e) {
+            return "gone";
+        }
+    }
+
+    /**
+     * @return the children (of any thread) of the frozen processes that are not frozen yet and were born since the
+     *         session opened; an older child not in the job's list was left out by the platform on purpose
+     */
+    private List<Long> descendants() {
+        List<Long> out = new ArrayList<>();
+        for (TracedProcess p : tracees.values()) {
+            for (Tracee t : p.threads()) {
+                try {
+                    for (long c : ProcTasks.children(proc, p.pid(), t.tid())) {
+                        if (!out.contains(c) && !tracees.containsKey(c) && !zombie(c) && bornSinceOpen(c)) {
+                            out.add(c);
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // a thread that ended: its children are another thread's now, or the process's reaper's
+                }
+            }
+        }
+        return out;
+    }
+
+    private boolean bornSinceOpen(long pid) {
+        try {
+            return ProcStat.startTime(proc, pid) >= openedTicks;
+        } catch (IOException | RuntimeException e) {
+            return false; // gone
+        }
+    }
+
+    /** A freeze that failed: everything stopped runs on; what did not stop is let go when the tracer ends. */
+    private void abandonFreeze() {
+        for (TracedProcess p : tracees.values()) {
+            for (int i = 0; i < 200 && !p.unstopped().isEmpty(); i++) {
+                try {
+                    if (p.pollStops()) {
+                        break;
+                    }
+                } catch (CheckpointException | RuntimeException e) {
+                    break;
+                }
+            }
+        }
+        try {
+            resumeOnTracer();
+        } catch (CheckpointException | RuntimeException e) {
+            LOG.warn("job {}: after a failed freeze: {}", job.jobId(), e.getMessage());
+        }
     }
 
     /** @return true for a process that has ended and waits to be reaped by a parent */
@@ -109,24 +267,9 @@ final class UserspaceCheckpointSession implements CheckpointSession {
         }
     }
 
-    private void refuseMultiThreaded() throws CheckpointException {
-        List<String> multi = new ArrayList<>();
-        for (long pid : job.pids()) {
-            int threads;
-            try {
-                threads = ProcStatus.read(proc, pid).threads();
-            } catch (IOException | RuntimeException e) {
-                throw new CheckpointException("process " + pid + " of job " + job.jobId() + " is gone or unreadable: " + e.getMessage(),
-                        pid, "ESRCH", null, e);
-            }
-            if (threads != 1 && !zombie(pid)) {
-                multi.add("process " + pid + " has " + threads + " threads");
-            }
-        }
-        if (!multi.isEmpty()) {
-            throw new NotSupportedException("job " + job.jobId() + " cannot be checkpointed: multi-threaded processes are not "
-                    + "supported yet (" + String.join(", ", multi) + ")");
-        }
+    /** @return how long the last freeze took, in microseconds (the benchmark reads it) */
+    long lastFreezeMicros() {
+        return lastFreezeMicros;
     }
 
     @Override
@@ -190,9 +333,15 @@ final class UserspaceCheckpointSession implements CheckpointSession {
     private void requireNoneEnded(Throwable cause) throws CheckpointException {
         List<String> ended = new ArrayList<>();
         long first = -1;
-        for (Map.Entry<Long, Tracee> e : tracees.entrySet()) {
+        for (Map.Entry<Long, TracedProcess> e : tracees.entrySet()) {
             long pid = e.getKey();
-            String end = states.get(pid) == State.FROZEN ? e.getValue().peekEnd() : null;
+            String end = states.get(pid) == State.FROZEN ? e.getValue().leader().peekEnd() : null;
+            // a ptrace call that failed with ESRCH may have raced the SIGKILL's exit: give it a moment to show
+            for (int i = 0; end == null && states.get(pid) == State.FROZEN && cause instanceof CheckpointException ce
+                    && "ESRCH".equals(ce.errno()) && i < 100; i++) {
+                sleepQuietly();
+                end = e.getValue().leader().peekEnd();
+            }
             if (end == null) {
                 continue;
             }
@@ -229,15 +378,15 @@ final class UserspaceCheckpointSession implements CheckpointSession {
 
     private void resumeOnTracer() throws CheckpointException {
         CheckpointException first = null;
-        for (Map.Entry<Long, Tracee> e : tracees.entrySet()) {
+        for (Map.Entry<Long, TracedProcess> e : tracees.entrySet()) {
             if (states.get(e.getKey()) != State.FROZEN) {
                 continue;
             }
             try {
-                e.getValue().detachSeized();
+                e.getValue().detachAll();
                 states.put(e.getKey(), State.RUNNING);
             } catch (CheckpointException ex) {
-                String end = e.getValue().peekEnd();
+                String end = e.getValue().leader().peekEnd();
                 if (end != null) {
                     LOG.warn("job {}: process {} {} while frozen; the others resume", job.jobId(), e.getKey(), end);
                     states.put(e.getKey(), State.DEAD);
@@ -275,6 +424,7 @@ final class UserspaceCheckpointSession implements CheckpointSession {
                 if (states.get(pid) == State.DEAD) {
                     continue;
                 }
+                tracees.get(pid).reapOthers();
                 int[] st = new int[1];
                 while (true) {
                     int rc = LibC.INSTANCE.waitpid((int) pid, st, LibC.WALL);

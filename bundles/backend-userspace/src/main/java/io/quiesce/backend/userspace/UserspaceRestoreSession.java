@@ -18,6 +18,7 @@ import io.quiesce.backend.userspace.image.ImageIndex;
 import io.quiesce.backend.userspace.image.ProcessImage;
 import io.quiesce.backend.userspace.image.ZombieImage;
 import io.quiesce.backend.userspace.inject.InjectionFacility;
+import io.quiesce.backend.userspace.linux.LibC;
 import io.quiesce.backend.userspace.seize.Tracee;
 import io.quiesce.backend.userspace.seize.Tracer;
 import java.nio.file.Path;
@@ -54,6 +55,8 @@ final class UserspaceRestoreSession implements RestoreSession {
     private final io.quiesce.backend.userspace.memory.Memfd.Table memfds;
     private final List<Integer> spawned = new ArrayList<>();
     private final List<Tracee> restored = new ArrayList<>();
+    /** Each restored process's other threads and the group stop it was in, index-aligned with {@link #restored}. */
+    private final List<List<Tracee>> restoredThreads = new ArrayList<>();
     private Tracee initTracee;
     private final List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
     private boolean released;
@@ -120,6 +123,7 @@ final class UserspaceRestoreSession implements RestoreSession {
                 String ghost = ghosts.pathFor(p);
                 return ghost != null ? ghost : relocate(p);
             };
+            RestoreContext ctx = new RestoreContext(folder, relocate, options.stdout(), files, spawned);
             Map<Long, ProcessRestore.Rebuilt> byOldPid = new HashMap<>();
             List<ProcessRestore.Rebuilt> rebuilt = new ArrayList<>();
             int nsStub = 0;
@@ -149,10 +153,8 @@ final class UserspaceRestoreSession implements RestoreSession {
                                 + "but its namespace has only one PID 2 (the job root)");
                     }
                     ProcessRestore.Rebuilt r = parent == null
-                            ? restorer.restoreSeized(image, folder, imageFiles.get(i), relocate, options.stdout(), files, spawned,
-                                    pidNamespace ? nsStub : 0)
-                            : restorer.forkSeized(parent, image, folder, imageFiles.get(i), relocate, options.stdout(), files,
-                                    spawned, true, warnings);
+                            ? restorer.restoreSeized(image, imageFiles.get(i), ctx, pidNamespace ? nsStub : 0)
+                            : restorer.forkSeized(parent, image, imageFiles.get(i), ctx, true);
                     if (options.exactPids() && !warnings.isEmpty()) {
                         throw new NotSupportedException("exact PIDs were asked for: " + warnings.get(0));
                     }
@@ -168,7 +170,7 @@ final class UserspaceRestoreSession implements RestoreSession {
                         throw new ImageException("zombie " + z.pid() + " has no saved parent (" + z.ppid() + ")",
                                 folder.resolve(ImageFiles.INDEX));
                     }
-                    restorer.zombieSeized(parent, z, spawned, warnings);
+                    restorer.zombieSeized(parent, z, ctx);
                     if (options.exactPids() && !warnings.isEmpty()) {
                         throw new NotSupportedException("exact PIDs were asked for: " + warnings.get(0));
                     }
@@ -179,7 +181,7 @@ final class UserspaceRestoreSession implements RestoreSession {
                 // a process may take descriptors from any process rebuilt before it, so parked pipe ends are closed
                 // only once every process has its descriptors
                 for (ProcessRestore.Rebuilt r : rebuilt) {
-                    restorer.completeSeized(r, files);
+                    restorer.completeSeized(r, ctx);
                 }
                 if (pid1 != null) {
                     restorer.finishInitSeized(pid1);
@@ -199,6 +201,7 @@ final class UserspaceRestoreSession implements RestoreSession {
             for (ProcessImage image : images) {
                 Tracee t = byOldPid.get(image.pid()).tracee;
                 restored.add(t);
+                restoredThreads.add(List.copyOf(byOldPid.get(image.pid()).threads));
                 out.add(new Frozen(t.tid(), image.pid(), new InjectionFacility(tracer, t, proc)));
                 if (pidNamespace) {
                     long now = ProcessRestore.nsPidOf(proc, t.tid());
@@ -280,8 +283,20 @@ final class UserspaceRestoreSession implements RestoreSession {
             if (initTracee != null) {
                 initTracee.detachSeized();
             }
-            for (Tracee t : restored) {
+            // a process saved group-stopped is stopped again: the signal is queued while it is held, taken at detach
+            for (int i = 0; i < restored.size(); i++) {
+                int stop = images.get(i).threads().get(0).stopSignal();
+                if (stop != 0) {
+                    LibC.INSTANCE.kill(restored.get(i).tid(), stop);
+                }
+            }
+            // every thread of every process is let go together, none before all are ready
+            for (int i = 0; i < restored.size(); i++) {
+                Tracee t = restored.get(i);
                 t.detachSeized();
+                for (Tracee thread : restoredThreads.get(i)) {
+                    thread.detachSeized();
+                }
                 pids.add((long) t.tid());
             }
             released = true;
@@ -293,6 +308,7 @@ final class UserspaceRestoreSession implements RestoreSession {
         ProcessRestore.killAndReap(spawned);
         spawned.clear();
         restored.clear();
+        restoredThreads.clear();
     }
 
     @Override

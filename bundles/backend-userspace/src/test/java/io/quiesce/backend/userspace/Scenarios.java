@@ -154,4 +154,21 @@ public final class Scenarios {
         }
         return out;
     }
+
+    /** @return the process tree below {@code root}, root first, parents before children (as the coordinator lists it) */
+    static List<Long> tree(long root) throws IOException {
+        List<Long> out = new java.util.ArrayList<>(List.of(root));
+        for (int i = 0; i < out.size(); i++) {
+            String c;
+            try {
+                c = java.nio.file.Files.readString(Path.of("/proc/" + out.get(i) + "/task/" + out.get(i) + "/children")).trim();
+            } catch (java.nio.file.NoSuchFileException e) {
+                continue; // ended since its parent was read
+            }
+            for (String s : c.isEmpty() ? new String[0] : c.split(" ")) {
+                out.add(Long.parseLong(s));
+            }
+        }
+        return out;
+    }
 }

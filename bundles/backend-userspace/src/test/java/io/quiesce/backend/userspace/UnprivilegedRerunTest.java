@@ -14,7 +14,7 @@ public class UnprivilegedRerunTest {
     public void engineTestsPassWithoutPrivileges() throws Exception {
         UnprivilegedRerun.run(tmp.getRoot().toPath(), Scenarios.SRC, List.of(CheckpointRestoreTest.class, ScenarioTest.class,
                 BadImageTest.class, JobFilesTest.class, TreeTest.class, NamespaceTest.class, SharedMemoryTest.class,
-                GhostFileTest.class, ZombieTest.class, EventFdsTest.class, TerminalsTest.class, IpcTest.class), 180,
+                GhostFileTest.class, ZombieTest.class, EventFdsTest.class, TerminalsTest.class, IpcTest.class, ThreadsTest.class), 240,
                 l -> l.startsWith("tree restore warnings") || l.contains("Exception"));
     }
 }

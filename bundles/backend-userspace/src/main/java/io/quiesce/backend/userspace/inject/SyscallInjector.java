@@ -2,6 +2,7 @@ package io.quiesce.backend.userspace.inject;
 
 import io.quiesce.api.CheckpointException;
 import io.quiesce.api.Errno;
+import io.quiesce.backend.userspace.linux.CloneArgs;
 import io.quiesce.backend.userspace.linux.LibC;
 import io.quiesce.backend.userspace.linux.Ptrace;
 import io.quiesce.backend.userspace.linux.Syscalls;
@@ -27,11 +28,11 @@ import java.util.List;
 public final class SyscallInjector {
     /** Size of the scratch area: code, small buffers, and a page for path strings. */
     public static final int SCRATCH_SIZE = 0x2000;
-    /** Offsets of the scratch area's parts. */
+    /** Offsets of the scratch area's fixed parts (older callers; new code takes space from {@link #area()}). */
     public static final int CODE = 0, STRUCT = 0x100, OUT = 0x200, MM_MAP = 0x400, PATH = 0x1000;
     private static final int SYSCALL_STOP = LibC.SIGTRAP | 0x80;
-    /** sizeof(struct clone_args) up to set_tid_size (11 u64 with cgroup; 80 without it is CLONE_ARGS_SIZE_VER1). */
-    private static final int CLONE_ARGS_SIZE = 88;
+    /** SIGKILL and SIGSTOP: the kernel leaves them out of any mask. */
+    private static final long UNBLOCKABLE = (1L << (LibC.SIGKILL - 1)) | (1L << (LibC.SIGSTOP - 1));
     private static final byte[] SYSCALL_INT3 = { 0x0f, 0x05, (byte) 0xcc };
 
     private final Tracee tracee;
@@ -39,6 +40,9 @@ public final class SyscallInjector {
     private final X86_64Regs template;
     private final long scratch;
     private final long savedMask;
+    private final ScratchArea area;
+    /** The ptrace options last set through this injector (-1: not yet). */
+    private long options = -1;
     private int calls;
     /** A SIGSTOP met while injecting (a fabric holds this process for after release); queued again when done. */
     private boolean heldStop;
@@ -49,6 +53,12 @@ public final class SyscallInjector {
         this.template = template;
         this.scratch = scratch;
         this.savedMask = savedMask;
+        this.area = new ScratchArea(scratch, memory);
+    }
+
+    /** @return the scratch area's data part, handed out in frames */
+    public ScratchArea area() {
+        return area;
     }
 
     /**
@@ -146,37 +156,93 @@ public final class SyscallInjector {
      * @return the child's PID in this JVM's PID namespace, or a negative errno when clone3 failed (no child exists then)
      */
     public long forkSeized(long pid) throws CheckpointException {
-        byte[] args = new byte[CLONE_ARGS_SIZE + 8];
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(args).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        b.putLong(32, Syscalls.SIGCHLD); // exit_signal
-        if (pid > 0) {
-            b.putLong(64, scratch + STRUCT + CLONE_ARGS_SIZE); // set_tid: the array right after the struct
-            b.putLong(72, 1); // set_tid_size: the tracee's own namespace level only
-            b.putInt(CLONE_ARGS_SIZE, (int) pid);
+        try (ScratchArea.Frame f = area.frame()) {
+            long at = f.reserve(CloneArgs.SIZE + 8);
+            memory.write(at, CloneArgs.bytes(0, Syscalls.SIGCHLD, 0, 0, pid, at));
+            return cloneSeized(at, Ptrace.O_TRACEFORK, Ptrace.EVENT_FORK, "clone3 (fork)");
         }
-        put(STRUCT, args);
-        tracee.setOptionsSeized(Ptrace.O_TRACESYSGOOD | Ptrace.O_TRACEFORK);
-        tracee.setRegsSeized(template.forSyscall(scratch + CODE, Syscalls.CLONE3, scratch + STRUCT, CLONE_ARGS_SIZE));
+    }
+
+    /**
+     * Creates a thread in the tracee with an injected clone3(2), flags as glibc's pthread_create, auto-attached
+     * through PTRACE_O_TRACECLONE. It has no robust list, rseq or sigaltstack yet, and starts in an event stop
+     * with rip inside the scratch area, ready for {@link #adoptThreadSeized}.
+     *
+     * @param tid      the TID wanted in the tracee's PID namespace (set_tid), 0 for any
+     * @param tls      its fs_base (CLONE_SETTLS)
+     * @param clearTid its clear_child_tid address (CLONE_CHILD_CLEARTID: the kernel clears it and wakes the futex
+     *                 there when the thread ends, which pthread_join waits for), 0 for none
+     * @return the new thread's TID in this JVM's PID namespace, or a negative errno when clone3 failed
+     */
+    public long cloneThreadSeized(long tid, long tls, long clearTid) throws CheckpointException {
+        long flags = Syscalls.CLONE_VM | Syscalls.CLONE_FS | Syscalls.CLONE_FILES | Syscalls.CLONE_SIGHAND | Syscalls.CLONE_THREAD
+                | Syscalls.CLONE_SYSVSEM | Syscalls.CLONE_SETTLS | (clearTid != 0 ? Syscalls.CLONE_CHILD_CLEARTID : 0);
+        try (ScratchArea.Frame f = area.frame()) {
+            long at = f.reserve(CloneArgs.SIZE + 8);
+            memory.write(at, CloneArgs.bytes(flags, 0, clearTid, tls, tid, at));
+            return cloneSeized(at, Ptrace.O_TRACECLONE, Ptrace.EVENT_CLONE, "clone3 (thread)");
+        }
+    }
+
+    /** Runs the clone3 whose args are at {@code args}, with {@code option} set so its child is auto-attached. */
+    private long cloneSeized(long args, long option, int event, String what) throws CheckpointException {
+        if (options != (Ptrace.O_TRACESYSGOOD | option)) {
+            options = Ptrace.O_TRACESYSGOOD | option;
+            tracee.setOptionsSeized(options);
+        }
+        tracee.setRegsSeized(template.forSyscall(scratch + CODE, Syscalls.CLONE3, args, CloneArgs.SIZE));
         tracee.cont(0);
-        int s = tracee.waitStop("injected clone3");
+        int s = injectionStop("injected " + what, false);
         long child = -1;
-        if (WaitStatus.event(s) == Ptrace.EVENT_FORK) {
+        if (WaitStatus.event(s) == event) {
             child = tracee.getEventMsgSeized();
             tracee.cont(0);
-            s = tracee.waitStop("injected clone3");
+            s = injectionStop("injected " + what, false);
         }
         if (WaitStatus.stopSignal(s) != LibC.SIGTRAP || WaitStatus.event(s) != 0) {
             throw new CheckpointException("process " + tracee.tid() + " stopped unexpectedly (" + WaitStatus.describe(s)
-                    + ") in injected clone3", tracee.tid(), null, null, null);
+                    + ") in injected " + what, tracee.tid(), null, null, null);
         }
         calls++;
         long rc = tracee.getRegsSeized().get(X86_64Regs.RAX);
         if (rc >= 0 && child < 0) {
-            throw new CheckpointException("process " + tracee.tid() + ": injected clone3 returned " + rc + " without a fork event",
+            throw new CheckpointException("process " + tracee.tid() + ": injected " + what + " returned " + rc + " without its event",
                     tracee.tid(), null, null, null);
         }
-        // rc is the PID in the tracee's namespace; the event gives it in ours, which ptrace needs
+        // rc is the ID in the tracee's namespace; the event gives it in ours, which ptrace needs
         return rc < 0 ? rc : child;
+    }
+
+    /**
+     * Injects into another thread of a process whose leader has the scratch area (it is shared: same mm). The
+     * thread's registers and mask are kept for {@link #releaseThreadSeized}; every signal is blocked meanwhile.
+     *
+     * @param tracee  the thread, in a ptrace stop
+     * @param memory  the process's memory
+     * @param scratch the leader injector's scratch address
+     */
+    public static SyscallInjector adoptThreadSeized(Tracee tracee, ProcessMemory memory, long scratch) throws CheckpointException {
+        X86_64Regs regs = tracee.getRegsSeized();
+        long mask = tracee.getSigMaskSeized();
+        if ((mask | UNBLOCKABLE) != -1L) { // a thread the injector made inherited its creator's all-blocked mask
+            tracee.setSigMaskSeized(-1L);
+        }
+        return new SyscallInjector(tracee, memory, regs, scratch, mask);
+    }
+
+    /**
+     * Ends injection into a thread adopted with {@link #adoptThreadSeized}: sets its final registers and mask,
+     * leaving the scratch area for the leader to unmap. The thread stays in its ptrace stop.
+     */
+    public void releaseThreadSeized(X86_64Regs finalRegs, long mask) throws CheckpointException {
+        tracee.setRegsSeized(finalRegs.with(X86_64Regs.ORIG_RAX, -1));
+        tracee.setSigMaskSeized(mask);
+        requeueHeldStop();
+    }
+
+    /** @return the registers the tracee had when this injector was made */
+    public X86_64Regs template() {
+        return template;
     }
 
     private static boolean isSyscallInsn(byte[] b) {
@@ -277,6 +343,54 @@ public final class SyscallInjector {
     }
 
     /**
+     * Runs several system calls that must succeed in one stop: a code sequence written into the scratch area loads
+     * each call's registers, makes it, stores rax, and ends with int3 (one round trip to the tracee instead of one
+     * per call, which is what restoring many threads costs).
+     *
+     * @param what  one description per call, for the message
+     * @param seq   each call as {nr, args...} (up to six arguments)
+     * @throws CheckpointException naming the first call that failed, its PID and errno (the later ones ran too)
+     */
+    public void checkAll(String[] what, long[]... seq) throws CheckpointException {
+        if (seq.length == 0) {
+            return;
+        }
+        try (ScratchArea.Frame f = area.frame()) {
+            long results = f.reserve(8 * seq.length);
+            java.nio.ByteBuffer code = java.nio.ByteBuffer.allocate(seq.length * 82 + 1).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            byte[][] movs = { { 0x48, (byte) 0xb8 }, { 0x48, (byte) 0xbf }, { 0x48, (byte) 0xbe }, { 0x48, (byte) 0xba },
+                    { 0x49, (byte) 0xba }, { 0x49, (byte) 0xb8 }, { 0x49, (byte) 0xb9 } }; // mov rax/rdi/rsi/rdx/r10/r8/r9, imm64
+            for (int i = 0; i < seq.length; i++) {
+                for (int r = 0; r < seq[i].length; r++) {
+                    code.put(movs[r]).putLong(seq[i][r]);
+                }
+                code.put((byte) 0x0f).put((byte) 0x05); // syscall
+                code.put((byte) 0x48).put((byte) 0xa3).putLong(results + 8L * i); // mov [results + 8i], rax
+            }
+            code.put((byte) 0xcc); // int3
+            byte[] bytes = java.util.Arrays.copyOf(code.array(), code.position());
+            long at = f.put(bytes);
+            tracee.setRegsSeized(template.forSyscall(at, -1));
+            tracee.cont(0);
+            int s = injectionStop("injected call sequence", false);
+            X86_64Regs r = tracee.getRegsSeized();
+            if (WaitStatus.stopSignal(s) != LibC.SIGTRAP || WaitStatus.event(s) != 0 || r.get(X86_64Regs.RIP) != at + bytes.length) {
+                throw new CheckpointException(String.format("process %d stopped unexpectedly (%s, rip 0x%x) in an injected call sequence",
+                        tracee.tid(), WaitStatus.describe(s), r.get(X86_64Regs.RIP)), tracee.tid(), null, null, null);
+            }
+            this.calls += seq.length;
+            java.nio.ByteBuffer got = java.nio.ByteBuffer.wrap(f.read(results, 8 * seq.length)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < seq.length; i++) {
+                long rc = got.getLong();
+                if (rc < 0 && rc > -4096) {
+                    throw new CheckpointException(what[i] + " in process " + tracee.tid() + " failed: " + Errno.name(rc), tracee.tid(),
+                            Errno.name(rc), null, null);
+                }
+            }
+        }
+    }
+
+    /**
      * Runs one system call that must succeed.
      *
      * @param what what the call does, for the message
@@ -371,10 +485,13 @@ public final class SyscallInjector {
     private int injectionStop(String what, boolean syscallStep) throws CheckpointException {
         while (true) {
             int s = tracee.waitStop(what);
-            if (WaitStatus.event(s) != 0 || WaitStatus.stopSignal(s) != LibC.SIGSTOP) {
+            boolean groupStop = WaitStatus.event(s) == Ptrace.EVENT_STOP && WaitStatus.stopSignal(s) != LibC.SIGTRAP;
+            if (!groupStop && (WaitStatus.event(s) != 0 || WaitStatus.stopSignal(s) != LibC.SIGSTOP)) {
                 return s;
             }
-            heldStop = true;
+            // a group stop (the process was stopped by SIGSTOP/SIGTSTP, or is being) traps again when resumed: not
+            // ours to act on now; a stopped process is saved and restored stopped by its thread image
+            heldStop = heldStop || !groupStop;
             if (syscallStep) {
                 tracee.syscallStep();
             } else {

@@ -16,8 +16,14 @@ public final class Ptrace {
     public static final long O_TRACESYSGOOD = 1;
     /** PTRACE_O_TRACEFORK: a fork(2)-like clone stops the parent at EVENT_FORK and auto-attaches the child. */
     public static final long O_TRACEFORK = 2;
+    /** PTRACE_O_TRACEVFORK: the same for vfork-like clones (EVENT_VFORK). */
+    public static final long O_TRACEVFORK = 4;
+    /** PTRACE_O_TRACECLONE: a thread-creating clone stops the caller at EVENT_CLONE and auto-attaches the thread. */
+    public static final long O_TRACECLONE = 8;
     /** The event of the parent's stop after a fork-like clone; GETEVENTMSG then gives the child's PID. */
     public static final int EVENT_FORK = 1;
+    /** The events after a vfork-like and a thread-creating clone; GETEVENTMSG gives the new TID. */
+    public static final int EVENT_VFORK = 2, EVENT_CLONE = 3;
     /** The event of a stop caused by PTRACE_INTERRUPT or a group stop under SEIZE (status >> 16). */
     public static final int EVENT_STOP = 128;
     /** ELF note types for GETREGSET/SETREGSET. */

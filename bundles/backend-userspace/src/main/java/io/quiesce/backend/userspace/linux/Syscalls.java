@@ -18,6 +18,11 @@ public final class Syscalls {
     public static final int READ = 0, WRITE = 1, SHMGET = 29, SHMAT = 30, SHMCTL = 31, FCHMOD = 91;
     /** shmget/shmctl/shmat values. */
     public static final int IPC_PRIVATE = 0, IPC_CREAT = 01000, IPC_EXCL = 02000, IPC_RMID = 0, IPC_SET = 1, IPC_STAT = 2, SHM_RDONLY = 010000;
+    /** Per-thread state: alternate signal stack, CPU affinity, the caller's TID. */
+    public static final int SIGALTSTACK = 131, GETTID = 186, SCHED_SETAFFINITY = 203, SCHED_GETAFFINITY = 204;
+    /** clone flags of a thread as glibc's pthread_create makes it (with CLONE_CHILD_CLEARTID for pthread_join). */
+    public static final long CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800,
+            CLONE_THREAD = 0x10000, CLONE_SYSVSEM = 0x40000, CLONE_SETTLS = 0x80000, CLONE_CHILD_CLEARTID = 0x200000;
     /** prlimit64(2) resource: core file size. */
     public static final int RLIMIT_CORE = 4;
     /** The child-exit signal of a fork. */
@@ -31,6 +36,8 @@ public final class Syscalls {
             F_GETPIPE_SZ = 1032;
     /** kcmp(2) type: same open file description. */
     public static final int KCMP_FILE = 0;
+    /** kcmp(2) type: same address space (a vfork child before its exec shares its parent's). */
+    public static final int KCMP_VM = 1;
     /** splice/tee flag. */
     public static final int SPLICE_F_NONBLOCK = 2;
     public static final int RSEQ_FLAG_UNREGISTER = 1;

@@ -60,6 +60,12 @@ public record ProcStat(long pid, String comm, char state, long ppid, int threads
                 rest.length >= 50 ? (int) f(rest, 52) : 0, f(rest, 5), f(rest, 6), (int) f(rest, 7), Long.parseLong(rest[8 - 3]));
     }
 
+    /** @return field 22 of {@code pid}'s stat: when it started, in clock ticks since boot ({@link ProcUptime}) */
+    public static long startTime(Path proc, long pid) throws IOException {
+        String text = Files.readString(proc.resolve(pid + "/stat"));
+        return f(text.substring(text.lastIndexOf(')') + 2).trim().split(" "), 22);
+    }
+
     private static long f(String[] rest, int field) {
         return Long.parseUnsignedLong(rest[field - 3]); // rest[0] is field 3
     }

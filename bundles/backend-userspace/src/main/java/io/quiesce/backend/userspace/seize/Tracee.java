@@ -45,8 +45,57 @@ public final class Tracee {
 
     /** PTRACE_SEIZE with TRACESYSGOOD, then PTRACE_INTERRUPT: the thread stops at its next kernel exit. */
     public void seizeAndInterrupt() throws CheckpointException {
-        ptrace(Ptrace.SEIZE, 0, Ptrace.O_TRACESYSGOOD, "PTRACE_SEIZE");
+        seize(Ptrace.O_TRACESYSGOOD);
+        interrupt();
+    }
+
+    /** PTRACE_SEIZE with {@code options} (the thread runs on until interrupted). */
+    public void seize(long options) throws CheckpointException {
+        ptrace(Ptrace.SEIZE, 0, options, "PTRACE_SEIZE");
+    }
+
+    /** PTRACE_INTERRUPT: a trap at the thread's next kernel exit (also asked again after another stop took it). */
+    public void interrupt() throws CheckpointException {
         ptrace(Ptrace.INTERRUPT, 0, 0, "PTRACE_INTERRUPT");
+    }
+
+    /**
+     * @return the status of a stop or end the thread reported, without waiting: 0 when there is none yet
+     * @throws CheckpointException when it cannot be waited for (ECHILD: not traced by this thread)
+     */
+    public int pollStatus() throws CheckpointException {
+        int[] st = new int[1];
+        while (true) {
+            int rc = C.waitpid(tid, st, LibC.WALL | LibC.WNOHANG);
+            if (rc == tid) {
+                return st[0];
+            }
+            if (rc == 0) {
+                return 0;
+            }
+            int e = Native.getLastError();
+            if (e != 4) {
+                throw fail("waitpid", e);
+            }
+        }
+    }
+
+    /** Sets the thread's CPU affinity from the tracer (sched_setaffinity(2)); @return 0, or the errno (EPERM: not allowed) */
+    public int setAffinity(byte[] mask) {
+        Memory m = new Memory(mask.length);
+        m.write(0, mask, 0, mask.length);
+        long rc = C.syscall(io.quiesce.backend.userspace.linux.Syscalls.SCHED_SETAFFINITY, tid, mask.length, Pointer.nativeValue(m));
+        return rc < 0 ? Native.getLastError() : 0;
+    }
+
+    /** @return the thread's CPU affinity mask (sched_getaffinity(2) from the tracer), as many bytes as the kernel's */
+    public byte[] affinity() throws CheckpointException {
+        Memory m = LibC.buffer(128);
+        long n = C.syscall(io.quiesce.backend.userspace.linux.Syscalls.SCHED_GETAFFINITY, tid, m.size(), Pointer.nativeValue(m));
+        if (n < 0) {
+            throw fail("sched_getaffinity", Native.getLastError());
+        }
+        return m.getByteArray(0, (int) n);
     }
 
     /**
@@ -59,6 +108,7 @@ public final class Tracee {
             if (WaitStatus.event(s) == Ptrace.EVENT_STOP) {
                 return;
             }
+            interrupt(); // the stop that came first took the interrupt's trap
             if (WaitStatus.event(s) == 0 && WaitStatus.stopSignal(s) != (LibC.SIGTRAP | 0x80)) {
                 ptrace(Ptrace.CONT, 0, WaitStatus.stopSignal(s), "PTRACE_CONT");
             } else {

@@ -2,6 +2,7 @@ package io.quiesce.backend.userspace.signals;
 
 import io.quiesce.api.CheckpointException;
 import io.quiesce.backend.userspace.image.PendingSignalImage;
+import io.quiesce.backend.userspace.inject.ScratchArea;
 import io.quiesce.backend.userspace.inject.SyscallInjector;
 import io.quiesce.backend.userspace.linux.LibC;
 import io.quiesce.backend.userspace.linux.Ptrace;
@@ -37,8 +38,31 @@ public final class PendingSignals {
         return out;
     }
 
+    /** @return the signals queued for one thread alone (not the process-wide queue), oldest first */
+    public static List<PendingSignalImage> dumpThreadSeized(Tracee t, long tidInJob) throws CheckpointException {
+        List<PendingSignalImage> out = new ArrayList<>();
+        for (byte[] info : t.peekSigInfoSeized(false)) {
+            out.add(new PendingSignalImage(ByteBuffer.wrap(info).order(ByteOrder.LITTLE_ENDIAN).getInt(0), false, tidInJob, info));
+        }
+        return out;
+    }
+
     /**
-     * Queues the saved signals again in the (single-threaded) process. A siginfo with si_code >= 0 (kill, kernel)
+     * Queues a thread's own saved signals again, injected in that thread: only the target thread itself may queue
+     * a kill, tkill or kernel siginfo with rt_tgsigqueueinfo (the kernel compares the caller's TID with the target).
+     *
+     * @param thread   an injector in the thread (its signals blocked until its final mask)
+     * @param tidInJob the thread's TID as the process sees it
+     */
+    public static void restoreThreadSeized(SyscallInjector thread, List<PendingSignalImage> pending, long tidInJob)
+            throws CheckpointException {
+        if (pending != null && !pending.isEmpty()) {
+            queue(thread, pending, tidInJob);
+        }
+    }
+
+    /**
+     * Queues the saved signals again in the process (its leader's own queue and the process-wide one). A siginfo with si_code >= 0 (kill, kernel)
      * or SI_TKILL may only be queued by a process to itself: the injected call runs in the process and names its
      * own PID as it sees it (getpid, which differs from ours inside a PID namespace), so the kernel accepts it
      * unprivileged. A pending SIGKILL or SIGSTOP is not requeued: it would end or stop the process mid-restore.
@@ -47,21 +71,29 @@ public final class PendingSignals {
         if (pending == null || pending.isEmpty()) {
             return;
         }
+        queue(inj, pending, 0);
+    }
+
+    /** @param tid the target of thread-directed signals, 0 for the injected thread itself */
+    private static void queue(SyscallInjector inj, List<PendingSignalImage> pending, long tid) throws CheckpointException {
         long self = inj.check("getpid", Syscalls.GETPID);
-        long info = inj.scratch() + SyscallInjector.STRUCT;
-        for (PendingSignalImage p : pending) {
-            if (p.signal() == LibC.SIGKILL || p.signal() == LibC.SIGSTOP) {
-                continue;
-            }
-            if (p.siginfo().length != Ptrace.SIGINFO_BYTES) {
-                throw new CheckpointException("pending signal " + p.signal() + " of process " + inj.tracee().tid() + " has a "
-                        + p.siginfo().length + "-byte siginfo, expected " + Ptrace.SIGINFO_BYTES);
-            }
-            inj.put(SyscallInjector.STRUCT, p.siginfo());
-            if (p.shared()) {
-                inj.check("rt_sigqueueinfo(" + p.signal() + ")", Syscalls.RT_SIGQUEUEINFO, self, p.signal(), info);
-            } else {
-                inj.check("rt_tgsigqueueinfo(" + p.signal() + ")", Syscalls.RT_TGSIGQUEUEINFO, self, self, p.signal(), info);
+        long target = tid > 0 ? tid : self;
+        try (ScratchArea.Frame f = inj.area().frame()) {
+            long info = f.reserve(Ptrace.SIGINFO_BYTES);
+            for (PendingSignalImage p : pending) {
+                if (p.signal() == LibC.SIGKILL || p.signal() == LibC.SIGSTOP) {
+                    continue;
+                }
+                if (p.siginfo().length != Ptrace.SIGINFO_BYTES) {
+                    throw new CheckpointException("pending signal " + p.signal() + " of process " + inj.tracee().tid() + " has a "
+                            + p.siginfo().length + "-byte siginfo, expected " + Ptrace.SIGINFO_BYTES);
+                }
+                f.write(info, p.siginfo());
+                if (p.shared()) {
+                    inj.check("rt_sigqueueinfo(" + p.signal() + ")", Syscalls.RT_SIGQUEUEINFO, self, p.signal(), info);
+                } else {
+                    inj.check("rt_tgsigqueueinfo(" + p.signal() + ")", Syscalls.RT_TGSIGQUEUEINFO, self, target, p.signal(), info);
+                }
             }
         }
     }
