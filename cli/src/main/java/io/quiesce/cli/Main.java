@@ -263,7 +263,8 @@ public final class Main {
         try {
             HomeFiles.check(raw, false);
         } catch (NoSuchFileException fresh) {
-            // created below
+            Files.newByteChannel(raw, java.util.Set.of(java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE),
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(SecureFiles.FILE)).close();
         }
         List<String> cmd = new ArrayList<>();
         if (!console) {

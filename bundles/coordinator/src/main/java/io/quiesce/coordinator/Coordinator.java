@@ -81,6 +81,7 @@ public class Coordinator implements CheckpointService {
     private Path jobsFolder;
     private ChildReaper reaper;
     private CheckpointProtocol protocol;
+    private Watchdog watchdog;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindBackend(CheckpointBackend backend, Map<String, Object> props) {
@@ -117,7 +118,8 @@ public class Coordinator implements CheckpointService {
         HomeFiles.folder(home.resolve("deploy"));
         modified(cfg);
         reaper = new ChildReaper();
-        protocol = new CheckpointProtocol(proc, reaper);
+        watchdog = new Watchdog(() -> config.freezeDeadlineSeconds());
+        protocol = new CheckpointProtocol(proc, reaper, watchdog);
         loadJobs();
         LOG.info("coordinator ready: home {}, store {}", home, store.root());
     }
@@ -134,6 +136,7 @@ public class Coordinator implements CheckpointService {
 
     @Deactivate
     void deactivate() {
+        watchdog.close();
         reaper.close();
     }
 
