@@ -17,8 +17,8 @@ import java.util.Set;
 /**
  * A size-bounded log file: {@code NAME} grows to {@code limit} bytes, then becomes {@code NAME.1} (the older
  * {@code NAME.1} becomes {@code NAME.2}, and so on up to {@code keep}) and a new {@code NAME} is started, so the
- * log never takes more than about {@code (keep + 1) × limit} bytes. Files are 0600 and opened without following
- * links. Rotation happens at line ends when it can (a line longer than the limit is cut). Thread-safe.
+ * log never takes more than {@code (keep + 1) × 2 × limit} bytes. Files are 0600 and opened without following
+ * links. A file ends at the first line end past the limit (a line longer than the limit is cut at twice it). Thread-safe.
  */
 public final class RollingLog extends OutputStream {
     private final Path file;
@@ -26,6 +26,7 @@ public final class RollingLog extends OutputStream {
     private final int keep;
     private OutputStream out;
     private long size;
+    private boolean atLineStart = true;
 
     /**
      * @param file  the log file, in a trusted folder
@@ -71,26 +72,16 @@ public final class RollingLog extends OutputStream {
     @Override
     public synchronized void write(byte[] b, int off, int len) throws IOException {
         while (len > 0) {
-            if (size >= limit) {
+            // a file ends at the first line end past the limit, or at twice the limit for a line that long
+            if ((size >= limit && atLineStart) || size >= 2 * limit) {
                 rotate();
             }
-            int n = (int) Math.min(len, limit - size);
-            // end this file at the last line end that fits, unless the line alone is longer than a file
-            if (n < len) {
-                for (int i = off + n - 1; i >= off; i--) {
-                    if (b[i] == '\n') {
-                        n = i - off + 1;
-                        break;
-                    }
-                }
-            }
+            int n = (int) Math.min(len, 2 * limit - size);
             out.write(b, off, n);
             size += n;
+            atLineStart = b[off + n - 1] == '\n';
             off += n;
             len -= n;
-            if (len > 0 && size < limit) {
-                size = limit; // the rest starts the next file
-            }
         }
     }
 

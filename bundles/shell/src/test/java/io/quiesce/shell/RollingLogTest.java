@@ -31,14 +31,14 @@ public class RollingLogTest {
         long total = 0;
         for (String n : new String[] {"platform.log", "platform.log.1", "platform.log.2"}) {
             Path p = file.resolveSibling(n);
-            assertTrue(n, Files.size(p) <= 10_000);
+            assertTrue(n + " " + Files.size(p), (n.equals("platform.log") || Files.size(p) >= 10_000) && Files.size(p) <= 10_000 + 40); // up to one line past
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
             String text = Files.readString(p);
             assertTrue("files end at line ends: " + n, text.endsWith("\n") && text.startsWith("refused"));
             total += Files.size(p);
         }
         assertFalse(Files.exists(file.resolveSibling("platform.log.3")));
-        assertTrue(total <= 30_000);
+        assertTrue(total <= 30_120);
         assertTrue(Files.readString(file).endsWith("refused control connection 99999\n"));
     }
 
