@@ -272,6 +272,7 @@ public class SecurityIT {
         assertEquals(null, first.line());
         long waited = (System.nanoTime() - t0) / 1_000_000;
         assertTrue("closed by the server within the deadline: " + waited + " ms", waited < 20000);
+        System.out.println("cap: " + greeted + " of 40 greeted, " + closed + " closed at once; an idle one closed after " + waited + " ms more");
         for (Raw r : idle) {
             r.close();
         }
@@ -312,6 +313,7 @@ public class SecurityIT {
         assertEquals("every flooding connection is cut by the server", 200, cut.get());
         long grown = rssKiB(platform) - rssBefore;
         assertTrue("the platform holds no flood: RSS grew by " + grown + " KiB", grown < 256 << 10);
+        System.out.println("flood: 200 connections x 15 MiB cut; platform RSS grew by " + grown + " KiB");
         assertEquals(0, quiesce(home, "status").exit());
 
         // 300 wrong tokens: each refused with 77; the log grows by a few lines, not 300
@@ -325,6 +327,7 @@ public class SecurityIT {
         }
         long logGrew = Files.size(log) - logBefore;
         assertTrue("log grew by " + logGrew + " bytes", logGrew < 2000);
+        System.out.println("wrong tokens: 300 refused; the log grew by " + logGrew + " bytes");
         assertTrue(Files.readString(log).contains("refused control connection"));
 
         // two requests on one connection: the first is answered in full, the second ignored
