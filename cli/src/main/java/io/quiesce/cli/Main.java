@@ -237,6 +237,9 @@ public final class Main {
             return 2;
         }
         Path h = HomeFiles.root(home); // refuses a home another user could have prepared
+        if (Files.exists(h.resolve("token"), LinkOption.NOFOLLOW_LINKS)) {
+            ControlToken.load(h.resolve("token")); // the platform would refuse it too: say why now, not after a timeout
+        }
         try {
             if (request("status", List.of()).path("exit").asInt(1) == 0) {
                 out.println("the platform is already running for QUIESCE_HOME=" + home);

@@ -161,6 +161,17 @@ public class MainTest {
         assertTrue(err.toString(), err.toString().contains("refusing " + home + " is owned by qtest"));
     }
 
+    /** start refuses at once a token others can read (the platform would refuse it, and the client wait for it). */
+    @Test
+    public void startRefusesATooOpenTokenAtOnce() throws Exception {
+        Path home = home();
+        Files.setPosixFilePermissions(home.resolve("token"), PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals(Main.NOT_RUNNING, main(home).run(List.of("start")));
+        assertTrue(err.toString(), err.toString().contains("refusing " + home.resolve("token") + ": owned by "));
+        assertTrue(err.toString(), err.toString().contains("with mode 0644; expected a file of user"));
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("token"))));
+    }
+
     /** A home whose folder above is writable by others (so they could swap the home) is refused. */
     @Test
     public void aHomeUnderAFolderOthersCanWriteIsRefused() throws Exception {
