@@ -3,22 +3,28 @@ package io.quiesce.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.quiesce.api.home.HomeFiles;
+import io.quiesce.api.image.SecureFiles;
+import io.quiesce.shell.ControlToken;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
+import java.util.Map;
 
 /**
  * bin/quiesce: sends one command to the platform of {@code $QUIESCE_HOME} and prints its result. {@code start}
@@ -29,6 +35,9 @@ public final class Main {
     static final int NOT_RUNNING = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CONNECT_MILLIS = 2000;
+    private static final int HANDSHAKE_MILLIS = 10_000;
+    private static final int SMALL_LINE = 512;
+    private static final int REPLY_LINE = 64 << 20;
 
     private final Path home;
     private final PrintStream out;
@@ -80,7 +89,7 @@ public final class Main {
     }
 
     /** The platform is not reachable at the address in the home's control file. */
-    static final class NotRunning extends IOException {
+    static class NotRunning extends IOException {
         private static final long serialVersionUID = 1L;
 
         NotRunning(String why) {
@@ -88,50 +97,117 @@ public final class Main {
         }
     }
 
+    /** What listens at the address in the control file cannot prove it holds the home's token. */
+    static final class NotThePlatform extends NotRunning {
+        private static final long serialVersionUID = 1L;
+
+        NotThePlatform(String address, String why) {
+            super("the process listening on " + address + " is not the platform of this home: " + why
+                    + "; nothing was sent to it");
+        }
+    }
+
     JsonNode request(String command, List<String> args) throws IOException {
         Path control = home.resolve("control");
-        Path tokenFile = home.resolve("token");
-        if (!Files.exists(control)) {
+        if (!Files.isDirectory(home, LinkOption.NOFOLLOW_LINKS) || !Files.exists(control, LinkOption.NOFOLLOW_LINKS)) {
             throw new NotRunning("no " + control);
         }
-        String[] hp = Files.readString(control).trim().split(":");
-        String token;
+        HomeFiles.root(home);
+        String address = new String(HomeFiles.read(control, 64, false), StandardCharsets.US_ASCII).trim();
+        if (!address.matches("127\\.0\\.0\\.1:\\d{1,5}")) {
+            throw new NotRunning(control + " holds no loopback address: '" + address + "'");
+        }
+        int port = Integer.parseInt(address.substring(address.indexOf(':') + 1));
+        ControlToken token;
         try {
-            token = Files.readString(tokenFile).trim();
+            token = ControlToken.load(home.resolve("token"));
         } catch (IOException e) {
-            throw new IOException("cannot read the platform's token " + tokenFile + ": " + e.getMessage());
+            throw new IOException("cannot use the platform's token: " + e.getMessage());
         }
         try (Socket s = new Socket()) {
             try {
-                s.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])), CONNECT_MILLIS);
+                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), CONNECT_MILLIS);
             } catch (IOException e) {
-                throw new NotRunning("nothing answers at " + String.join(":", hp));
+                throw new NotRunning("nothing answers at " + address);
             }
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-            String hello = in.readLine();
-            if (hello == null) {
-                throw new NotRunning("the control port closed the connection");
-            }
-            JsonNode h = JSON.readTree(hello);
-            ObjectNode req = JSON.createObjectNode();
-            req.put("auth", hmac(token, h.path("nonce").asText()));
-            req.put("command", command);
-            args.forEach(req.putArray("args")::add);
-            if (args.isEmpty()) {
-                req.putArray("args");
-            }
-            req.put("cwd", System.getProperty("user.dir"));
-            ObjectNode env = req.putObject("env");
-            System.getenv().forEach(env::put);
+            s.setSoTimeout(HANDSHAKE_MILLIS);
+            InputStream in = s.getInputStream();
             OutputStream o = s.getOutputStream();
-            o.write((JSON.writeValueAsString(req) + "\n").getBytes(StandardCharsets.UTF_8));
-            o.flush();
-            String reply = in.readLine();
-            if (reply == null) {
+            JsonNode hello;
+            JsonNode proof;
+            String clientNonce = ControlToken.nonce();
+            try {
+                hello = JSON.readTree(line(in, SMALL_LINE, address));
+                String serverNonce = hello.path("nonce").asText("");
+                if (hello.path("quiesce").asInt(0) != 2 || !serverNonce.matches("[0-9a-f]{16,64}")) {
+                    throw new NotThePlatform(address, "it does not greet like one");
+                }
+                send(o, Map.of("nonce", clientNonce));
+                proof = JSON.readTree(line(in, SMALL_LINE, address));
+                if (!ControlToken.matches(token.serverProof(port, serverNonce, clientNonce), proof.path("proof").asText(null))) {
+                    throw new NotThePlatform(address, "it could not prove it holds the token of " + home);
+                }
+                ObjectNode req = JSON.createObjectNode();
+                req.put("command", command);
+                var a = req.putArray("args");
+                args.forEach(a::add);
+                req.put("cwd", System.getProperty("user.dir"));
+                if (command.equals("launch")) { // only a launched job needs the caller's environment
+                    ObjectNode env = req.putObject("env");
+                    System.getenv().forEach(env::put);
+                }
+                o.write((JSON.writeValueAsString(Map.of("auth", token.clientProof(port, serverNonce, clientNonce))) + "\n"
+                        + JSON.writeValueAsString(req) + "\n").getBytes(StandardCharsets.UTF_8));
+                o.flush();
+            } catch (SocketTimeoutException e) {
+                throw new NotThePlatform(address, "it did not complete the handshake within " + HANDSHAKE_MILLIS / 1000 + " s");
+            } catch (JsonProcessingException | EOFException e) {
+                throw new NotThePlatform(address, "it broke the protocol (" + e.getMessage().lines().findFirst().orElse("") + ")");
+            }
+            int timeout = replySeconds(command);
+            s.setSoTimeout(timeout * 1000);
+            try {
+                return JSON.readTree(line(in, REPLY_LINE, address));
+            } catch (SocketTimeoutException e) {
+                throw new IOException("the platform at " + address + " did not answer '" + command + "' within " + timeout
+                        + " s (set QUIESCE_TIMEOUT=SECONDS to wait longer for launch, checkpoint, restart and inspect)");
+            } catch (EOFException e) {
                 throw new IOException("the platform closed the connection without answering (did it stop?)");
             }
-            return JSON.readTree(reply);
         }
+    }
+
+    /** Commands that may legitimately take long wait QUIESCE_TIMEOUT seconds (default 600); the others 60. */
+    private static int replySeconds(String command) {
+        if (!List.of("launch", "checkpoint", "restart", "inspect").contains(command)) {
+            return 60;
+        }
+        String t = System.getenv("QUIESCE_TIMEOUT");
+        try {
+            return t == null || t.isBlank() ? 600 : Math.max(1, Integer.parseInt(t.trim()));
+        } catch (NumberFormatException e) {
+            return 600;
+        }
+    }
+
+    private static void send(OutputStream o, Map<String, Object> message) throws IOException {
+        o.write((JSON.writeValueAsString(message) + "\n").getBytes(StandardCharsets.UTF_8));
+        o.flush();
+    }
+
+    /** One line, at most {@code max} bytes, so that a server cannot make the client hold unbounded data. */
+    private static String line(InputStream in, int max, String address) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (int c; (c = in.read()) != '\n';) {
+            if (c < 0) {
+                throw new EOFException("the connection closed");
+            }
+            if (b.size() >= max) {
+                throw new NotThePlatform(address, "it sent a line longer than " + max + " bytes");
+            }
+            b.write(c);
+        }
+        return b.toString(StandardCharsets.UTF_8);
     }
 
     private int print(JsonNode reply) {
@@ -144,16 +220,6 @@ public final class Main {
             err.println(e);
         }
         return reply.path("exit").asInt(1);
-    }
-
-    static String hmac(String token, String nonce) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(token.getBytes(StandardCharsets.US_ASCII), "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal(nonce.getBytes(StandardCharsets.US_ASCII)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private boolean running() {
@@ -170,32 +236,49 @@ public final class Main {
             err.println("quiesce " + (console ? "console" : "start") + ": takes no arguments");
             return 2;
         }
-        if (running()) {
-            out.println("the platform is already running for QUIESCE_HOME=" + home);
-            return 0;
+        Path h = HomeFiles.root(home); // refuses a home another user could have prepared
+        if (Files.exists(h.resolve("token"), LinkOption.NOFOLLOW_LINKS)) {
+            ControlToken.load(h.resolve("token")); // the platform would refuse it too: say why now, not after a timeout
+        }
+        try {
+            if (request("status", List.of()).path("exit").asInt(1) == 0) {
+                out.println("the platform is already running for QUIESCE_HOME=" + home);
+                return 0;
+            }
+        } catch (NotThePlatform e) {
+            err.println("quiesce start: " + e.getMessage() + "; starting the platform");
+        } catch (IOException e) {
+            // not running (or refusing us): start one
         }
         String jar = System.getProperty("quiesce.jar");
         if (jar == null || !Files.isRegularFile(Path.of(jar))) {
             err.println("quiesce start: platform jar " + jar + " not found; build it first (mvn -q install -DskipTests)");
             return NOT_RUNNING;
         }
-        Path logs = privateFolder(home.resolve("logs"));
-        privateFolder(home);
-        privateFolder(home.resolve("deploy")); // FileInstall may start before the coordinator would create it
+        Path logs = HomeFiles.folder(h.resolve("logs"));
+        HomeFiles.folder(h.resolve("deploy")); // FileInstall may start before the coordinator would create it
+        HomeFiles.folder(h.resolve("felix-cache"));
         // Headless: an empty profile, because the default one configures a line reader that does not exist.
-        Path gosh = privateFolder(home.resolve("gosh/etc"));
-        Files.writeString(gosh.resolve("gosh_profile"), "# headless platform: no console, no profile\n");
+        Path gosh = HomeFiles.folder(HomeFiles.folder(h.resolve("gosh")).resolve("etc"));
+        SecureFiles.write(gosh.resolve("gosh_profile"), "# headless platform: no console, no profile\n".getBytes(StandardCharsets.US_ASCII));
         Path log = logs.resolve("platform.log");
+        Path raw = logs.resolve("platform.out"); // the JVM's own output (start-up, crashes); the log proper rolls
+        try {
+            HomeFiles.check(raw, false);
+        } catch (NoSuchFileException fresh) {
+            Files.newByteChannel(raw, java.util.Set.of(java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE),
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(SecureFiles.FILE)).close();
+        }
         List<String> cmd = new ArrayList<>();
         if (!console) {
             cmd.add("setsid");
         }
         cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dquiesce.home=" + home, "-Dfelix.fileinstall.dir=" + home.resolve("deploy"),
-                "-Dorg.osgi.framework.storage=" + home.resolve("felix-cache"), "-Dorg.osgi.framework.storage.clean=onFirstInit",
+                "-Dquiesce.home=" + h, "-Dfelix.fileinstall.dir=" + h.resolve("deploy"),
+                "-Dorg.osgi.framework.storage=" + h.resolve("felix-cache"), "-Dorg.osgi.framework.storage.clean=onFirstInit",
                 "-Dquiesce.bin=" + System.getProperty("quiesce.bin", "quiesce")));
         if (!console) {
-            cmd.addAll(List.of("-Dgosh.args=--nointeractive --noshutdown", "-Dgosh.home=" + home.resolve("gosh")));
+            cmd.addAll(List.of("-Dgosh.args=--nointeractive --noshutdown", "-Dgosh.home=" + h.resolve("gosh"), "-Dquiesce.log=" + log));
         }
         String extra = System.getenv("QUIESCE_JAVA_OPTS");
         if (extra != null && !extra.isBlank()) {
@@ -211,7 +294,7 @@ public final class Main {
         }
         // The platform must outlive this client: a session of its own, stdin from /dev/null, output to its log.
         new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(raw.toFile())).start();
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (System.nanoTime() < deadline) {
             if (running()) {
@@ -246,12 +329,6 @@ public final class Main {
             sleep(100);
         }
         return 0;
-    }
-
-    private static Path privateFolder(Path p) throws IOException {
-        Files.createDirectories(p);
-        Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        return p;
     }
 
     private static void sleep(long millis) {

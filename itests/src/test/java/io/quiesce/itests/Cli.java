@@ -72,10 +72,16 @@ final class Cli {
         return new Cli(copy.resolve("bin/quiesce"), home, user);
     }
 
-    /** Makes a tree readable (and its folders and executables enterable/runnable) by everyone. */
+    /**
+     * Makes a tree readable (and its folders and executables enterable/runnable) by everyone, except the homes in it
+     * ({@code home-*}): those stay private, and a platform refuses a token others can read.
+     */
     static void openUp(Path tree) throws IOException {
         try (Stream<Path> s = Files.walk(tree)) {
             for (Path p : s.toList()) {
+                if (tree.relativize(p).toString().startsWith("home-")) {
+                    continue;
+                }
                 boolean exec = Files.isDirectory(p) || Files.isExecutable(p);
                 Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(exec ? "rwxr-xr-x" : "rw-r--r--"));
             }

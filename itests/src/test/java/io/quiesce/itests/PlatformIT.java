@@ -108,7 +108,7 @@ public class PlatformIT {
                 }
             }
         }
-        assertEquals("coordinator, commands, control port, 2 backends, 3 fabrics", 8, components);
+        assertEquals("coordinator, commands, control port, platform log, 2 backends, 3 fabrics", 9, components);
     }
 
     @Test
@@ -365,21 +365,33 @@ public class PlatformIT {
         assertTrue(usage, usage.startsWith("{\"exit\":2") && usage.contains("missing JOB"));
     }
 
-    private static String exchange(String[] address, String token, String command) throws Exception {
+    /** The control protocol written out independently of the shell's code: the server's proof first, then ours. */
+    private String exchange(String[] address, String token, String command) throws Exception {
         try (Socket s = new Socket(address[0], Integer.parseInt(address[1]))) {
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
             String hello = in.readLine();
-            String nonce = hello.replaceAll(".*\"nonce\":\"([0-9a-f]+)\".*", "$1");
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(token.getBytes(StandardCharsets.US_ASCII), "HmacSHA256"));
-            String auth = java.util.HexFormat.of().formatHex(mac.doFinal(nonce.getBytes(StandardCharsets.US_ASCII)));
+            assertTrue(hello, hello.startsWith("{\"quiesce\":2,") || hello.contains("\"quiesce\":2"));
+            String sn = hello.replaceAll(".*\"nonce\":\"([0-9a-f]+)\".*", "$1");
+            String cn = "0123456789abcdef0123456789abcdef";
             OutputStream out = s.getOutputStream();
-            out.write(("{\"auth\":\"" + auth + "\",\"command\":\"" + command + "\",\"args\":[],\"cwd\":\"/\"}\n").getBytes(StandardCharsets.UTF_8));
+            out.write(("{\"nonce\":\"" + cn + "\"}\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            String proof = in.readLine().replaceAll(".*\"proof\":\"([0-9a-f]+)\".*", "$1");
+            String real = Files.readString(home.resolve("token")).trim();
+            assertEquals("the server proves it holds the token", hmac(real, "quiesce-server " + address[1] + " " + sn + " " + cn), proof);
+            out.write(("{\"auth\":\"" + hmac(token, "quiesce-client " + address[1] + " " + sn + " " + cn) + "\"}\n"
+                    + "{\"command\":\"" + command + "\",\"args\":[],\"cwd\":\"/\"}\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
             String reply = in.readLine();
             assertNull("one exchange per connection", in.readLine());
             return reply;
         }
+    }
+
+    private static String hmac(String key, String message) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.US_ASCII), "HmacSHA256"));
+        return java.util.HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.US_ASCII)));
     }
 
     private static Dictionary<String, Object> props(Object... kv) {

@@ -49,10 +49,12 @@ final class CheckpointProtocol {
 
     private final ProcFs proc;
     private final ChildReaper reaper;
+    private final Watchdog watchdog;
 
-    CheckpointProtocol(ProcFs proc, ChildReaper reaper) {
+    CheckpointProtocol(ProcFs proc, ChildReaper reaper, Watchdog watchdog) {
         this.proc = proc;
         this.reaper = reaper;
+        this.watchdog = watchdog;
     }
 
     /** A step of a plug-in that may throw. */
@@ -102,8 +104,10 @@ final class CheckpointProtocol {
         boolean committed = false;
         long frozenAt = 0;
         CheckpointSession session = null;
+        Watchdog.Armed deadline = null;
         try {
             session = call(who, "prepare", () -> backend.openCheckpoint(hostJob));
+            deadline = watchdog.arm(); // from here until the job runs again, a platform that stops is ended
             CheckpointSession s = session;
             // freeze
             frozenAt = System.nanoTime();
@@ -200,6 +204,9 @@ final class CheckpointProtocol {
             }
             if (session != null) {
                 session.close();
+            }
+            if (deadline != null) {
+                deadline.close();
             }
             pids.forEach(reaper::release);
         }

@@ -27,9 +27,11 @@ import io.quiesce.process.ProcFs;
 import io.quiesce.process.ProcStat;
 import io.quiesce.coordinator.store.CheckpointStore;
 import io.quiesce.coordinator.store.ManifestCodec;
+import io.quiesce.api.home.HomeFiles;
 import io.quiesce.api.image.SecureFiles;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -64,6 +66,7 @@ import org.slf4j.LoggerFactory;
 public class Coordinator implements CheckpointService {
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
     private static final String JOB_FILE = "job.json";
+    private static final int JOB_FILE_MAX = 1 << 20;
 
     private final Plugins<CheckpointBackend> backends = new Plugins<>(CheckpointBackend::name);
     private final Plugins<Fabric> fabrics = new Plugins<>(Fabric::name);
@@ -78,6 +81,7 @@ public class Coordinator implements CheckpointService {
     private Path jobsFolder;
     private ChildReaper reaper;
     private CheckpointProtocol protocol;
+    private Watchdog watchdog;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindBackend(CheckpointBackend backend, Map<String, Object> props) {
@@ -109,12 +113,13 @@ public class Coordinator implements CheckpointService {
     @Activate
     void activate(BundleContext ctx, CoordinatorConfig cfg) throws IOException {
         context = ctx;
-        home = SecureFiles.folder(Home.resolve());
-        jobsFolder = SecureFiles.folder(home.resolve("jobs"));
-        SecureFiles.folder(home.resolve("deploy"));
+        home = Home.resolve();
+        jobsFolder = HomeFiles.folder(home.resolve("jobs"));
+        HomeFiles.folder(home.resolve("deploy"));
         modified(cfg);
         reaper = new ChildReaper();
-        protocol = new CheckpointProtocol(proc, reaper);
+        watchdog = new Watchdog(() -> config.freezeDeadlineSeconds());
+        protocol = new CheckpointProtocol(proc, reaper, watchdog);
         loadJobs();
         LOG.info("coordinator ready: home {}, store {}", home, store.root());
     }
@@ -122,8 +127,8 @@ public class Coordinator implements CheckpointService {
     @Modified
     void modified(CoordinatorConfig cfg) throws IOException {
         config = cfg;
-        Path root = cfg.store().isBlank() ? home.resolve("store") : Path.of(cfg.store()).toAbsolutePath();
-        store = new CheckpointStore(SecureFiles.folder(root));
+        Path root = cfg.store().isBlank() ? HomeFiles.folder(home.resolve("store")) : HomeFiles.root(Path.of(cfg.store()));
+        store = new CheckpointStore(root);
         for (Path stale : store.discardStaleStaging()) {
             LOG.warn("removed an incomplete checkpoint left by an interrupted run: {}", stale);
         }
@@ -131,6 +136,7 @@ public class Coordinator implements CheckpointService {
 
     @Deactivate
     void deactivate() {
+        watchdog.close();
         reaper.close();
     }
 
@@ -282,11 +288,11 @@ public class Coordinator implements CheckpointService {
         try (Stream<Path> s = Files.list(jobsFolder)) {
             for (Path folder : (Iterable<Path>) s::iterator) {
                 Path file = folder.resolve(JOB_FILE);
-                if (!Files.isRegularFile(file)) {
+                if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
                     continue;
                 }
                 try {
-                    JobRecord r = ManifestCodec.JSON.readValue(file.toFile(), JobRecord.class);
+                    JobRecord r = ManifestCodec.JSON.readValue(HomeFiles.read(file, JOB_FILE_MAX, false), JobRecord.class);
                     Job job = new Job(r, folder);
                     jobs.put(r.id(), job);
                     if (r.rootPid() > 0 && !proc.tree(r.rootPid(), r.rootStartTime()).isEmpty()) {

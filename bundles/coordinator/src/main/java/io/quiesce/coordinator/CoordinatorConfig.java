@@ -4,7 +4,7 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /** Configuration of the coordinator (Config Admin PID {@code io.quiesce.coordinator}). */
-@ObjectClassDefinition(name = "Quiesce coordinator", description = "Backend choice and checkpoint store.")
+@ObjectClassDefinition(name = "Quiesce coordinator", description = "Backend choice, checkpoint store and freeze deadline.")
 public @interface CoordinatorConfig {
 
     /** @return the backend checkpoints use; empty for the highest-ranked available one */
@@ -14,4 +14,11 @@ public @interface CoordinatorConfig {
     /** @return the checkpoint store folder; empty for {@code $QUIESCE_HOME/store} */
     @AttributeDefinition(description = "Checkpoint store folder; empty = $QUIESCE_HOME/store")
     String store() default "";
+
+    /**
+     * @return how long a job may stay frozen while the platform gives no sign of life before the watchdog kills the
+     *         platform so that the job runs on; 0 disables it
+     */
+    @AttributeDefinition(description = "Seconds a job may stay frozen while the platform shows no sign of life (heartbeats stop); then a watchdog process kills the platform and the job runs on. 0 = no deadline")
+    int freezeDeadlineSeconds() default 30;
 }

@@ -5,6 +5,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assume.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,36 +25,72 @@ public class ControlTokenTest {
         ControlToken t = ControlToken.loadOrCreate(f);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
         assertEquals(65, Files.size(f));
-        String nonce = "00ff";
-        assertEquals(t.answer(nonce), ControlToken.loadOrCreate(f).answer(nonce));
-        assertTrue(t.verify(nonce, t.answer(nonce)));
-        assertFalse(t.verify("00fe", t.answer(nonce)));
-        assertFalse(t.verify(nonce, null));
-        assertFalse(t.verify(nonce, "deadbeef"));
+        ControlToken again = ControlToken.loadOrCreate(f);
+        assertEquals(t.serverProof(1, "a", "b"), again.serverProof(1, "a", "b"));
+        assertEquals(t.clientProof(1, "a", "b"), again.clientProof(1, "a", "b"));
+        assertNotEquals("the two directions differ", t.serverProof(1, "a", "b"), t.clientProof(1, "a", "b"));
+        assertNotEquals("the port is covered", t.serverProof(1, "a", "b"), t.serverProof(2, "a", "b"));
+        assertNotEquals("the client's nonce is covered", t.serverProof(1, "a", "b"), t.serverProof(1, "a", "c"));
+        assertTrue(ControlToken.matches(t.serverProof(1, "a", "b"), again.serverProof(1, "a", "b")));
+        assertFalse(ControlToken.matches(t.serverProof(1, "a", "b"), null));
+        assertFalse(ControlToken.matches(t.serverProof(1, "a", "b"), "deadbeef"));
+        assertNotEquals(t.serverProof(1, "a", "b"), ControlToken.loadOrCreate(tmp.getRoot().toPath().resolve("token2")).serverProof(1, "a", "b"));
+    }
+
+    /** Attack: a token planted as a link to another file; the platform must neither follow nor chmod it. */
+    @Test
+    public void aTokenThatIsALinkIsRefusedAndItsTargetUntouched() throws IOException {
+        Path target = tmp.newFile("victim").toPath();
+        Files.writeString(target, "0123456789abcdef0123456789abcdef\n");
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r--r--"));
+        Path f = tmp.getRoot().toPath().resolve("token");
+        Files.createSymbolicLink(f, target);
+        IOException e = assertThrows(IOException.class, () -> ControlToken.loadOrCreate(f));
+        assertTrue(e.getMessage(), e.getMessage().contains("refusing " + f + ": it is a symbolic link (to " + target + ")"));
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
     }
 
     @Test
-    public void tooOpenTokenIsTightenedAndDifferentHomesDiffer() throws IOException {
+    public void aTooOpenTokenIsRefusedNotTightened() throws IOException {
         Path f = tmp.getRoot().toPath().resolve("token");
         Files.writeString(f, "0123456789abcdef0123456789abcdef\n");
         Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
-        ControlToken t = ControlToken.loadOrCreate(f);
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
-        ControlToken other = ControlToken.loadOrCreate(tmp.getRoot().toPath().resolve("token2"));
-        assertNotEquals(t.answer("1"), other.answer("1"));
+        IOException e = assertThrows(IOException.class, () -> ControlToken.loadOrCreate(f));
+        assertTrue(e.getMessage(), e.getMessage().contains("with mode 0644; expected a file of user"));
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
+    }
+
+    /** A FIFO planted as the token would block a plain open for ever. */
+    @Test(timeout = 10000)
+    public void aFifoTokenIsRefusedWithoutBlocking() throws Exception {
+        Path f = tmp.getRoot().toPath().resolve("token");
+        assertEquals(0, new ProcessBuilder("mkfifo", "-m", "600", f.toString()).start().waitFor());
+        IOException e = assertThrows(IOException.class, () -> ControlToken.loadOrCreate(f));
+        assertTrue(e.getMessage(), e.getMessage().contains("not a regular file"));
     }
 
     @Test
-    public void answersAreStandardHmacSha256() throws IOException {
+    public void anotherUsersTokenIsRefused() throws Exception {
+        assumeTrue("needs root to give a file away", "root".equals(System.getProperty("user.name")));
         Path f = tmp.getRoot().toPath().resolve("token");
-        Files.writeString(f, "key-key-key-key-key-key-key-key!");
-        // HMAC-SHA256(key, "abc") computed independently with: printf abc | openssl dgst -sha256 -hmac 'key-...'
-        String expected = hmacByOpenssl("key-key-key-key-key-key-key-key!", "abc");
-        assertEquals(expected, ControlToken.loadOrCreate(f).answer("abc"));
-        assertThrows(IOException.class, () -> {
-            Files.writeString(f, "short");
-            ControlToken.loadOrCreate(f);
-        });
+        Files.writeString(f, "0123456789abcdef0123456789abcdef\n");
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+        assertEquals(0, new ProcessBuilder("chown", "qtest", f.toString()).start().waitFor());
+        IOException e = assertThrows(IOException.class, () -> ControlToken.loadOrCreate(f));
+        assertTrue(e.getMessage(), e.getMessage().contains("owned by qtest"));
+    }
+
+    @Test
+    public void proofsAreStandardHmacSha256() throws IOException {
+        Path f = tmp.getRoot().toPath().resolve("token");
+        String key = "00112233445566778899aabbccddeeff";
+        Files.writeString(f, key + "\n");
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+        // computed independently with: printf 'quiesce-server 7 a b' | openssl dgst -sha256 -hmac KEY
+        assertEquals(hmacByOpenssl(key, "quiesce-server 7 a b"), ControlToken.loadOrCreate(f).serverProof(7, "a", "b"));
+        assertEquals(hmacByOpenssl(key, "quiesce-client 7 a b"), ControlToken.load(f).clientProof(7, "a", "b"));
+        Files.writeString(f, "short");
+        assertThrows(IOException.class, () -> ControlToken.load(f));
     }
 
     private static String hmacByOpenssl(String key, String data) throws IOException {
