@@ -236,10 +236,10 @@ final class CheckpointProtocol {
     }
 
     RestartResult restart(Job job, Path folder, Manifest manifest, CheckpointBackend backend, List<Fabric> fabrics,
-            RestartRequest request, List<CheckpointHook> hooks) throws CheckpointException {
+            RestartRequest request, List<CheckpointHook> hooks, List<String> notes) throws CheckpointException {
         String who = "backend '" + backend.name() + "'";
         RestoreOptions options = new RestoreOptions(job.folder, job.folder.resolve("output.log"), request.relocations(), request.exactPids(),
-                request.external());
+                request.external(), request.keepFiles());
         List<FabricRestore> rebuilt = new ArrayList<>();
         RestoreSession session = call(who, "restore", () -> backend.openRestore(folder, options));
         try {
@@ -274,7 +274,8 @@ final class CheckpointProtocol {
                     LOG.warn("hook {} failed after restart: {}", h.getClass().getName(), e.toString());
                 }
             }
-            List<String> warnings = session.warnings();
+            List<String> warnings = new ArrayList<>(notes);
+            warnings.addAll(session.warnings());
             warnings.forEach(w -> LOG.warn("restart of job {}: {}", manifest.jobId(), w));
             LOG.info("job {} restarted from {} as PIDs {}", manifest.jobId(), folder, pids);
             return new RestartResult(manifest.jobId(), folder, pids, warnings);

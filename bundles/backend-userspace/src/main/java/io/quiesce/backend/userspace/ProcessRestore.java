@@ -92,12 +92,7 @@ final class ProcessRestore {
      */
     static void checkPages(Path folder, ProcessImage image, Path imageFile) throws ImageException {
         Path pages = folder.resolve(image.pagesFile());
-        long size;
-        try {
-            size = Files.size(pages);
-        } catch (IOException e) {
-            throw new ImageException("missing or unreadable (" + e.getMessage() + ")", pages);
-        }
+        long size = io.quiesce.api.image.SecureFiles.regular(pages).size();
         if (size != image.pagesBytes()) {
             throw new ImageException("truncated or altered: " + size + " bytes, " + imageFile.getFileName() + " says "
                     + image.pagesBytes(), pages);
@@ -380,7 +375,7 @@ final class ProcessRestore {
         MemoryRestore memoryRestore = new MemoryRestore(pid, nsPid, imageFile, shmem);
         memoryRestore.checkSpecials(old, image.vmas());
         Path pagesFile = folder.resolve(image.pagesFile());
-        try (FileChannel pages = FileChannel.open(pagesFile, StandardOpenOption.READ)) {
+        try (FileChannel pages = io.quiesce.api.image.SecureFiles.openRegular(pagesFile)) {
             ThreadState.unregisterRseqSeized(inj);
             FileRestore fileRestore = new FileRestore(pid, nsPid);
             fileRestore.closeAllSeized(inj, oldFds);

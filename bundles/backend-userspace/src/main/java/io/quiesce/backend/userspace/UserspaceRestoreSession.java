@@ -94,9 +94,9 @@ final class UserspaceRestoreSession implements RestoreSession {
             throw new ImageException("not a Quiesce checkpoint manifest (magic " + m.path("magic") + ")", manifest);
         }
         int v = m.path("formatVersion").asInt(-1);
-        if (v != ImageFormat.VERSION) {
-            throw new ImageException("image format version " + v + " is not supported (this platform reads version "
-                    + ImageFormat.VERSION + ")", manifest);
+        if (v != ImageFormat.VERSION && v != ImageFormat.VERSION_UNSEALED) {
+            throw new ImageException("image format version " + v + " is not supported (this platform reads versions "
+                    + ImageFormat.VERSION_UNSEALED + " and " + ImageFormat.VERSION + ")", manifest);
         }
         String backend = m.path("backend").asText("");
         if (!backend.isEmpty() && !UserspaceBackend.NAME_VALUE.equals(backend)) {

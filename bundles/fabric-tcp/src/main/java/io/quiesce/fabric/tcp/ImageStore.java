@@ -7,7 +7,6 @@ import io.quiesce.api.ImageException;
 import io.quiesce.api.image.SecureFiles;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,14 +52,16 @@ final class ImageStore {
     static TcpImage load(Path folder) throws CheckpointException {
         Path file = folder.resolve(TcpImage.FILE);
         TcpImage image;
-        try {
-            image = JSON.readValue(Files.readAllBytes(file), TcpImage.class);
-        } catch (NoSuchFileException e) {
+        if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return null;
-        } catch (IOException e) {
-            throw new ImageException("cannot be read: " + e.getMessage(), file);
         }
-        if (!TcpImage.MAGIC.equals(image.magic()) || image.formatVersion() != TcpImage.VERSION) {
+        try {
+            // a regular file of bounded size only: a FIFO or device in its place must not hang or exhaust the restart
+            image = JSON.readValue(io.quiesce.api.image.SecureFiles.readBounded(file, 64L << 20), TcpImage.class);
+        } catch (IOException | RuntimeException e) {
+            throw new ImageException("is not a readable TCP fabric image (" + e.getClass().getSimpleName() + ")", file);
+        }
+        if (image == null || !TcpImage.MAGIC.equals(image.magic()) || image.formatVersion() != TcpImage.VERSION) {
             throw new ImageException("is not a version " + TcpImage.VERSION + " TCP fabric image (magic " + image.magic() + ", version "
                     + image.formatVersion() + ")", file);
         }
@@ -69,13 +70,10 @@ final class ImageStore {
 
     /** @return a queue's bytes, checked against the recorded length and CRC32C */
     static byte[] read(Path folder, TcpImage.Queue q) throws CheckpointException {
+        io.quiesce.api.image.ImageFields.relative(q.file(), "queue.file", folder.resolve(TcpImage.FILE));
+        io.quiesce.api.image.ImageFields.range(q.length(), Integer.MAX_VALUE - 16, "queue.length", folder.resolve(TcpImage.FILE));
         Path file = folder.resolve(q.file());
-        byte[] b;
-        try {
-            b = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new ImageException("captured queue cannot be read: " + e.getMessage(), file);
-        }
+        byte[] b = io.quiesce.api.image.SecureFiles.readBounded(file, q.length());
         if (b.length != q.length()) {
             throw new ImageException("captured queue holds " + b.length + " bytes, " + q.length() + " were saved", file);
         }

@@ -1,15 +1,15 @@
 package io.quiesce.backend.userspace.image;
 
 import io.quiesce.api.image.SecureFiles;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quiesce.api.ImageException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -60,23 +60,19 @@ public final class ImageFiles {
 
     /** Reads a process file, checking its magic and version. */
     public static ProcessImage readProcess(Path file) throws ImageException {
-        return read(file, PROCESS_MAGIC, ProcessImage.class);
+        return ImageChecks.process(read(file, PROCESS_MAGIC, ProcessImage.class), file);
     }
 
     /** Reads the index file, checking its magic and version. */
     public static ImageIndex readIndex(Path folder) throws ImageException {
-        return read(folder.resolve(INDEX), INDEX_MAGIC, ImageIndex.class);
+        return ImageChecks.index(read(folder.resolve(INDEX), INDEX_MAGIC, ImageIndex.class), folder.resolve(INDEX));
     }
 
+    /** Most bytes a JSON file of the backend may hold (a process lists its mappings and runs). */
+    public static final long MAX_JSON = 256L << 20;
+
     private static <T> T read(Path file, String magic, Class<T> type) throws ImageException {
-        JsonNode tree;
-        try {
-            tree = JSON.readTree(file.toFile());
-        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
-            throw new ImageException("missing", file);
-        } catch (IOException e) {
-            throw new ImageException("not readable JSON: " + e.getMessage(), file);
-        }
+        JsonNode tree = readTree(file);
         if (tree == null || !magic.equals(tree.path("magic").asText(null))) {
             throw new ImageException("not a " + magic + " file (magic " + (tree == null ? "none" : tree.path("magic"))
                     + ")", file);
@@ -88,21 +84,45 @@ public final class ImageFiles {
         }
         try {
             return JSON.treeToValue(tree, type);
-        } catch (IOException e) {
-            throw new ImageException("malformed: " + e.getMessage(), file);
+        } catch (JsonProcessingException e) {
+            throw new ImageException("malformed: " + describe(e), file);
+        } catch (IOException | RuntimeException e) {
+            throw new ImageException("malformed (" + e.getClass().getSimpleName() + ")", file);
         }
     }
 
-    /** Reads a JSON tree (for the platform's manifest) or throws an ImageException naming the file. */
+    /**
+     * Reads a JSON tree (for the platform's manifest) or throws an ImageException naming the file: a regular file
+     * only (no link, FIFO or device), at most {@link #MAX_JSON} bytes.
+     */
     public static JsonNode readTree(Path file) throws ImageException {
-        if (!Files.exists(file)) {
-            throw new ImageException("missing", file);
-        }
+        byte[] bytes = SecureFiles.readBounded(file, MAX_JSON);
         try {
-            return JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new ImageException("not readable JSON: " + e.getMessage(), file);
+            JsonNode tree = JSON.readTree(bytes);
+            if (tree == null || !tree.isObject()) {
+                throw new ImageException("not a JSON object", file);
+            }
+            return tree;
+        } catch (JsonProcessingException e) {
+            throw new ImageException("not readable JSON: " + describe(e), file);
+        } catch (IOException | RuntimeException e) {
+            throw new ImageException("not readable JSON (" + e.getClass().getSimpleName() + ")", file);
         }
+    }
+
+    /** @return what is wrong and where in a JSON file, without the exception's own text */
+    static String describe(JsonProcessingException e) {
+        String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + " column " + e.getLocation().getColumnNr();
+        if (e instanceof JsonMappingException jm && !jm.getPath().isEmpty()) {
+            StringBuilder field = new StringBuilder();
+            for (JsonMappingException.Reference r : jm.getPath()) {
+                field.append(r.getFieldName() != null ? (field.length() == 0 ? "" : ".") + r.getFieldName() : "[" + r.getIndex() + "]");
+            }
+            return "field '" + field + "' has an invalid value" + where;
+        }
+        String msg = String.valueOf(e.getOriginalMessage());
+        int cut = msg.indexOf('\n');
+        return (cut > 0 ? msg.substring(0, cut) : msg) + where;
     }
 
     /** @return the shared mapper (tests write manifests with it) */
