@@ -71,7 +71,8 @@ final class CheckpointProtocol {
     }
 
     CheckpointResult checkpoint(Job job, List<Long> pids, CheckpointBackend backend, List<Fabric> fabrics,
-            List<CheckpointHook> hooks, CheckpointStore store, boolean kill, String restartLine) throws CheckpointException {
+            List<CheckpointHook> hooks, CheckpointStore store, boolean kill, String restartLine,
+            boolean saveFiles) throws CheckpointException {
         long t0 = System.nanoTime();
         JobRecord r = job.record();
         String who = "backend '" + backend.name() + "'";
@@ -89,7 +90,7 @@ final class CheckpointProtocol {
             });
         }
         // prepare
-        HostJob hostJob = new HostJob(r.id(), r.name(), r.rootPid(), pids, job.folder);
+        HostJob hostJob = new HostJob(r.id(), r.name(), r.rootPid(), pids, job.folder, saveFiles);
         Path staging;
         try {
             staging = store.stage(r.id(), epoch);

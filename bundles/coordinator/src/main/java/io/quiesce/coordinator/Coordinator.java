@@ -358,7 +358,8 @@ public class Coordinator implements CheckpointService {
                 throw new CheckpointException("job " + r.id() + " (" + r.name() + ") has no running process to checkpoint");
             }
             CheckpointResult result = protocol.checkpoint(job, pids, backend.service(), availableFabrics(),
-                    hooks.all().stream().map(Plugins.Bound::service).toList(), store, request.kill(), restartLine());
+                    hooks.all().stream().map(Plugins.Bound::service).toList(), store, request.kill(), restartLine(),
+                    request.saveFiles());
             if (result.killed()) {
                 reaper.forget(r.rootPid());
                 job.update(JobRecord::checkpointedAndKilled);

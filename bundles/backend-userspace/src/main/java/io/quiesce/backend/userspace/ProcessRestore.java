@@ -387,6 +387,7 @@ final class ProcessRestore {
             long pagesMs = (System.nanoTime() - tPages) / 1_000_000;
             restoreMmSeized(inj, image, pid, relocate);
             fileRestore.restoreSeized(inj, image.fds(), relocate, fallbackOut, files);
+            warnings.addAll(fileRestore.fallbacks());
             inj.check("chdir " + image.cwd(), Syscalls.CHDIR, inj.putPath(relocate.apply(image.cwd())));
             inj.check("umask", Syscalls.UMASK, image.umask());
             inj.check("prctl(PR_SET_NAME)", Syscalls.PRCTL, Syscalls.PR_SET_NAME, inj.putPath(image.comm()));

@@ -11,6 +11,8 @@ import io.quiesce.backend.userspace.image.ImageFiles;
 import io.quiesce.backend.userspace.inject.InjectionFacility;
 import io.quiesce.backend.userspace.image.ManifestRecords;
 import io.quiesce.backend.userspace.image.ImageIndex;
+import io.quiesce.backend.userspace.image.WrittenFileImage;
+import io.quiesce.backend.userspace.files.WrittenFiles;
 import io.quiesce.backend.userspace.image.ZombieImage;
 import io.quiesce.backend.userspace.linux.LibC;
 import io.quiesce.backend.userspace.proc.ProcStat;
@@ -149,6 +151,8 @@ final class UserspaceCheckpointSession implements CheckpointSession {
         ProcessDump.JobFiles jobFiles = dumper.dumpJobFilesSeized(layout.saved(), staging);
         List<ZombieImage> zombies = dumper.zombiesOf(layout);
         List<String> files = new ArrayList<>(jobFiles.files());
+        List<WrittenFileImage> written = WrittenFiles.dump(proc, jobFiles.fds(), staging, job.saveFiles());
+        written.stream().filter(w -> w.copy() != null).forEach(w -> files.add(w.copy()));
         List<String> processFiles = new ArrayList<>();
         List<ProcessRecord> records = new ArrayList<>();
         long bytes = jobFiles.bytes();
@@ -162,7 +166,7 @@ final class UserspaceCheckpointSession implements CheckpointSession {
         try {
             bytes += ImageFiles.writeJson(staging.resolve(ImageFiles.INDEX),
                     new ImageIndex(ImageFiles.INDEX_MAGIC, ImageFiles.VERSION, processFiles, jobFiles.pipes(), layout.pidNamespace(),
-                            jobFiles.ghosts(), zombies));
+                            jobFiles.ghosts(), zombies, written));
             files.add(ImageFiles.INDEX);
             try (FileChannel dir = FileChannel.open(staging, StandardOpenOption.READ)) {
                 dir.force(true); // the new names must be durable before the platform commits

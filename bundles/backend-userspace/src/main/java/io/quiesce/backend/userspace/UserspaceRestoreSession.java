@@ -16,6 +16,8 @@ import io.quiesce.backend.userspace.image.ImageFiles;
 import io.quiesce.backend.userspace.image.ImageIndex;
 import io.quiesce.backend.userspace.image.ProcessImage;
 import io.quiesce.backend.userspace.image.ZombieImage;
+import io.quiesce.backend.userspace.image.WrittenFileImage;
+import io.quiesce.backend.userspace.files.WrittenFiles;
 import io.quiesce.backend.userspace.inject.InjectionFacility;
 import io.quiesce.backend.userspace.seize.Tracee;
 import io.quiesce.backend.userspace.seize.Tracer;
@@ -49,6 +51,7 @@ final class UserspaceRestoreSession implements RestoreSession {
     private final FileTable files;
     private final GhostFiles ghosts;
     private final List<ZombieImage> zombies;
+    private final List<WrittenFileImage> written;
     private final List<Integer> spawned = new ArrayList<>();
     private final List<Tracee> restored = new ArrayList<>();
     private Tracee initTracee;
@@ -66,6 +69,7 @@ final class UserspaceRestoreSession implements RestoreSession {
         files = new FileTable(folder, index.pipesOrEmpty(), folder.resolve(ImageFiles.INDEX));
         ghosts = new GhostFiles(folder, index.ghostsOrEmpty(), folder.resolve(ImageFiles.INDEX));
         zombies = index.zombiesOrEmpty();
+        written = index.written();
         pidNamespace = index.pidNamespace();
         if (options.exactPids() && !pidNamespace) {
             throw new NotSupportedException("backend 'userspace' cannot promise the original PIDs for " + folder + ": the job "
@@ -117,6 +121,7 @@ final class UserspaceRestoreSession implements RestoreSession {
             int nsStub = 0;
             ProcessRestore.Init pid1 = null;
             try {
+                WrittenFiles.prepare(written, folder, folder.resolve(ImageFiles.INDEX), this::relocate, options.keepFiles(), warnings);
                 ghosts.prepare(this::relocate, options.jobFolder());
                 if (pidNamespace) {
                     ProcessRestore.InitTree t = restorer.startInit(init, options.stdout(), spawned);

@@ -157,12 +157,12 @@ public final class ImageSeal {
         }
         Map<String, FileDigest> listed = new HashMap<>();
         m.files().forEach(d -> listed.put(d.name(), d));
-        if (m.formatVersion() == ImageFormat.VERSION_UNSEALED) {
+        if (m.formatVersion() == ImageFormat.VERSION_UNSEALED || m.files().isEmpty()) {
             if (!trust) {
-                throw new ImageException("is of format " + ImageFormat.VERSION_UNSEALED + ", which records no file digests: refused"
+                throw new ImageException("is of format " + m.formatVersion() + " and records no file digests: refused"
                         + " (restart --trust restores it unverified)", manifestFile);
             }
-            warnings.add(dir + ": format " + ImageFormat.VERSION_UNSEALED + " image, its files unverified (no digests recorded)");
+            warnings.add(dir + ": format " + m.formatVersion() + " image without file digests: its files are unverified");
         }
         List<Path> present;
         try {
@@ -180,7 +180,7 @@ public final class ImageSeal {
             if (!a.isRegularFile()) {
                 throw new ImageException("is " + SecureFiles.kind(a) + ", not a regular file: refused", p);
             }
-            if (m.formatVersion() == ImageFormat.VERSION && !listed.containsKey(name)) {
+            if (!m.files().isEmpty() && !listed.containsKey(name)) {
                 throw new ImageException("is not listed in the manifest: the folder was changed after commit", p);
             }
         }

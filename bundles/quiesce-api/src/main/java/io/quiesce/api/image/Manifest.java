@@ -118,9 +118,6 @@ public record Manifest(String magic, int formatVersion, String jobId, String job
                 throw new ImageException("field 'files' lists " + d.name() + " twice", file);
             }
         }
-        if (formatVersion == ImageFormat.VERSION && files.isEmpty()) {
-            throw new ImageException("field 'files' is missing: a format " + ImageFormat.VERSION + " manifest lists its files", file);
-        }
         return this;
     }
 

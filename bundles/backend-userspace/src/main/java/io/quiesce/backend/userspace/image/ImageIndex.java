@@ -14,9 +14,16 @@ import java.util.List;
  *                      one and gives every process its {@link ProcessImage#nsPid()} back
  * @param ghosts        regular files deleted while open, with their contents (null in older images)
  * @param zombies       ended children not yet reaped by their saved parent (null in older images)
+ * @param written       regular files the job had open for writing (null in older images: not checked)
  */
 public record ImageIndex(String magic, int formatVersion, List<String> processes, List<PipeImage> pipes, boolean pidNamespace,
-        List<GhostImage> ghosts, List<ZombieImage> zombies) {
+        List<GhostImage> ghosts, List<ZombieImage> zombies, List<WrittenFileImage> written) {
+    /** An index that records no written files. */
+    public ImageIndex(String magic, int formatVersion, List<String> processes, List<PipeImage> pipes, boolean pidNamespace,
+            List<GhostImage> ghosts, List<ZombieImage> zombies) {
+        this(magic, formatVersion, processes, pipes, pidNamespace, ghosts, zombies, null);
+    }
+
     /** @return the pipes, never null */
     public List<PipeImage> pipesOrEmpty() {
         return pipes == null ? List.of() : pipes;
