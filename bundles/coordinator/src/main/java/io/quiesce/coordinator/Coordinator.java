@@ -292,7 +292,7 @@ public class Coordinator implements CheckpointService {
         try (Stream<Path> s = Files.list(jobsFolder)) {
             for (Path folder : (Iterable<Path>) s::iterator) {
                 Path file = folder.resolve(JOB_FILE);
-                if (!Files.isRegularFile(file)) {
+                if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     continue;
                 }
                 try {
