@@ -139,7 +139,10 @@ public class ImageCorruptionIT {
         for (String f : files) {
             // --trust accepts an image whose seal does not verify, so a damaged seal alone is refused only without it
             boolean trust = !f.equals("manifest.hmac");
-            cases.add(new Case(f + ": bit flipped", d -> flip(d.resolve(f)), false));
+            boolean meta = f.startsWith("manifest.");
+            if (meta) {
+                cases.add(new Case(f + ": bit flipped", d -> flip(d.resolve(f)), false));
+            }
             cases.add(new Case(f + ": bit flipped", d -> flip(d.resolve(f)), trust));
             cases.add(new Case(f + ": truncated", d -> truncate(d.resolve(f)), trust));
             cases.add(new Case(f + ": deleted", d -> Files.delete(d.resolve(f)), trust));
@@ -148,7 +151,10 @@ public class ImageCorruptionIT {
                 assertEquals(0, new ProcessBuilder("mkfifo", d.resolve(f).toString()).start().waitFor());
             }, true));
             cases.add(new Case(f + ": link to /dev/zero", d -> link(d.resolve(f), Path.of("/dev/zero")), true));
-            cases.add(new Case(f + ": link to another file", d -> link(d.resolve(f), d.resolve(f.equals(process) ? "userspace.json" : process)), true));
+            if (meta || f.equals(process)) {
+                cases.add(new Case(f + ": link to another file", d -> link(d.resolve(f), d.resolve(f.equals(process) ? "userspace.json" : process)),
+                        true));
+            }
         }
         cases.add(new Case("folder 0777", d -> Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxrwxrwx")), true));
         cases.add(new Case("a file 0666", d -> Files.setPosixFilePermissions(d.resolve(process), PosixFilePermissions.fromString("rw-rw-rw-")), true));
@@ -200,12 +206,11 @@ public class ImageCorruptionIT {
                 failures.add(k.name() + ": raw or empty error: " + err);
             }
             System.out.println("[corruption] " + k.name() + (k.trust() ? " (--trust)" : "") + " -> exit " + r.exit() + ": " + err);
-            JsonNode job = Cli.of(home).ok("jobs", "rows", "--json").get(0);
-            if (!"checkpointed".equals(job.get("state").asText())) {
-                failures.add(k.name() + ": the job is " + job.get("state").asText() + " after a refused restart");
-            }
             Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rwx------"));
         }
+        // each restart above was answered, so no refused one held the job's lock; none left a process behind
+        JsonNode job = Cli.of(home).ok("jobs", "rows", "--json").get(0);
+        assertEquals("the job after " + cases.size() + " refused restarts", "checkpointed", job.get("state").asText());
         long ms = (System.nanoTime() - t0) / 1_000_000;
         System.out.println("[corruption] " + cases.size() + " corruptions in " + ms + " ms, " + failures.size() + " failures");
         assertEquals(String.join("\n", failures), List.of(), failures);
@@ -309,10 +314,10 @@ public class ImageCorruptionIT {
         Path home = home("ended");
         assertEquals(0, Cli.of(home).run("start").exit());
         Path db = home.resolve("rows.db");
-        Cli.of(home).ok("launch", "--json", "--name", "rows", "--", scenario("rowfile00").toString(), db.toString(), "20", "60");
+        Cli.of(home).ok("launch", "--json", "--name", "rows", "--", scenario("rowfile00").toString(), db.toString(), "50", "200");
         assertTrue(PlatformOptions.await(10000, () -> sizeOr0(db) >= 5 * 16));
         Cli.of(home).ok("checkpoint", "rows", "--save-files", "--json");
-        assertTrue("the job ends by itself", PlatformOptions.await(20000, () -> {
+        assertTrue("the job ends by itself", PlatformOptions.await(60000, () -> {
             try {
                 return "exited".equals(Cli.of(home).ok("jobs", "rows", "--json").get(0).get("state").asText());
             } catch (Exception e) {

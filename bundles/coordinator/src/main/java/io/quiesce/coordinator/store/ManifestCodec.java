@@ -107,9 +107,7 @@ public final class ManifestCodec {
             return "field '" + field + "' " + what + where;
         }
         if (e instanceof com.fasterxml.jackson.core.JsonParseException || e instanceof com.fasterxml.jackson.core.io.JsonEOFException) {
-            String msg = e.getOriginalMessage();
-            int cut = msg.indexOf('\n');
-            return "not JSON: " + (cut > 0 ? msg.substring(0, cut) : msg) + where;
+            return "not JSON: " + io.quiesce.api.image.ImageFields.parserMessage(e.getOriginalMessage()) + where;
         }
         return "not a manifest" + where;
     }

@@ -51,19 +51,24 @@ final class ImageStore {
     /** @return the saved image, or null when the checkpoint has none (no socket was claimed) */
     static TcpImage load(Path folder) throws CheckpointException {
         Path file = folder.resolve(TcpImage.FILE);
-        TcpImage image;
         if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return null;
         }
+        // a regular file of bounded size only: a FIFO or device in its place must not hang or exhaust the restart
+        return parse(io.quiesce.api.image.SecureFiles.readBounded(file, 64L << 20), file);
+    }
+
+    /** @return a TCP image's bytes parsed and checked for magic and version (the fuzzers' entry point) */
+    static TcpImage parse(byte[] bytes, Path file) throws CheckpointException {
+        TcpImage image;
         try {
-            // a regular file of bounded size only: a FIFO or device in its place must not hang or exhaust the restart
-            image = JSON.readValue(io.quiesce.api.image.SecureFiles.readBounded(file, 64L << 20), TcpImage.class);
+            image = JSON.readValue(bytes, TcpImage.class);
         } catch (IOException | RuntimeException e) {
             throw new ImageException("is not a readable TCP fabric image (" + e.getClass().getSimpleName() + ")", file);
         }
         if (image == null || !TcpImage.MAGIC.equals(image.magic()) || image.formatVersion() != TcpImage.VERSION) {
-            throw new ImageException("is not a version " + TcpImage.VERSION + " TCP fabric image (magic " + image.magic() + ", version "
-                    + image.formatVersion() + ")", file);
+            throw new ImageException("is not a version " + TcpImage.VERSION + " TCP fabric image"
+                    + (image == null ? "" : " (magic " + image.magic() + ", version " + image.formatVersion() + ")"), file);
         }
         return image;
     }

@@ -113,6 +113,21 @@ public final class ImageFields {
         return value;
     }
 
+    /**
+     * @param message a parser's message
+     * @return its first line without the parser's notes on where its input came from
+     */
+    public static String parserMessage(String message) {
+        String m = String.valueOf(message);
+        int cut = m.indexOf('\n');
+        m = cut > 0 ? m.substring(0, cut) : m;
+        int src = m.indexOf("[Source:");
+        if (src >= 0) {
+            m = m.substring(0, src).replaceAll("[\\s(]*(start marker at)?[\\s(]*$", "");
+        }
+        return m;
+    }
+
     /** @return a value quoted for a message, cut to 80 characters and with control characters escaped */
     static String quote(String s) {
         if (s == null) {

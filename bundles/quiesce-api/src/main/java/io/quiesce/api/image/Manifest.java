@@ -123,7 +123,7 @@ public record Manifest(String magic, int formatVersion, String jobId, String job
 
     private static <T> List<T> noNulls(List<T> list, String field, Path file) throws ImageException {
         if (list.stream().anyMatch(java.util.Objects::isNull)) {
-            throw new ImageException("field '" + field + "' holds a null element", file);
+            throw new ImageException("field '" + field + "' has an element that is missing (JSON null)", file);
         }
         return list;
     }

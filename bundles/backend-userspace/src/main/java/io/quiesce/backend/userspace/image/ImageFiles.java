@@ -60,19 +60,43 @@ public final class ImageFiles {
 
     /** Reads a process file, checking its magic and version. */
     public static ProcessImage readProcess(Path file) throws ImageException {
-        return ImageChecks.process(read(file, PROCESS_MAGIC, ProcessImage.class), file);
+        return parseProcess(SecureFiles.readBounded(file, MAX_JSON), file);
+    }
+
+    /**
+     * Parses and checks a process file's bytes (the fuzzers' entry point).
+     *
+     * @param bytes the file's bytes
+     * @param file  where they come from, named in errors
+     * @return the checked image
+     * @throws ImageException naming the file and the field at fault
+     */
+    public static ProcessImage parseProcess(byte[] bytes, Path file) throws ImageException {
+        return ImageChecks.process(parse(tree(bytes, file), file, PROCESS_MAGIC, ProcessImage.class), file);
+    }
+
+    /**
+     * Parses and checks an index file's bytes (the fuzzers' entry point).
+     *
+     * @param bytes the file's bytes
+     * @param file  where they come from, named in errors
+     * @return the checked index
+     * @throws ImageException naming the file and the field at fault
+     */
+    public static ImageIndex parseIndex(byte[] bytes, Path file) throws ImageException {
+        return ImageChecks.index(parse(tree(bytes, file), file, INDEX_MAGIC, ImageIndex.class), file);
     }
 
     /** Reads the index file, checking its magic and version. */
     public static ImageIndex readIndex(Path folder) throws ImageException {
-        return ImageChecks.index(read(folder.resolve(INDEX), INDEX_MAGIC, ImageIndex.class), folder.resolve(INDEX));
+        Path file = folder.resolve(INDEX);
+        return parseIndex(SecureFiles.readBounded(file, MAX_JSON), file);
     }
 
     /** Most bytes a JSON file of the backend may hold (a process lists its mappings and runs). */
     public static final long MAX_JSON = 256L << 20;
 
-    private static <T> T read(Path file, String magic, Class<T> type) throws ImageException {
-        JsonNode tree = readTree(file);
+    private static <T> T parse(JsonNode tree, Path file, String magic, Class<T> type) throws ImageException {
         if (tree == null || !magic.equals(tree.path("magic").asText(null))) {
             throw new ImageException("not a " + magic + " file (magic " + (tree == null ? "none" : tree.path("magic"))
                     + ")", file);
@@ -96,7 +120,10 @@ public final class ImageFiles {
      * only (no link, FIFO or device), at most {@link #MAX_JSON} bytes.
      */
     public static JsonNode readTree(Path file) throws ImageException {
-        byte[] bytes = SecureFiles.readBounded(file, MAX_JSON);
+        return tree(SecureFiles.readBounded(file, MAX_JSON), file);
+    }
+
+    private static JsonNode tree(byte[] bytes, Path file) throws ImageException {
         try {
             JsonNode tree = JSON.readTree(bytes);
             if (tree == null || !tree.isObject()) {
@@ -120,9 +147,7 @@ public final class ImageFiles {
             }
             return "field '" + field + "' has an invalid value" + where;
         }
-        String msg = String.valueOf(e.getOriginalMessage());
-        int cut = msg.indexOf('\n');
-        return (cut > 0 ? msg.substring(0, cut) : msg) + where;
+        return io.quiesce.api.image.ImageFields.parserMessage(e.getOriginalMessage()) + where;
     }
 
     /** @return the shared mapper (tests write manifests with it) */
