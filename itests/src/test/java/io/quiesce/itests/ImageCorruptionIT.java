@@ -202,7 +202,7 @@ public class ImageCorruptionIT {
                         // not JSON: nothing was restarted
                     }
                 });
-            } else if (err.matches("(?s).*(Exception|Error:|\\tat |(?<!/dev/)\\bnull\\b).*") || err.isBlank()) {
+            } else if (err.matches("(?s).*(Exception|Error\\b|\\tat |java\\.|: null\\b|\\(null\\)).*") || err.isBlank()) {
                 failures.add(k.name() + ": raw or empty error: " + err);
             }
             System.out.println("[corruption] " + k.name() + (k.trust() ? " (--trust)" : "") + " -> exit " + r.exit() + ": " + err);

@@ -319,7 +319,7 @@ public class Coordinator implements CheckpointService {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new ImageException("not a job record (" + ManifestCodec.describe(e) + ")", file);
         } catch (IOException | RuntimeException e) {
-            throw new ImageException("not a job record (" + e.getClass().getSimpleName() + ")", file);
+            throw new ImageException("not a job record (" + ImageFields.parserFailure(e) + ")", file);
         }
         if (r == null) {
             throw new ImageException("empty job record", file);

@@ -82,7 +82,7 @@ public final class ManifestCodec {
         } catch (JsonProcessingException e) {
             throw new ImageException("corrupt or truncated manifest (" + describe(e) + ")", file);
         } catch (IOException | RuntimeException e) {
-            throw new ImageException("corrupt manifest (" + e.getClass().getSimpleName() + ")", file);
+            throw new ImageException("corrupt manifest (" + io.quiesce.api.image.ImageFields.parserFailure(e) + ")", file);
         }
         if (m == null) {
             throw new ImageException("corrupt manifest (empty)", file);

@@ -64,11 +64,12 @@ final class ImageStore {
         try {
             image = JSON.readValue(bytes, TcpImage.class);
         } catch (IOException | RuntimeException e) {
-            throw new ImageException("is not a readable TCP fabric image (" + e.getClass().getSimpleName() + ")", file);
+            throw new ImageException("is not a readable TCP fabric image (" + io.quiesce.api.image.ImageFields.parserFailure(e) + ")", file);
         }
         if (image == null || !TcpImage.MAGIC.equals(image.magic()) || image.formatVersion() != TcpImage.VERSION) {
             throw new ImageException("is not a version " + TcpImage.VERSION + " TCP fabric image"
-                    + (image == null ? "" : " (magic " + image.magic() + ", version " + image.formatVersion() + ")"), file);
+                    + (image == null ? "" : " (magic " + io.quiesce.api.image.ImageFields.quote(image.magic()) + ", version "
+                            + image.formatVersion() + ")"), file);
         }
         return image;
     }

@@ -128,8 +128,21 @@ public final class ImageFields {
         return m;
     }
 
-    /** @return a value quoted for a message, cut to 80 characters and with control characters escaped */
-    static String quote(String s) {
+    /**
+     * @param e what a parser threw that is not a syntax error it describes itself
+     * @return what that means for the input, without the exception's name or text
+     */
+    public static String parserFailure(Throwable e) {
+        return e instanceof java.io.CharConversionException || e instanceof java.nio.charset.CharacterCodingException
+                ? "not text in a JSON encoding (invalid bytes)"
+                : e instanceof java.io.IOException ? "not readable as JSON" : "a value the reader cannot hold";
+    }
+
+    /**
+     * @param s a value read from an image, or null
+     * @return it quoted for a message, cut to 80 characters and with control characters escaped
+     */
+    public static String quote(String s) {
         if (s == null) {
             return "none";
         }

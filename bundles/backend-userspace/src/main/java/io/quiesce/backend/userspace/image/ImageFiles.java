@@ -111,7 +111,7 @@ public final class ImageFiles {
         } catch (JsonProcessingException e) {
             throw new ImageException("malformed: " + describe(e), file);
         } catch (IOException | RuntimeException e) {
-            throw new ImageException("malformed (" + e.getClass().getSimpleName() + ")", file);
+            throw new ImageException("malformed (" + io.quiesce.api.image.ImageFields.parserFailure(e) + ")", file);
         }
     }
 
@@ -133,7 +133,7 @@ public final class ImageFiles {
         } catch (JsonProcessingException e) {
             throw new ImageException("not readable JSON: " + describe(e), file);
         } catch (IOException | RuntimeException e) {
-            throw new ImageException("not readable JSON (" + e.getClass().getSimpleName() + ")", file);
+            throw new ImageException("not readable JSON (" + io.quiesce.api.image.ImageFields.parserFailure(e) + ")", file);
         }
     }
 
