@@ -38,6 +38,8 @@ import org.junit.Test;
 public class FuzzTargetsTest {
     private static final Pattern DONE = Pattern.compile("Done (\\d+) runs in (\\d+) second");
     private static final long RUNS = Long.getLong("fuzz.runs", 20000);
+    /** A time limit per target in seconds (0: none): the run then stops early and reports how many inputs it ran. */
+    private static final long SECONDS = Long.getLong("fuzz.seconds", 0);
 
     @Test
     public void manifest() throws Exception {
@@ -108,11 +110,11 @@ public class FuzzTargetsTest {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
                 "-cp", cp + File.pathSeparator + System.getProperty("java.class.path"), "com.code_intelligence.jazzer.Jazzer",
                 "--target_class=" + target, "--instrumentation_includes=io.quiesce.**",
-                "-runs=" + RUNS, "-max_len=16384", "-timeout=60", "-rss_limit_mb=3072", "-print_final_stats=1",
+                "-runs=" + RUNS, "-max_total_time=" + SECONDS, "-max_len=16384", "-timeout=60", "-rss_limit_mb=3072", "-print_final_stats=1",
                 "-artifact_prefix=" + out + "/", corpus.toString(), seedDir.toString()));
         Path log = out.resolve("jazzer.log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        boolean finished = p.waitFor(Math.max(600, RUNS / 500), TimeUnit.SECONDS);
+        boolean finished = p.waitFor(SECONDS > 0 ? SECONDS + 300 : Math.max(600, RUNS / 100), TimeUnit.SECONDS);
         if (!finished) {
             p.destroyForcibly();
         }
