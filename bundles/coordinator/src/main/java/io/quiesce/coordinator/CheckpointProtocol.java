@@ -150,7 +150,7 @@ final class CheckpointProtocol {
                     dump.bytes(), warnings);
             Path committedFolder;
             try {
-                committedFolder = store.commit(staging, manifest, restartLine);
+                committedFolder = store.commit(staging, manifest, restartLine, dump.digests());
             } catch (IOException e) {
                 throw new CheckpointException("cannot commit checkpoint " + staging + ": " + e.getMessage(), -1, null, staging, e);
             }

@@ -154,11 +154,13 @@ final class UserspaceCheckpointSession implements CheckpointSession {
         List<WrittenFileImage> written = WrittenFiles.dump(proc, jobFiles.fds(), staging, job.saveFiles());
         written.stream().filter(w -> w.copy() != null).forEach(w -> files.add(w.copy()));
         List<String> processFiles = new ArrayList<>();
+        java.util.Map<String, String> digests = new java.util.HashMap<>();
         List<ProcessRecord> records = new ArrayList<>();
         long bytes = jobFiles.bytes();
         for (long pid : layout.saved()) {
             ProcessDump.Written w = dumper.dumpSeized(tracees.get(pid), jobFiles.fds().get(pid), layout.nsPids().get(pid), staging);
             files.addAll(w.files());
+            digests.putAll(w.digests());
             processFiles.add(w.files().get(0));
             records.add(ManifestRecords.of(w.image(), jobFiles.pipes(), jobFiles.ghosts()));
             bytes += w.bytes();
@@ -178,7 +180,8 @@ final class UserspaceCheckpointSession implements CheckpointSession {
         // one that ended after its own dump would still make the checkpoint a state the job never had as a whole
         requireNoneEnded(null);
         return new DumpResult(bytes, files, List.copyOf(tracees.keySet()), layout.pidNamespace() ? List.of()
-                : List.of("the job was not launched in a PID namespace of its own: restored processes may get new PIDs"), records);
+                : List.of("the job was not launched in a PID namespace of its own: restored processes may get new PIDs"), records,
+                digests);
     }
 
     /**

@@ -116,6 +116,21 @@ public final class CheckpointStore {
      * @throws IOException when any step fails; then nothing is committed and {@code latest} is unchanged
      */
     public Path commit(Path staging, Manifest manifest, String restartLine) throws IOException {
+        return commit(staging, manifest, restartLine, java.util.Map.of());
+    }
+
+    /**
+     * Commits a staging folder, as {@link #commit(Path, Manifest, String)}, with digests a backend computed while
+     * writing its files (they are not read again).
+     *
+     * @param staging     the staging folder with the backends' files
+     * @param manifest    the checkpoint's manifest
+     * @param restartLine the command {@code restart.sh} runs
+     * @param digests     SHA-256 (hex) by file name, from the backends
+     * @return the committed folder
+     * @throws IOException when any step fails; then nothing is committed and {@code latest} is unchanged
+     */
+    public Path commit(Path staging, Manifest manifest, String restartLine, java.util.Map<String, String> digests) throws IOException {
         Path jobFolder = staging.getParent();
         Path target = jobFolder.resolve(Long.toString(manifest.epoch()));
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
@@ -126,7 +141,7 @@ public final class CheckpointStore {
         Path restart = staging.resolve("restart.sh");
         SecureFiles.write(restart, script.getBytes(StandardCharsets.UTF_8));
         Files.setPosixFilePermissions(restart, PosixFilePermissions.fromString("rwx------"));
-        byte[] bytes = ManifestCodec.encode(manifest.withFiles(seal.digest(staging)));
+        byte[] bytes = ManifestCodec.encode(manifest.withFiles(seal.digest(staging, digests)));
         SecureFiles.write(staging.resolve(ImageFormat.MANIFEST), bytes);
         seal.seal(staging, bytes);
         SecureFiles.syncFolder(staging);

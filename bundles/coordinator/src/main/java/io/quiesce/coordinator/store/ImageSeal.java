@@ -75,6 +75,19 @@ public final class ImageSeal {
      * @throws IOException when a file cannot be read or is not a regular file
      */
     public List<FileDigest> digest(Path folder) throws IOException {
+        return digest(folder, Map.of());
+    }
+
+    /**
+     * Lists every file of a folder being committed with its SHA-256, except the manifest and its seal, taking the
+     * digests a backend computed while writing (its page files: no second read of a large image) as they are.
+     *
+     * @param folder the staging folder
+     * @param known  SHA-256 (hex) by file name, computed as the files were written
+     * @return the files, sorted by name
+     * @throws IOException when a file cannot be read or is not a regular file
+     */
+    public List<FileDigest> digest(Path folder, Map<String, String> known) throws IOException {
         List<FileDigest> out = new ArrayList<>();
         for (Path p : entries(folder)) {
             String name = folder.relativize(p).toString();
@@ -84,6 +97,11 @@ public final class ImageSeal {
             }
             if (!a.isRegularFile()) {
                 throw new IOException(p + " is " + SecureFiles.kind(a) + ": a checkpoint holds regular files only");
+            }
+            String sha = known.get(name);
+            if (sha != null && sha.matches("[0-9a-f]{64}")) {
+                out.add(new FileDigest(name, a.size(), sha));
+                continue;
             }
             try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
                 out.add(new FileDigest(name, a.size(), sha256(ch, a.size(), p)));
