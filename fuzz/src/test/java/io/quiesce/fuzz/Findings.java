@@ -15,7 +15,7 @@ final class Findings {
     static void check(CheckpointException e, Path file) {
         String m = String.valueOf(e.getMessage());
         // values quoted from the input ("..." by the readers, '...' by Jackson) may say anything
-        String own = m.replaceAll("\"[^\"]*\"|'[^']*'", "<quoted>");
+        String own = m.replaceAll("\"(\\\\.|[^\"\\\\])*\"|'[^']*'", "<quoted>");
         if (!m.startsWith(file.toString()) || own.matches(RAW)) {
             throw new AssertionError("unclear error for bad input: " + m);
         }

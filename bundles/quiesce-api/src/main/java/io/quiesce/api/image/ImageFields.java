@@ -149,7 +149,7 @@ public final class ImageFields {
         StringBuilder b = new StringBuilder("\"");
         for (int i = 0; i < s.length() && i < 80; i++) {
             char c = s.charAt(i);
-            b.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : String.valueOf(c));
+            b.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : c == '"' || c == '\\' ? "\\" + c : String.valueOf(c));
         }
         return b.append(s.length() > 80 ? "...\"" : "\"").toString();
     }

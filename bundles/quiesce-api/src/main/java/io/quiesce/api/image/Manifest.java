@@ -112,10 +112,10 @@ public record Manifest(String magic, int formatVersion, String jobId, String job
             ImageFields.relative(d.name(), "files.name", file);
             ImageFields.range(d.size(), Long.MAX_VALUE, "files.size", file);
             if (d.sha256() == null || !d.sha256().matches("[0-9a-f]{64}")) {
-                throw new ImageException("field 'files.sha256' of " + d.name() + " is not a SHA-256 in hex", file);
+                throw new ImageException("field 'files.sha256' of " + ImageFields.quote(d.name()) + " is not a SHA-256 in hex", file);
             }
             if (!seen.add(d.name())) {
-                throw new ImageException("field 'files' lists " + d.name() + " twice", file);
+                throw new ImageException("field 'files' lists " + ImageFields.quote(d.name()) + " twice", file);
             }
         }
         return this;
