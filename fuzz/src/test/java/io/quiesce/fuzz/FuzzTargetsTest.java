@@ -109,7 +109,7 @@ public class FuzzTargetsTest {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
                 "-cp", cp + File.pathSeparator + System.getProperty("java.class.path"), "com.code_intelligence.jazzer.Jazzer",
-                "--target_class=" + target, "--instrumentation_includes=io.quiesce.**",
+                "--target_class=" + target, "--instrumentation_includes=io.quiesce.**", "--reproducer_path=" + out,
                 "-runs=" + RUNS, "-max_total_time=" + SECONDS, "-max_len=16384", "-timeout=60", "-rss_limit_mb=3072", "-print_final_stats=1",
                 "-artifact_prefix=" + out + "/", corpus.toString(), seedDir.toString()));
         Path log = out.resolve("jazzer.log");
