@@ -37,7 +37,7 @@ import org.junit.Test;
  */
 public class FuzzTargetsTest {
     private static final Pattern DONE = Pattern.compile("Done (\\d+) runs in (\\d+) second");
-    private static final long RUNS = Long.getLong("fuzz.runs", 20000);
+    private static final long RUNS = Long.getLong("fuzz.runs", 3000);
     /** A time limit per target in seconds (0: none): the run then stops early and reports how many inputs it ran. */
     private static final long SECONDS = Long.getLong("fuzz.seconds", 0);
 
