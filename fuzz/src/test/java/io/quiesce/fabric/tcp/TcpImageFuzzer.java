@@ -22,7 +22,7 @@ public final class TcpImageFuzzer {
             ImageStore.parse(data, FILE);
         } catch (CheckpointException e) {
             String m = String.valueOf(e.getMessage());
-            String own = m.replaceAll("\"(\\\\.|[^\"\\\\])*\"|'[^']*'", "<quoted>");
+            String own = io.quiesce.fuzz.Findings.unquoted(m);
             if (!m.startsWith(FILE.toString()) || own.matches("(?s).*(Exception|Error\\b|\\tat |java\\.|: null\\b|\\(null\\)).*")) {
                 throw new AssertionError("unclear error for bad input: " + m);
             }
