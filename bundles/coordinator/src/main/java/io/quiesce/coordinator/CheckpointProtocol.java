@@ -73,7 +73,8 @@ final class CheckpointProtocol {
     }
 
     CheckpointResult checkpoint(Job job, List<Long> pids, CheckpointBackend backend, List<Fabric> fabrics,
-            List<CheckpointHook> hooks, CheckpointStore store, boolean kill, String restartLine) throws CheckpointException {
+            List<CheckpointHook> hooks, CheckpointStore store, boolean kill, String restartLine,
+            boolean saveFiles) throws CheckpointException {
         long t0 = System.nanoTime();
         JobRecord r = job.record();
         String who = "backend '" + backend.name() + "'";
@@ -91,7 +92,7 @@ final class CheckpointProtocol {
             });
         }
         // prepare
-        HostJob hostJob = new HostJob(r.id(), r.name(), r.rootPid(), pids, job.folder);
+        HostJob hostJob = new HostJob(r.id(), r.name(), r.rootPid(), pids, job.folder, saveFiles);
         Path staging;
         try {
             staging = store.stage(r.id(), epoch);
@@ -153,7 +154,7 @@ final class CheckpointProtocol {
                     dump.bytes(), warnings);
             Path committedFolder;
             try {
-                committedFolder = store.commit(staging, manifest, restartLine);
+                committedFolder = store.commit(staging, manifest, restartLine, dump.digests());
             } catch (IOException e) {
                 throw new CheckpointException("cannot commit checkpoint " + staging + ": " + e.getMessage(), -1, null, staging, e);
             }
@@ -243,10 +244,10 @@ final class CheckpointProtocol {
     }
 
     RestartResult restart(Job job, Path folder, Manifest manifest, CheckpointBackend backend, List<Fabric> fabrics,
-            RestartRequest request, List<CheckpointHook> hooks) throws CheckpointException {
+            RestartRequest request, List<CheckpointHook> hooks, List<String> notes) throws CheckpointException {
         String who = "backend '" + backend.name() + "'";
         RestoreOptions options = new RestoreOptions(job.folder, job.folder.resolve("output.log"), request.relocations(), request.exactPids(),
-                request.external());
+                request.external(), request.keepFiles());
         List<FabricRestore> rebuilt = new ArrayList<>();
         RestoreSession session = call(who, "restore", () -> backend.openRestore(folder, options));
         try {
@@ -281,7 +282,8 @@ final class CheckpointProtocol {
                     LOG.warn("hook {} failed after restart: {}", h.getClass().getName(), e.toString());
                 }
             }
-            List<String> warnings = session.warnings();
+            List<String> warnings = new ArrayList<>(notes);
+            warnings.addAll(session.warnings());
             warnings.forEach(w -> LOG.warn("restart of job {}: {}", manifest.jobId(), w));
             LOG.info("job {} restarted from {} as PIDs {}", manifest.jobId(), folder, pids);
             return new RestartResult(manifest.jobId(), folder, pids, warnings);

@@ -26,6 +26,9 @@ import io.quiesce.process.Spawner;
 import io.quiesce.process.ProcFs;
 import io.quiesce.process.ProcStat;
 import io.quiesce.coordinator.store.CheckpointStore;
+import io.quiesce.coordinator.store.ImageSeal;
+import io.quiesce.api.ImageException;
+import io.quiesce.api.image.ImageFields;
 import io.quiesce.coordinator.store.ManifestCodec;
 import io.quiesce.api.home.HomeFiles;
 import io.quiesce.api.image.SecureFiles;
@@ -67,6 +70,11 @@ public class Coordinator implements CheckpointService {
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
     private static final String JOB_FILE = "job.json";
     private static final int JOB_FILE_MAX = 1 << 20;
+    /** The key that seals this home's checkpoints (HMAC-SHA256), 0600, made at first use. */
+    static final String IMAGE_KEY = "image.key";
+    /** Job IDs in numeric order where they are numbers (this platform's), then the others (from foreign images) by name. */
+    static final Comparator<String> ID_ORDER = Comparator.<String, Boolean>comparing(id -> !isNumeric(id))
+            .thenComparing(id -> isNumeric(id) ? String.format("%019d", Long.parseLong(id)) : id);
 
     private final Plugins<CheckpointBackend> backends = new Plugins<>(CheckpointBackend::name);
     private final Plugins<Fabric> fabrics = new Plugins<>(Fabric::name);
@@ -128,7 +136,7 @@ public class Coordinator implements CheckpointService {
     void modified(CoordinatorConfig cfg) throws IOException {
         config = cfg;
         Path root = cfg.store().isBlank() ? HomeFiles.folder(home.resolve("store")) : HomeFiles.root(Path.of(cfg.store()));
-        store = new CheckpointStore(root);
+        store = new CheckpointStore(root, new ImageSeal(home.resolve(IMAGE_KEY)));
         for (Path stale : store.discardStaleStaging()) {
             LOG.warn("removed an incomplete checkpoint left by an interrupted run: {}", stale);
         }
@@ -214,7 +222,7 @@ public class Coordinator implements CheckpointService {
         try (Stream<Path> s = Files.list(jobsFolder)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 String n = p.getFileName().toString();
-                if (n.chars().allMatch(Character::isDigit) && !n.isEmpty()) {
+                if (isNumeric(n)) {
                     max = Math.max(max, Long.parseLong(n));
                 }
             }
@@ -222,7 +230,9 @@ public class Coordinator implements CheckpointService {
             // the in-memory IDs below still keep IDs unique
         }
         for (String id : jobs.keySet()) {
-            max = Math.max(max, Long.parseLong(id));
+            if (isNumeric(id)) {
+                max = Math.max(max, Long.parseLong(id));
+            }
         }
         return Long.toString(max + 1);
     }
@@ -235,7 +245,7 @@ public class Coordinator implements CheckpointService {
 
     @Override
     public List<JobInfo> jobs() {
-        return jobs.values().stream().sorted(Comparator.comparingLong(j -> Long.parseLong(j.id()))).map(this::info).toList();
+        return jobs.values().stream().sorted(Comparator.comparing(Job::id, ID_ORDER)).map(this::info).toList();
     }
 
     @Override
@@ -252,7 +262,7 @@ public class Coordinator implements CheckpointService {
             return byId;
         }
         return jobs.values().stream().filter(j -> j.record().name().equals(idOrName))
-                .max(Comparator.comparingLong(j -> Long.parseLong(j.id())))
+                .max(Comparator.comparing(Job::id, ID_ORDER))
                 .orElseThrow(() -> new NoSuchJobException("no job '" + idOrName + "' (see jobs)"));
     }
 
@@ -292,19 +302,50 @@ public class Coordinator implements CheckpointService {
                     continue;
                 }
                 try {
-                    JobRecord r = ManifestCodec.JSON.readValue(HomeFiles.read(file, JOB_FILE_MAX, false), JobRecord.class);
+                    JobRecord r = readJob(folder, file);
                     Job job = new Job(r, folder);
                     jobs.put(r.id(), job);
                     if (r.rootPid() > 0 && !proc.tree(r.rootPid(), r.rootStartTime()).isEmpty()) {
                         reaper.watch(r.rootPid(), status -> exited(job, status));
                     }
-                } catch (IOException e) {
-                    LOG.warn("ignoring unreadable job state {}: {}", file, e.getMessage());
+                } catch (ImageException e) {
+                    LOG.warn("ignoring job state that cannot be used: {}", e.getMessage());
                 }
             }
         } catch (IOException e) {
             LOG.warn("cannot list jobs in {}: {}", jobsFolder, e.getMessage());
         }
+    }
+
+    /** @return a registry entry, checked: a bad one is skipped with a warning, never fatal to the registry */
+    private static JobRecord readJob(Path folder, Path file) throws ImageException {
+        JobRecord r;
+        try {
+            r = ManifestCodec.JSON.readValue(HomeFiles.read(file, JOB_FILE_MAX, false), JobRecord.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ImageException("not a job record (" + ManifestCodec.describe(e) + ")", file);
+        } catch (IOException | RuntimeException e) {
+            throw new ImageException("not a job record (" + ImageFields.parserFailure(e) + ")", file);
+        }
+        if (r == null) {
+            throw new ImageException("empty job record", file);
+        }
+        ImageFields.id(r.id(), "id", file);
+        ImageFields.id(r.name(), "name", file);
+        if (!r.id().equals(folder.getFileName().toString())) {
+            throw new ImageException("field 'id' is " + r.id() + " but the record is in the folder of job " + folder.getFileName(), file);
+        }
+        ImageFields.present(r.argv(), "argv", file);
+        try {
+            Instant.parse(ImageFields.present(r.started(), "started", file));
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new ImageException("field 'started' is not an ISO-8601 instant", file);
+        }
+        return r;
+    }
+
+    private static boolean isNumeric(String id) {
+        return !id.isEmpty() && id.length() <= 18 && id.chars().allMatch(c -> c >= '0' && c <= '9');
     }
 
     // ---- checkpoint and restart ------------------------------------------------------------------------------
@@ -323,7 +364,8 @@ public class Coordinator implements CheckpointService {
                 throw new CheckpointException("job " + r.id() + " (" + r.name() + ") has no running process to checkpoint");
             }
             CheckpointResult result = protocol.checkpoint(job, pids, backend.service(), availableFabrics(),
-                    hooks.all().stream().map(Plugins.Bound::service).toList(), store, request.kill(), restartLine());
+                    hooks.all().stream().map(Plugins.Bound::service).toList(), store, request.kill(), restartLine(),
+                    request.saveFiles());
             if (result.killed()) {
                 reaper.forget(r.rootPid());
                 job.update(JobRecord::checkpointedAndKilled);
@@ -338,7 +380,9 @@ public class Coordinator implements CheckpointService {
     @Override
     public RestartResult restart(RestartRequest request) throws CheckpointException {
         Path folder = resolveCheckpoint(request.target());
-        Manifest manifest = ManifestCodec.read(folder.resolve(ImageFormat.MANIFEST));
+        // every file checked against the manifest, the manifest against this platform's key, before anything else
+        ImageSeal.Opened opened = store.seal().open(folder, request.trust());
+        Manifest manifest = opened.manifest();
         Plugins.Bound<CheckpointBackend> backend = backends.named(manifest.backend()).orElseThrow(() -> new UnavailableException(
                 "checkpoint " + folder + " was made by backend '" + manifest.backend() + "', which is not installed"));
         Availability a = backend.service().availability();
@@ -372,8 +416,15 @@ public class Coordinator implements CheckpointService {
                         "checkpoint " + folder + " needs fabric '" + f + "', which is not installed")));
             }
             Job j = job;
+            List<String> notes = new ArrayList<>(opened.warnings());
+            JobRecord before = j.record();
+            if (before.exitStatus() != null) {
+                notes.add("job " + j.id() + " had ended by itself (exit status " + before.exitStatus() + ") after its last run; it is"
+                        + " restarted from epoch " + manifest.epoch() + " as asked");
+            }
             RestartResult result = protocol.restart(j, folder, manifest, backend.service(),
-                    needed.stream().map(Plugins.Bound::service).toList(), request, hooks.all().stream().map(Plugins.Bound::service).toList());
+                    needed.stream().map(Plugins.Bound::service).toList(), request, hooks.all().stream().map(Plugins.Bound::service).toList(),
+                    notes);
             long root = result.pids().get(0);
             long start = proc.stat(root).map(ProcStat::startTime).orElse(0L);
             j.update(x -> x.running(manifest.backend(), root, start));

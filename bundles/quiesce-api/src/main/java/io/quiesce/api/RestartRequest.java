@@ -9,12 +9,23 @@ import java.util.Map;
  * @param relocations saved path prefix to new prefix; never null
  * @param exactPids   true to fail when the original PIDs cannot be had
  * @param external    what to do with connections to peers outside the job; never null
+ * @param trust       true to restore an image this platform's key did not seal (made elsewhere, or of format 1):
+ *                    its files are still checked against the manifest's digests where it has them, and folders
+ *                    or files writable by others are still refused
+ * @param keepFiles   true to run against the files as they are now when a file the job had open for writing
+ *                    changed since the checkpoint (a warning names each); false refuses such a restart
  */
-public record RestartRequest(String target, Map<String, String> relocations, boolean exactPids, ExternalPolicy external) {
+public record RestartRequest(String target, Map<String, String> relocations, boolean exactPids, ExternalPolicy external,
+        boolean trust, boolean keepFiles) {
     /** Copies the map. */
     public RestartRequest {
         relocations = Map.copyOf(relocations);
         java.util.Objects.requireNonNull(external, "external");
+    }
+
+    /** A request that trusts only this platform's images and refuses changed files. */
+    public RestartRequest(String target, Map<String, String> relocations, boolean exactPids, ExternalPolicy external) {
+        this(target, relocations, exactPids, external, false, false);
     }
 
     /** A request with the default external policy, {@link ExternalPolicy#FAIL}. */

@@ -39,8 +39,8 @@ public final class Commands {
         Map<String, String> u = new LinkedHashMap<>();
         u.put("launch", "launch [--name NAME] [--stdout FILE] [--stderr FILE] [--cwd DIR] [--backend NAME] [--json] [--] COMMAND [ARG...]");
         u.put("jobs", "jobs [JOB] [--json]");
-        u.put("checkpoint", "checkpoint JOB [--kill] [--backend NAME] [--json]");
-        u.put("restart", "restart JOB|CHECKPOINT_FOLDER [--relocate OLD=NEW]... [--exact-pids] [--external fail|close|reconnect] [--json]");
+        u.put("checkpoint", "checkpoint JOB [--kill] [--save-files] [--backend NAME] [--json]");
+        u.put("restart", "restart JOB|CHECKPOINT_FOLDER [--relocate OLD=NEW]... [--exact-pids] [--external fail|close|reconnect] [--trust] [--files check|keep] [--json]");
         u.put("checkpoints", "checkpoints [JOB] [--json]");
         u.put("inspect", "inspect JOB|CHECKPOINT_FOLDER [--json]");
         u.put("backends", "backends [--json]");
@@ -118,13 +118,13 @@ public final class Commands {
     }
 
     private String checkpoint(List<String> args) throws CheckpointException {
-        CommandLine cl = CommandLine.parse("checkpoint", args, Set.of("--json", "--kill"), Set.of("--backend"), false);
+        CommandLine cl = CommandLine.parse("checkpoint", args, Set.of("--json", "--kill", "--save-files"), Set.of("--backend"), false);
         String job = cl.positional("checkpoint", 1, 1, "JOB\nusage: " + USAGE.get("checkpoint")).get(0);
-        return Formatter.checkpoint(service.checkpoint(new CheckpointRequest(job, cl.value("--backend"), cl.has("--kill"))), cl.has("--json"));
+        return Formatter.checkpoint(service.checkpoint(new CheckpointRequest(job, cl.value("--backend"), cl.has("--kill"), cl.has("--save-files"))), cl.has("--json"));
     }
 
     private String restart(List<String> args, Caller caller) throws CheckpointException {
-        CommandLine cl = CommandLine.parse("restart", args, Set.of("--json", "--exact-pids"), Set.of("--relocate", "--external"), false);
+        CommandLine cl = CommandLine.parse("restart", args, Set.of("--json", "--exact-pids", "--trust"), Set.of("--relocate", "--external", "--files"), false);
         String target = cl.positional("restart", 1, 1, "JOB or CHECKPOINT_FOLDER\nusage: " + USAGE.get("restart")).get(0);
         Map<String, String> relocations = new LinkedHashMap<>();
         for (String r : cl.values("--relocate")) {
@@ -140,8 +140,12 @@ public final class Commands {
         } catch (IllegalArgumentException e) {
             throw new CommandFailure(CommandFailure.USAGE, "restart: " + e.getMessage());
         }
+        String files = cl.value("--files") == null ? "check" : cl.value("--files");
+        if (!files.equals("check") && !files.equals("keep")) {
+            throw new CommandFailure(CommandFailure.USAGE, "restart: --files takes check or keep, not '" + files + "'");
+        }
         return Formatter.restart(service.restart(new RestartRequest(target(target, caller), relocations, cl.has("--exact-pids"),
-                external)), cl.has("--json"));
+                external, cl.has("--trust"), files.equals("keep"))), cl.has("--json"));
     }
 
     /** A target with a slash, or that names an existing folder, is a path relative to the caller. */

@@ -68,7 +68,7 @@ final class ProcessDump {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessDump.class);
 
     /** What was written for one process. */
-    record Written(List<String> files, long bytes, long millis, ProcessImage image) {
+    record Written(List<String> files, long bytes, long millis, ProcessImage image, java.util.Map<String, String> digests) {
     }
 
     /**
@@ -348,7 +348,8 @@ final class ProcessDump {
                     + "{} ms, page copy {} ms, fsync {} ms), {} threads", pid, memoryDump.pagesSaved(), memoryDump.pagesSkipped(),
                     vmaImages.size(), fds.size(), ms, (tInject - t0) / 1_000_000, injected, (tPages - tInject) / 1_000_000,
                     (tSync - tPages) / 1_000_000, (end - tSync) / 1_000_000, 1 + others.size());
-            return new Written(List.of(jsonName, pagesName), pagesBytes + jsonBytes, ms, image);
+            return new Written(List.of(jsonName, pagesName), pagesBytes + jsonBytes, ms, image,
+                    java.util.Map.of(pagesName, memoryDump.pagesDigest()));
         }
     }
 }

@@ -102,12 +102,7 @@ final class ProcessRestore {
      */
     static void checkPages(Path folder, ProcessImage image, Path imageFile) throws ImageException {
         Path pages = folder.resolve(image.pagesFile());
-        long size;
-        try {
-            size = Files.size(pages);
-        } catch (IOException e) {
-            throw new ImageException("missing or unreadable (" + e.getMessage() + ")", pages);
-        }
+        long size = io.quiesce.api.image.SecureFiles.regular(pages).size();
         if (size != image.pagesBytes()) {
             throw new ImageException("truncated or altered: " + size + " bytes, " + imageFile.getFileName() + " says "
                     + image.pagesBytes(), pages);
@@ -389,7 +384,7 @@ final class ProcessRestore {
         MemoryRestore memoryRestore = new MemoryRestore(pid, nsPid, imageFile, shmem, memfds, sysv);
         memoryRestore.checkSpecials(old, image.vmas());
         Path pagesFile = ctx.folder().resolve(image.pagesFile());
-        try (FileChannel pages = FileChannel.open(pagesFile, StandardOpenOption.READ)) {
+        try (FileChannel pages = io.quiesce.api.image.SecureFiles.openRegular(pagesFile)) {
             ThreadState.unregisterRseqSeized(inj);
             FileRestore fileRestore = new FileRestore(pid, nsPid, warnings);
             fileRestore.closeAllSeized(inj, oldFds);
@@ -401,6 +396,7 @@ final class ProcessRestore {
             long pagesMs = (System.nanoTime() - tPages) / 1_000_000;
             restoreMmSeized(inj, image, pid, relocate);
             fileRestore.restoreSeized(inj, image.fds(), relocate, ctx.fallbackOut(), ctx.files());
+            warnings.addAll(fileRestore.fallbacks());
             inj.check("chdir " + image.cwd(), Syscalls.CHDIR, inj.putPath(relocate.apply(image.cwd())));
             inj.check("umask", Syscalls.UMASK, image.umask());
             inj.check("prctl(PR_SET_NAME)", Syscalls.PRCTL, Syscalls.PR_SET_NAME, inj.putPath(image.comm()));

@@ -11,6 +11,8 @@ import io.quiesce.backend.userspace.image.ImageFiles;
 import io.quiesce.backend.userspace.inject.InjectionFacility;
 import io.quiesce.backend.userspace.image.ManifestRecords;
 import io.quiesce.backend.userspace.image.ImageIndex;
+import io.quiesce.backend.userspace.image.WrittenFileImage;
+import io.quiesce.backend.userspace.files.WrittenFiles;
 import io.quiesce.backend.userspace.image.ZombieImage;
 import io.quiesce.backend.userspace.linux.LibC;
 import io.quiesce.backend.userspace.linux.Syscalls;
@@ -292,12 +294,16 @@ final class UserspaceCheckpointSession implements CheckpointSession {
         ProcessDump.JobFiles jobFiles = dumper.dumpJobFilesSeized(layout.saved(), staging);
         List<ZombieImage> zombies = dumper.zombiesOf(layout);
         List<String> files = new ArrayList<>(jobFiles.files());
+        List<WrittenFileImage> written = WrittenFiles.dump(proc, jobFiles.fds(), staging, job.saveFiles());
+        written.stream().filter(w -> w.copy() != null).forEach(w -> files.add(w.copy()));
         List<String> processFiles = new ArrayList<>();
+        java.util.Map<String, String> digests = new java.util.HashMap<>();
         List<ProcessRecord> records = new ArrayList<>();
         long bytes = jobFiles.bytes();
         for (long pid : layout.saved()) {
             ProcessDump.Written w = dumper.dumpSeized(tracees.get(pid), jobFiles.fds().get(pid), layout.nsPids().get(pid), staging);
             files.addAll(w.files());
+            digests.putAll(w.digests());
             processFiles.add(w.files().get(0));
             records.add(ManifestRecords.of(w.image(), jobFiles.pipes(), jobFiles.ghosts()));
             bytes += w.bytes();
@@ -305,7 +311,7 @@ final class UserspaceCheckpointSession implements CheckpointSession {
         try {
             bytes += ImageFiles.writeJson(staging.resolve(ImageFiles.INDEX),
                     new ImageIndex(ImageFiles.INDEX_MAGIC, ImageFiles.VERSION, processFiles, jobFiles.pipes(), layout.pidNamespace(),
-                            jobFiles.ghosts(), zombies, dumper.ipc()));
+                            jobFiles.ghosts(), zombies, dumper.ipc(), written));
             files.add(ImageFiles.INDEX);
             try (FileChannel dir = FileChannel.open(staging, StandardOpenOption.READ)) {
                 dir.force(true); // the new names must be durable before the platform commits
@@ -320,7 +326,7 @@ final class UserspaceCheckpointSession implements CheckpointSession {
         if (!layout.pidNamespace()) {
             warnings.add("the job was not launched in a PID namespace of its own: restored processes may get new PIDs");
         }
-        return new DumpResult(bytes, files, List.copyOf(tracees.keySet()), warnings, records);
+        return new DumpResult(bytes, files, List.copyOf(tracees.keySet()), warnings, records, digests);
     }
 
     /**

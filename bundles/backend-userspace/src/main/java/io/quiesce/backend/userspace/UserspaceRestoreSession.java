@@ -17,6 +17,8 @@ import io.quiesce.backend.userspace.image.ImageFiles;
 import io.quiesce.backend.userspace.image.ImageIndex;
 import io.quiesce.backend.userspace.image.ProcessImage;
 import io.quiesce.backend.userspace.image.ZombieImage;
+import io.quiesce.backend.userspace.image.WrittenFileImage;
+import io.quiesce.backend.userspace.files.WrittenFiles;
 import io.quiesce.backend.userspace.inject.InjectionFacility;
 import io.quiesce.backend.userspace.linux.LibC;
 import io.quiesce.backend.userspace.seize.Tracee;
@@ -53,6 +55,7 @@ final class UserspaceRestoreSession implements RestoreSession {
     private final List<ZombieImage> zombies;
     private final io.quiesce.backend.userspace.image.IpcImage ipc;
     private final io.quiesce.backend.userspace.memory.Memfd.Table memfds;
+    private final List<WrittenFileImage> written;
     private final List<Integer> spawned = new ArrayList<>();
     private final List<Tracee> restored = new ArrayList<>();
     /** Each restored process's other threads and the group stop it was in, index-aligned with {@link #restored}. */
@@ -76,6 +79,7 @@ final class UserspaceRestoreSession implements RestoreSession {
         ipc = index.ipcOrEmpty();
         memfds = new io.quiesce.backend.userspace.memory.Memfd.Table(proc, folder, ipc.memfds(), folder.resolve(ImageFiles.INDEX));
         files.useMemfds(memfds);
+        written = index.written();
         pidNamespace = index.pidNamespace();
         if (options.exactPids() && !pidNamespace) {
             throw new NotSupportedException("backend 'userspace' cannot promise the original PIDs for " + folder + ": the job "
@@ -104,9 +108,9 @@ final class UserspaceRestoreSession implements RestoreSession {
             throw new ImageException("not a Quiesce checkpoint manifest (magic " + m.path("magic") + ")", manifest);
         }
         int v = m.path("formatVersion").asInt(-1);
-        if (v != ImageFormat.VERSION) {
-            throw new ImageException("image format version " + v + " is not supported (this platform reads version "
-                    + ImageFormat.VERSION + ")", manifest);
+        if (v != ImageFormat.VERSION && v != ImageFormat.VERSION_UNSEALED) {
+            throw new ImageException("image format version " + v + " is not supported (this platform reads versions "
+                    + ImageFormat.VERSION_UNSEALED + " and " + ImageFormat.VERSION + ")", manifest);
         }
         String backend = m.path("backend").asText("");
         if (!backend.isEmpty() && !UserspaceBackend.NAME_VALUE.equals(backend)) {
@@ -131,6 +135,7 @@ final class UserspaceRestoreSession implements RestoreSession {
             try {
                 // temporary folders first: a deleted file may have lived in one
                 io.quiesce.backend.userspace.files.TempFiles.prepare(folder, ipc.tempFiles(), folder.resolve(ImageFiles.INDEX));
+                WrittenFiles.prepare(written, folder, folder.resolve(ImageFiles.INDEX), this::relocate, options.keepFiles(), warnings);
                 ghosts.prepare(this::relocate, options.jobFolder());
                 if (pidNamespace) {
                     ProcessRestore.InitTree t = restorer.startInit(init, options.stdout(), spawned);

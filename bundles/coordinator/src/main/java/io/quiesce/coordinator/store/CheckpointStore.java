@@ -28,10 +28,25 @@ import java.util.stream.Stream;
 public final class CheckpointStore {
     private static final String STAGING = ".staging-";
     private final Path root;
+    private final ImageSeal seal;
 
-    /** @param root the store's folder; created 0700 on first use */
+    /** @param root the store's folder; created 0700 on first use; its key file is {@code <root>/.image.key} */
     public CheckpointStore(Path root) {
+        this(root, new ImageSeal(root.toAbsolutePath().normalize().resolve(".image.key")));
+    }
+
+    /**
+     * @param root the store's folder; created 0700 on first use
+     * @param seal what seals committed checkpoints and checks them at restart
+     */
+    public CheckpointStore(Path root, ImageSeal seal) {
         this.root = root.toAbsolutePath().normalize();
+        this.seal = seal;
+    }
+
+    /** @return what seals this store's checkpoints */
+    public ImageSeal seal() {
+        return seal;
     }
 
     /** @return the store's folder */
@@ -42,8 +57,14 @@ public final class CheckpointStore {
     /**
      * @param jobId a job
      * @return its folder in the store (may not exist)
+     * @throws IllegalArgumentException when the ID is not a plain identifier (it could name a folder elsewhere)
      */
     public Path jobFolder(String jobId) {
+        try {
+            io.quiesce.api.image.ImageFields.id(jobId, "jobId", root);
+        } catch (ImageException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
         return root.resolve(jobId);
     }
 
@@ -62,7 +83,7 @@ public final class CheckpointStore {
             for (Path p : (Iterable<Path>) s::iterator) {
                 String n = p.getFileName().toString();
                 String digits = n.startsWith(STAGING) ? n.substring(STAGING.length()) : n;
-                if (!digits.isEmpty() && digits.chars().allMatch(Character::isDigit)) {
+                if (!digits.isEmpty() && digits.length() <= 18 && digits.chars().allMatch(Character::isDigit)) {
                     max = Math.max(max, Long.parseLong(digits));
                 }
             }
@@ -85,8 +106,8 @@ public final class CheckpointStore {
     }
 
     /**
-     * Commits a staging folder: writes the manifest last and a {@code restart.sh}, fsyncs, renames it to its epoch
-     * and then points {@code latest} at it.
+     * Commits a staging folder: writes a {@code restart.sh}, lists every file with its SHA-256 in the manifest,
+     * writes the manifest and its seal last, fsyncs, renames it to its epoch and then points {@code latest} at it.
      *
      * @param staging     the staging folder with the backends' files
      * @param manifest    the checkpoint's manifest
@@ -95,6 +116,21 @@ public final class CheckpointStore {
      * @throws IOException when any step fails; then nothing is committed and {@code latest} is unchanged
      */
     public Path commit(Path staging, Manifest manifest, String restartLine) throws IOException {
+        return commit(staging, manifest, restartLine, java.util.Map.of());
+    }
+
+    /**
+     * Commits a staging folder, as {@link #commit(Path, Manifest, String)}, with digests a backend computed while
+     * writing its files (they are not read again).
+     *
+     * @param staging     the staging folder with the backends' files
+     * @param manifest    the checkpoint's manifest
+     * @param restartLine the command {@code restart.sh} runs
+     * @param digests     SHA-256 (hex) by file name, from the backends
+     * @return the committed folder
+     * @throws IOException when any step fails; then nothing is committed and {@code latest} is unchanged
+     */
+    public Path commit(Path staging, Manifest manifest, String restartLine, java.util.Map<String, String> digests) throws IOException {
         Path jobFolder = staging.getParent();
         Path target = jobFolder.resolve(Long.toString(manifest.epoch()));
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
@@ -105,7 +141,9 @@ public final class CheckpointStore {
         Path restart = staging.resolve("restart.sh");
         SecureFiles.write(restart, script.getBytes(StandardCharsets.UTF_8));
         Files.setPosixFilePermissions(restart, PosixFilePermissions.fromString("rwx------"));
-        SecureFiles.write(staging.resolve(ImageFormat.MANIFEST), ManifestCodec.encode(manifest));
+        byte[] bytes = ManifestCodec.encode(manifest.withFiles(seal.digest(staging, digests)));
+        SecureFiles.write(staging.resolve(ImageFormat.MANIFEST), bytes);
+        seal.seal(staging, bytes);
         SecureFiles.syncFolder(staging);
         Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         SecureFiles.syncFolder(jobFolder);
@@ -163,8 +201,12 @@ public final class CheckpointStore {
     public Optional<Path> latest(String jobId) {
         Path link = jobFolder(jobId).resolve(ImageFormat.LATEST);
         try {
-            return Files.isSymbolicLink(link) ? Optional.of(jobFolder(jobId).resolve(Files.readSymbolicLink(link)).normalize())
-                    : Optional.empty();
+            if (!Files.isSymbolicLink(link)) {
+                return Optional.empty();
+            }
+            String target = Files.readSymbolicLink(link).toString();
+            // the link names an epoch folder beside it; anything else is not followed
+            return target.matches("[0-9]{1,19}") ? Optional.of(jobFolder(jobId).resolve(target)) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
         }
@@ -176,7 +218,8 @@ public final class CheckpointStore {
             return List.of();
         }
         try (Stream<Path> s = Files.list(root)) {
-            return s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+            return s.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).map(p -> p.getFileName().toString())
+                    .filter(n -> n.matches("[A-Za-z0-9._-]{1,64}") && !n.contains("..") && !n.startsWith(".")).sorted().toList();
         } catch (IOException e) {
             return List.of();
         }
@@ -198,11 +241,14 @@ public final class CheckpointStore {
         try (Stream<Path> s = Files.list(folder)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 String n = p.getFileName().toString();
-                if (n.isEmpty() || !n.chars().allMatch(Character::isDigit) || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                if (n.isEmpty() || n.length() > 18 || !n.chars().allMatch(Character::isDigit) || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     continue;
                 }
                 try {
                     Manifest m = ManifestCodec.read(p.resolve(ImageFormat.MANIFEST));
+                    if (!m.jobId().equals(jobId) || m.epoch() != Long.parseLong(n)) {
+                        continue; // a manifest copied into another job's or epoch's folder is not that checkpoint
+                    }
                     out.add(new CheckpointInfo(jobId, m.epoch(), p, Instant.parse(m.created()), m.bytes(), m.backend(),
                             latest.map(p::equals).orElse(false)));
                 } catch (ImageException | RuntimeException e) {

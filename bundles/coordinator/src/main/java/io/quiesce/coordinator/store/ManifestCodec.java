@@ -4,14 +4,15 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.quiesce.api.ImageException;
 import io.quiesce.api.image.FdEntry;
 import io.quiesce.api.image.Manifest;
+import io.quiesce.api.image.SecureFiles;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -52,27 +53,62 @@ public final class ManifestCodec {
     }
 
     /**
-     * Reads and checks a manifest.
+     * Reads and checks a manifest: a regular file (no link, FIFO or device) of at most
+     * {@link ImageSeal#MAX_MANIFEST} bytes, every field validated.
      *
      * @param file the manifest file
      * @return the checked manifest
-     * @throws ImageException when it is missing, not JSON, truncated, or of another format
+     * @throws ImageException when it is missing, not JSON, truncated, of another format or has an invalid field
      */
     public static Manifest read(Path file) throws ImageException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
+        if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             throw new ImageException("no manifest: not a committed checkpoint", file);
-        } catch (IOException e) {
-            throw new ImageException("cannot read: " + e.getMessage(), file);
         }
+        return parse(SecureFiles.readBounded(file, ImageSeal.MAX_MANIFEST), file);
+    }
+
+    /**
+     * Parses and checks a manifest's bytes.
+     *
+     * @param bytes the manifest's bytes
+     * @param file  where they were read, named in errors
+     * @return the checked manifest
+     * @throws ImageException when they are not JSON, truncated, of another format or have an invalid field
+     */
+    public static Manifest parse(byte[] bytes, Path file) throws ImageException {
+        Manifest m;
         try {
-            return JSON.readValue(bytes, Manifest.class).check(file);
+            m = JSON.readValue(bytes, Manifest.class);
         } catch (JsonProcessingException e) {
-            throw new ImageException("corrupt or truncated manifest (" + e.getOriginalMessage() + ")", file);
-        } catch (IOException e) {
-            throw new ImageException("cannot read: " + e.getMessage(), file);
+            throw new ImageException("corrupt or truncated manifest (" + describe(e) + ")", file);
+        } catch (IOException | RuntimeException e) {
+            throw new ImageException("corrupt manifest (" + io.quiesce.api.image.ImageFields.parserFailure(e) + ")", file);
         }
+        if (m == null) {
+            throw new ImageException("corrupt manifest (empty)", file);
+        }
+        return m.check(file);
+    }
+
+    /**
+     * @param e a Jackson failure
+     * @return what is wrong and where, without the exception's own text (which can quote internals)
+     */
+    public static String describe(JsonProcessingException e) {
+        String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + " column " + e.getLocation().getColumnNr();
+        if (e instanceof JsonMappingException jm && !jm.getPath().isEmpty()) {
+            StringBuilder field = new StringBuilder();
+            for (JsonMappingException.Reference r : jm.getPath()) {
+                field.append(r.getFieldName() != null ? (field.length() == 0 ? "" : ".") + r.getFieldName() : "[" + r.getIndex() + "]");
+            }
+            String what = e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException ? "has the wrong type"
+                    : e instanceof com.fasterxml.jackson.databind.exc.InvalidTypeIdException ? "has an unknown type"
+                    : "is invalid";
+            return "field '" + field + "' " + what + where;
+        }
+        if (e instanceof com.fasterxml.jackson.core.JsonParseException || e instanceof com.fasterxml.jackson.core.io.JsonEOFException) {
+            return "not JSON: " + io.quiesce.api.image.ImageFields.parserMessage(e.getOriginalMessage()) + where;
+        }
+        return "not a manifest" + where;
     }
 }

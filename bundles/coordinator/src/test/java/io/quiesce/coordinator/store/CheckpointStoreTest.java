@@ -67,7 +67,10 @@ public class CheckpointStoreTest {
         assertEquals(3, store.nextEpoch("7"));
         assertEquals(List.of(1L, 2L), store.list("7").stream().map(c -> c.epoch()).toList());
         assertTrue(store.list("7").get(1).latest());
-        assertEquals(manifest(2), ManifestCodec.read(second.resolve(ImageFormat.MANIFEST)));
+        Manifest read = ManifestCodec.read(second.resolve(ImageFormat.MANIFEST));
+        assertEquals(manifest(2).withFiles(read.files()), read);
+        assertEquals("every file is listed with its digest", List.of("pages-42.img", "restart.sh"),
+                read.files().stream().map(io.quiesce.api.image.FileDigest::name).toList());
     }
 
     @Test
@@ -98,7 +101,7 @@ public class CheckpointStoreTest {
         Files.write(file, java.util.Arrays.copyOf(good, good.length / 2));
         ImageException truncated = assertThrows(ImageException.class, () -> ManifestCodec.read(file));
         assertTrue(truncated.getMessage(), truncated.getMessage().startsWith(file.toString()) && truncated.getMessage().contains("truncated"));
-        Files.writeString(file, new String(good, StandardCharsets.UTF_8).replace("\"formatVersion\" : 1", "\"formatVersion\" : 9"));
+        Files.writeString(file, new String(good, StandardCharsets.UTF_8).replace("\"formatVersion\" : 2", "\"formatVersion\" : 9"));
         ImageException version = assertThrows(ImageException.class, () -> ManifestCodec.read(file));
         assertTrue(version.getMessage(), version.getMessage().contains("version 9"));
         assertTrue("an unreadable checkpoint is not listed", store.list("7").isEmpty());

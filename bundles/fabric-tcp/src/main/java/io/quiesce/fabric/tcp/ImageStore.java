@@ -7,7 +7,6 @@ import io.quiesce.api.ImageException;
 import io.quiesce.api.image.SecureFiles;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,30 +52,35 @@ final class ImageStore {
     /** @return the saved image, or null when the checkpoint has none (no socket was claimed) */
     static TcpImage load(Path folder) throws CheckpointException {
         Path file = folder.resolve(TcpImage.FILE);
+        if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        // a regular file of bounded size only: a FIFO or device in its place must not hang or exhaust the restart
+        return parse(io.quiesce.api.image.SecureFiles.readBounded(file, 64L << 20), file);
+    }
+
+    /** @return a TCP image's bytes parsed and checked for magic and version (the fuzzers' entry point) */
+    static TcpImage parse(byte[] bytes, Path file) throws CheckpointException {
         TcpImage image;
         try {
-            image = JSON.readValue(Files.readAllBytes(file), TcpImage.class);
-        } catch (NoSuchFileException e) {
-            return null;
-        } catch (IOException e) {
-            throw new ImageException("cannot be read: " + e.getMessage(), file);
+            image = JSON.readValue(bytes, TcpImage.class);
+        } catch (IOException | RuntimeException e) {
+            throw new ImageException("is not a readable TCP fabric image (" + io.quiesce.api.image.ImageFields.parserFailure(e) + ")", file);
         }
-        if (!TcpImage.MAGIC.equals(image.magic()) || image.formatVersion() != TcpImage.VERSION) {
-            throw new ImageException("is not a version " + TcpImage.VERSION + " TCP fabric image (magic " + image.magic() + ", version "
-                    + image.formatVersion() + ")", file);
+        if (image == null || !TcpImage.MAGIC.equals(image.magic()) || image.formatVersion() != TcpImage.VERSION) {
+            throw new ImageException("is not a version " + TcpImage.VERSION + " TCP fabric image"
+                    + (image == null ? "" : " (magic " + io.quiesce.api.image.ImageFields.quote(image.magic()) + ", version "
+                            + image.formatVersion() + ")"), file);
         }
         return image;
     }
 
     /** @return a queue's bytes, checked against the recorded length and CRC32C */
     static byte[] read(Path folder, TcpImage.Queue q) throws CheckpointException {
+        io.quiesce.api.image.ImageFields.relative(q.file(), "queue.file", folder.resolve(TcpImage.FILE));
+        io.quiesce.api.image.ImageFields.range(q.length(), Integer.MAX_VALUE - 16, "queue.length", folder.resolve(TcpImage.FILE));
         Path file = folder.resolve(q.file());
-        byte[] b;
-        try {
-            b = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new ImageException("captured queue cannot be read: " + e.getMessage(), file);
-        }
+        byte[] b = io.quiesce.api.image.SecureFiles.readBounded(file, q.length());
         if (b.length != q.length()) {
             throw new ImageException("captured queue holds " + b.length + " bytes, " + q.length() + " were saved", file);
         }

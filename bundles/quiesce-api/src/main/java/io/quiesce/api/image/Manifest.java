@@ -19,16 +19,46 @@ import java.util.List;
  * @param hosts         what was saved on each host
  * @param bytes         total image bytes
  * @param warnings      what the user should know about this image
+ * @param files         every other file of the checkpoint folder with its size and SHA-256 (format 2; empty in
+ *                      format 1, which recorded none)
  */
 public record Manifest(String magic, int formatVersion, String jobId, String jobName, List<String> argv, long epoch,
-        String created, String backend, List<String> fabrics, List<HostRecord> hosts, long bytes, List<String> warnings) {
+        String created, String backend, List<String> fabrics, List<HostRecord> hosts, long bytes, List<String> warnings,
+        List<FileDigest> files) {
 
-    /** Copies the lists, treating missing ones as empty. */
+    /** Largest epoch accepted. */
+    public static final long MAX_EPOCH = 1L << 40;
+
+    /** Copies the lists, treating missing ones as empty; a list with a null element is kept as given for check to refuse. */
     public Manifest {
-        argv = argv == null ? List.of() : List.copyOf(argv);
-        fabrics = fabrics == null ? List.of() : List.copyOf(fabrics);
-        hosts = hosts == null ? List.of() : List.copyOf(hosts);
-        warnings = warnings == null ? List.of() : List.copyOf(warnings);
+        argv = copy(argv);
+        fabrics = copy(fabrics);
+        hosts = copy(hosts);
+        warnings = copy(warnings);
+        files = copy(files);
+    }
+
+    /** A manifest without file digests (as written before format 2; {@link #withFiles} adds them). */
+    public Manifest(String magic, int formatVersion, String jobId, String jobName, List<String> argv, long epoch,
+            String created, String backend, List<String> fabrics, List<HostRecord> hosts, long bytes, List<String> warnings) {
+        this(magic, formatVersion, jobId, jobName, argv, epoch, created, backend, fabrics, hosts, bytes, warnings, null);
+    }
+
+    /**
+     * @param digests the checkpoint's files
+     * @return this manifest in the current format, listing them
+     */
+    public Manifest withFiles(List<FileDigest> digests) {
+        return new Manifest(magic, ImageFormat.VERSION, jobId, jobName, argv, epoch, created, backend, fabrics, hosts, bytes,
+                warnings, digests);
+    }
+
+    private static <T> List<T> copy(List<T> list) {
+        if (list == null) {
+            return List.of();
+        }
+        return list.stream().anyMatch(java.util.Objects::isNull) ? java.util.Collections.unmodifiableList(new java.util.ArrayList<>(list))
+                : List.copyOf(list);
     }
 
     /**
@@ -36,27 +66,66 @@ public record Manifest(String magic, int formatVersion, String jobId, String job
      *
      * @param file the manifest file, named in the error
      * @return this manifest
-     * @throws ImageException when the magic or the format version is wrong, or a required field is missing
+     * @throws ImageException when the magic or the format version is wrong, or a field is missing or invalid (the
+     *                        message names the file and the field)
      */
     public Manifest check(Path file) throws ImageException {
         if (!ImageFormat.MAGIC.equals(magic)) {
             throw new ImageException("not a Quiesce checkpoint manifest (magic " + quote(magic) + ", expected "
                     + quote(ImageFormat.MAGIC) + ")", file);
         }
-        if (formatVersion != ImageFormat.VERSION) {
-            throw new ImageException("image format version " + formatVersion + " is not supported (this platform reads version "
-                    + ImageFormat.VERSION + ")", file);
+        if (formatVersion != ImageFormat.VERSION && formatVersion != ImageFormat.VERSION_UNSEALED) {
+            throw new ImageException("image format version " + formatVersion + " is not supported (this platform reads versions "
+                    + ImageFormat.VERSION_UNSEALED + " and " + ImageFormat.VERSION + ")", file);
         }
         if (jobId == null || jobId.isBlank()) {
             throw new ImageException("manifest has no job ID", file);
         }
+        ImageFields.id(jobId, "jobId", file);
+        ImageFields.id(jobName, "jobName", file);
         if (backend == null || backend.isBlank()) {
             throw new ImageException("manifest does not name the backend that wrote it", file);
         }
-        if (epoch < 1) {
+        ImageFields.id(backend, "backend", file);
+        if (epoch < 1 || epoch > MAX_EPOCH) {
             throw new ImageException("manifest has an invalid epoch " + epoch, file);
         }
+        ImageFields.range(bytes, Long.MAX_VALUE, "bytes", file);
+        try {
+            java.time.Instant.parse(ImageFields.present(created, "created", file));
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new ImageException("field 'created' is not an ISO-8601 instant (" + ImageFields.quote(created) + ")", file);
+        }
+        noNulls(argv, "argv", file);
+        noNulls(warnings, "warnings", file);
+        for (String f : noNulls(fabrics, "fabrics", file)) {
+            ImageFields.id(f, "fabrics", file);
+        }
+        for (HostRecord h : noNulls(hosts, "hosts", file)) {
+            for (String f : noNulls(h.files(), "hosts.files", file)) {
+                ImageFields.relative(f, "hosts.files", file);
+            }
+            noNulls(h.processes(), "hosts.processes", file);
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (FileDigest d : noNulls(files, "files", file)) {
+            ImageFields.relative(d.name(), "files.name", file);
+            ImageFields.range(d.size(), Long.MAX_VALUE, "files.size", file);
+            if (d.sha256() == null || !d.sha256().matches("[0-9a-f]{64}")) {
+                throw new ImageException("field 'files.sha256' of " + ImageFields.quote(d.name()) + " is not a SHA-256 in hex", file);
+            }
+            if (!seen.add(d.name())) {
+                throw new ImageException("field 'files' lists " + ImageFields.quote(d.name()) + " twice", file);
+            }
+        }
         return this;
+    }
+
+    private static <T> List<T> noNulls(List<T> list, String field, Path file) throws ImageException {
+        if (list.stream().anyMatch(java.util.Objects::isNull)) {
+            throw new ImageException("field '" + field + "' has an element that is missing (JSON null)", file);
+        }
+        return list;
     }
 
     private static String quote(String s) {

@@ -1,14 +1,18 @@
 package io.quiesce.api.image;
 
+import io.quiesce.api.ImageException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
@@ -111,6 +115,92 @@ public final class SecureFiles {
         try (FileChannel ch = FileChannel.open(folder, StandardOpenOption.READ)) {
             ch.force(true);
         }
+    }
+
+    /**
+     * Checks that a file of an image is a regular file, without following a symbolic link: a FIFO would block the
+     * reader forever, a device ({@code /dev/zero}) would never end, a link could point anywhere.
+     *
+     * @param file the file
+     * @return its attributes (size, owner, mode)
+     * @throws ImageException when it is missing, a link or not a regular file
+     */
+    public static PosixFileAttributes regular(Path file) throws ImageException {
+        PosixFileAttributes a;
+        try {
+            a = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            throw new ImageException("missing", file);
+        } catch (IOException e) {
+            throw new ImageException("cannot be read (" + e.getMessage() + ")", file);
+        }
+        if (!a.isRegularFile()) {
+            throw new ImageException("is " + kind(a) + ", not a regular file: refused", file);
+        }
+        return a;
+    }
+
+    /**
+     * Reads a whole file of an image, refusing anything but a regular file of at most {@code max} bytes, so that no
+     * read can block forever or exhaust memory.
+     *
+     * @param file the file
+     * @param max  the most bytes it may hold
+     * @return its bytes
+     * @throws ImageException when it is not a regular file, is larger than {@code max}, or cannot be read
+     */
+    public static byte[] readBounded(Path file, long max) throws ImageException {
+        PosixFileAttributes a = regular(file);
+        if (a.size() > max) {
+            throw new ImageException("is " + a.size() + " bytes, more than the " + max + " such a file may hold", file);
+        }
+        try (FileChannel ch = openRegular(file)) {
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(max + 1, a.size() + 1));
+            while (buf.hasRemaining() && ch.read(buf) > 0) {
+                // read to the end or one byte past the size seen: a file growing meanwhile is refused below
+            }
+            if (buf.position() > a.size() || buf.position() > max) {
+                throw new ImageException("changed while being read", file);
+            }
+            byte[] b = new byte[buf.position()];
+            buf.flip().get(b);
+            return b;
+        } catch (IOException e) {
+            throw new ImageException("cannot be read (" + e.getMessage() + ")", file);
+        }
+    }
+
+    /**
+     * Opens a file of an image for reading: regular files only, never through a symbolic link (O_NOFOLLOW).
+     *
+     * @param file the file
+     * @return a channel on it
+     * @throws ImageException when it is not a regular file or cannot be opened
+     */
+    public static FileChannel openRegular(Path file) throws ImageException {
+        regular(file);
+        try {
+            return FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            throw new ImageException("cannot be opened (" + e.getMessage() + ")", file);
+        }
+    }
+
+    /**
+     * @param a a file's attributes, read without following links
+     * @return what it is, for a message
+     */
+    public static String kind(PosixFileAttributes a) {
+        if (a.isSymbolicLink()) {
+            return "a symbolic link";
+        }
+        if (a.isDirectory()) {
+            return "a folder";
+        }
+        if (a.isRegularFile()) {
+            return "a regular file";
+        }
+        return "a FIFO, socket or device";
     }
 
     /**

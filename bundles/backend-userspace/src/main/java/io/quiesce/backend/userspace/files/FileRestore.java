@@ -30,6 +30,7 @@ public final class FileRestore {
     private final long pid;
     private final long nsPid;
     private final List<String> warnings;
+    private final List<String> fallbacks = new java.util.ArrayList<>();
 
     /**
      * @param pid   the process being rebuilt
@@ -107,6 +108,11 @@ public final class FileRestore {
         }
     }
 
+    /** @return what the user should know: outputs that went to the fallback because their file was gone */
+    public List<String> fallbacks() {
+        return List.copyOf(fallbacks);
+    }
+
     private void openSeized(SyscallInjector inj, FdImage f, UnaryOperator<String> relocate, Path fallback)
             throws CheckpointException {
         String path = relocate.apply(f.path());
@@ -114,6 +120,8 @@ public final class FileRestore {
         int flags = f.flags() & ~(LibC.O_CREAT | LibC.O_TRUNC | LibC.O_EXCL | LibC.O_CLOEXEC) | LibC.O_NOCTTY;
         long tmp = inj.call(Syscalls.OPEN, inj.putPath(path), flags, 0);
         if (tmp < 0 && fallback != null && (f.fd() == 1 || f.fd() == 2)) {
+            fallbacks.add(String.format("fd %d of process %d: %s cannot be reopened (%s); its output goes to %s instead", f.fd(),
+                    pid, path, Errno.name(tmp), fallback));
             path = fallback.toString();
             tmp = inj.call(Syscalls.OPEN, inj.putPath(path), LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND, 0600);
         }

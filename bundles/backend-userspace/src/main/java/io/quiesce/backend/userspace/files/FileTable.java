@@ -121,15 +121,11 @@ public final class FileTable {
 
     /** @return the pipe's saved bytes */
     byte[] contents(PipeImage p) throws ImageException {
-        try {
-            byte[] b = Files.readAllBytes(folder.resolve(p.dataFile()));
-            if (b.length != p.bytes()) {
-                throw new ImageException("changed while being read", folder.resolve(p.dataFile()));
-            }
-            return b;
-        } catch (IOException e) {
-            throw new ImageException("cannot read: " + e.getMessage(), folder.resolve(p.dataFile()));
+        byte[] b = io.quiesce.api.image.SecureFiles.readBounded(folder.resolve(p.dataFile()), p.bytes());
+        if (b.length != p.bytes()) {
+            throw new ImageException("holds " + b.length + " bytes, the index says " + p.bytes(), folder.resolve(p.dataFile()));
         }
+        return b;
     }
 
     /** @return who holds description {@code share} already, or null */

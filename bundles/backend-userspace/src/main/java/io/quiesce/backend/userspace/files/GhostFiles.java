@@ -144,7 +144,7 @@ public final class GhostFiles {
                 }
             }
             created.put(g.linkText(), tmp);
-            try (FileChannel in = FileChannel.open(data, StandardOpenOption.READ);
+            try (FileChannel in = io.quiesce.api.image.SecureFiles.openRegular(data);
                     FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 for (long n = 0, got; n < g.bytes(); n += got) {
                     got = in.transferTo(n, g.bytes() - n, out);

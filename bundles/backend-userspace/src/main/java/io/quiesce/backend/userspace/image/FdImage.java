@@ -60,6 +60,9 @@ public record FdImage(int fd, String kind, String path, long offset, int flags, 
     public static final String PTY_SLAVE = "pty-slave";
     /** Kind of {@code /dev/tty} (the controlling terminal, whatever it is): refused at dump. */
     public static final String TTY = "tty";
+    /** Every kind above: an image naming another is refused before anything is restored. */
+    public static final java.util.Set<String> KINDS = java.util.Set.of(REGULAR, CHAR_DEVICE, PIPE, FIFO, MEMFD, SOCKET, DIRECTORY, PATH,
+            EVENTFD, TIMERFD, SIGNALFD, EPOLL, INOTIFY, PTY_MASTER, PTY_SLAVE, TTY);
 
     /** @return this descriptor with its open file description number set */
     public FdImage withShare(int s) {

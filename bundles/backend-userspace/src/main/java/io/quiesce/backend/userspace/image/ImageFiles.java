@@ -1,15 +1,15 @@
 package io.quiesce.backend.userspace.image;
 
 import io.quiesce.api.image.SecureFiles;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quiesce.api.ImageException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -60,24 +60,48 @@ public final class ImageFiles {
 
     /** Reads a process file, checking its magic and version. */
     public static ProcessImage readProcess(Path file) throws ImageException {
-        return read(file, PROCESS_MAGIC, ProcessImage.class);
+        return parseProcess(SecureFiles.readBounded(file, MAX_JSON), file);
+    }
+
+    /**
+     * Parses and checks a process file's bytes (the fuzzers' entry point).
+     *
+     * @param bytes the file's bytes
+     * @param file  where they come from, named in errors
+     * @return the checked image
+     * @throws ImageException naming the file and the field at fault
+     */
+    public static ProcessImage parseProcess(byte[] bytes, Path file) throws ImageException {
+        return ImageChecks.process(parse(tree(bytes, file), file, PROCESS_MAGIC, ProcessImage.class), file);
+    }
+
+    /**
+     * Parses and checks an index file's bytes (the fuzzers' entry point).
+     *
+     * @param bytes the file's bytes
+     * @param file  where they come from, named in errors
+     * @return the checked index
+     * @throws ImageException naming the file and the field at fault
+     */
+    public static ImageIndex parseIndex(byte[] bytes, Path file) throws ImageException {
+        return ImageChecks.index(parse(tree(bytes, file), file, INDEX_MAGIC, ImageIndex.class), file);
     }
 
     /** Reads the index file, checking its magic and version. */
     public static ImageIndex readIndex(Path folder) throws ImageException {
-        return read(folder.resolve(INDEX), INDEX_MAGIC, ImageIndex.class);
+        Path file = folder.resolve(INDEX);
+        return parseIndex(SecureFiles.readBounded(file, MAX_JSON), file);
     }
 
-    /** Reads a JSON image file of {@code type}, checking its magic and version. */
+    /** Most bytes a JSON file of the backend may hold (a process lists its mappings and runs). */
+    public static final long MAX_JSON = 256L << 20;
+
+    /** Reads a JSON image file of {@code type} (a regular file, bounded), checking its magic and version. */
     public static <T> T read(Path file, String magic, Class<T> type) throws ImageException {
-        JsonNode tree;
-        try {
-            tree = JSON.readTree(file.toFile());
-        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
-            throw new ImageException("missing", file);
-        } catch (IOException e) {
-            throw new ImageException("not readable JSON: " + e.getMessage(), file);
-        }
+        return parse(readTree(file), file, magic, type);
+    }
+
+    private static <T> T parse(JsonNode tree, Path file, String magic, Class<T> type) throws ImageException {
         if (tree == null || !magic.equals(tree.path("magic").asText(null))) {
             throw new ImageException("not a " + magic + " file (magic " + (tree == null ? "none" : tree.path("magic"))
                     + ")", file);
@@ -89,21 +113,46 @@ public final class ImageFiles {
         }
         try {
             return JSON.treeToValue(tree, type);
-        } catch (IOException e) {
-            throw new ImageException("malformed: " + e.getMessage(), file);
+        } catch (JsonProcessingException e) {
+            throw new ImageException("malformed: " + describe(e), file);
+        } catch (IOException | RuntimeException e) {
+            throw new ImageException("malformed (" + io.quiesce.api.image.ImageFields.parserFailure(e) + ")", file);
         }
     }
 
-    /** Reads a JSON tree (for the platform's manifest) or throws an ImageException naming the file. */
+    /**
+     * Reads a JSON tree (for the platform's manifest) or throws an ImageException naming the file: a regular file
+     * only (no link, FIFO or device), at most {@link #MAX_JSON} bytes.
+     */
     public static JsonNode readTree(Path file) throws ImageException {
-        if (!Files.exists(file)) {
-            throw new ImageException("missing", file);
-        }
+        return tree(SecureFiles.readBounded(file, MAX_JSON), file);
+    }
+
+    private static JsonNode tree(byte[] bytes, Path file) throws ImageException {
         try {
-            return JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new ImageException("not readable JSON: " + e.getMessage(), file);
+            JsonNode tree = JSON.readTree(bytes);
+            if (tree == null || !tree.isObject()) {
+                throw new ImageException("not a JSON object", file);
+            }
+            return tree;
+        } catch (JsonProcessingException e) {
+            throw new ImageException("not readable JSON: " + describe(e), file);
+        } catch (IOException | RuntimeException e) {
+            throw new ImageException("not readable JSON (" + io.quiesce.api.image.ImageFields.parserFailure(e) + ")", file);
         }
+    }
+
+    /** @return what is wrong and where in a JSON file, without the exception's own text */
+    static String describe(JsonProcessingException e) {
+        String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + " column " + e.getLocation().getColumnNr();
+        if (e instanceof JsonMappingException jm && !jm.getPath().isEmpty()) {
+            StringBuilder field = new StringBuilder();
+            for (JsonMappingException.Reference r : jm.getPath()) {
+                field.append(r.getFieldName() != null ? (field.length() == 0 ? "" : ".") + r.getFieldName() : "[" + r.getIndex() + "]");
+            }
+            return "field '" + field + "' has an invalid value" + where;
+        }
+        return io.quiesce.api.image.ImageFields.parserMessage(e.getOriginalMessage()) + where;
     }
 
     /** @return the shared mapper (tests write manifests with it) */

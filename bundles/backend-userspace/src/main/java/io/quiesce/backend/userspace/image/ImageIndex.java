@@ -15,9 +15,16 @@ import java.util.List;
  * @param ghosts        regular files deleted while open, with their contents (null in older images)
  * @param zombies       ended children not yet reaped by their saved parent (null in older images)
  * @param ipc           memfds, SysV segments and temporary files (null in older images)
+ * @param written       regular files the job had open for writing (null in older images: not checked)
  */
 public record ImageIndex(String magic, int formatVersion, List<String> processes, List<PipeImage> pipes, boolean pidNamespace,
-        List<GhostImage> ghosts, List<ZombieImage> zombies, IpcImage ipc) {
+        List<GhostImage> ghosts, List<ZombieImage> zombies, IpcImage ipc, List<WrittenFileImage> written) {
+    /** An index that records no IPC objects and no written files. */
+    public ImageIndex(String magic, int formatVersion, List<String> processes, List<PipeImage> pipes, boolean pidNamespace,
+            List<GhostImage> ghosts, List<ZombieImage> zombies) {
+        this(magic, formatVersion, processes, pipes, pidNamespace, ghosts, zombies, null, null);
+    }
+
     /** @return the pipes, never null */
     public List<PipeImage> pipesOrEmpty() {
         return pipes == null ? List.of() : pipes;

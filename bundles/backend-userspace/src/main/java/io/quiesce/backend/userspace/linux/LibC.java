@@ -52,6 +52,15 @@ public interface LibC extends Library {
 
     int close(int fd);
 
+    /** O_NOFOLLOW: fail with ELOOP rather than follow a symbolic link in the last component. */
+    int O_NOFOLLOW = 0400000;
+
+    /** @return a descriptor, or -1 with errno set */
+    int open(String path, int flags, int mode);
+
+    /** ioctl(2) with an int argument (FICLONE takes the source descriptor). */
+    int ioctl(int fd, long request, int arg);
+
     /** @return bytes read, or -1 with errno set */
     long read(int fd, byte[] buf, long count);
 

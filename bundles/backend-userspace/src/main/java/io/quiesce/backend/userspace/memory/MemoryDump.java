@@ -101,6 +101,13 @@ public final class MemoryDump {
         boolean save(long address);
     }
 
+    private String pagesDigest;
+
+    /** @return the SHA-256 (hex) of the pages file the last {@link #dumpSeized} wrote, hashed as it was written */
+    public String pagesDigest() {
+        return pagesDigest;
+    }
+
     /**
      * Copies the pages of every mapping into {@code out}.
      *
@@ -131,6 +138,7 @@ public final class MemoryDump {
                         heldMemfd(v) ? v.inode() : null, SysvShm.is(v) ? (int) v.inode() : null));
             }
             writer.finish();
+            pagesDigest = writer.digest();
         } catch (IOException e) {
             throw new CheckpointException("cannot save memory of process " + pid + ": " + e.getMessage(), pid, null, null, e);
         }
@@ -202,10 +210,16 @@ public final class MemoryDump {
         private final Thread thread;
         private volatile IOException failure;
         private long position;
+        private final java.security.MessageDigest sha256;
 
         PipelinedWriter(FileChannel out, long pid) throws IOException {
             this.out = out;
             this.position = out.position();
+            try {
+                sha256 = java.security.MessageDigest.getInstance("SHA-256");
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IOException("this JVM has no SHA-256", e);
+            }
             for (int i = 0; i < DEPTH; i++) {
                 free.add(ByteBuffer.allocateDirect(CHUNK));
             }
@@ -217,6 +231,8 @@ public final class MemoryDump {
         private void run() {
             try {
                 for (Chunk c = full.take(); c.buffer() != END; c = full.take()) {
+                    // chunks come in file order from offset 0: the file's digest, without reading it again
+                    sha256.update(c.buffer().duplicate());
                     long at = c.position();
                     while (c.buffer().hasRemaining()) {
                         at += out.write(c.buffer(), at);
@@ -270,6 +286,11 @@ public final class MemoryDump {
             }
             check();
             out.position(position);
+        }
+
+        /** @return the SHA-256 of everything written, in hex; after {@link #finish} only, and only from offset 0 */
+        String digest() {
+            return java.util.HexFormat.of().formatHex(sha256.digest());
         }
 
         private void check() throws IOException {
