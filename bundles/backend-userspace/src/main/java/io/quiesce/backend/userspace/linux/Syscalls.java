@@ -42,6 +42,8 @@ public final class Syscalls {
     public static final int SPLICE_F_NONBLOCK = 2;
     public static final int RSEQ_FLAG_UNREGISTER = 1;
     /** Restart codes a syscall interrupted by a stop leaves in rax (kernel-internal errnos, negated). */
+    /** Syscalls that may leave ERESTART_RESTARTBLOCK (see registers.RestartRules). */
+    public static final long POLL = 7, NANOSLEEP = 35, FUTEX = 202, CLOCK_NANOSLEEP = 230, PPOLL = 271;
     public static final long ERESTARTSYS = -512, ERESTARTNOINTR = -513, ERESTARTNOHAND = -514,
             ERESTART_RESTARTBLOCK = -516, EINTR = -4;
 

@@ -6,6 +6,7 @@ import static io.quiesce.backend.userspace.linux.X86_64Regs.RIP;
 
 import io.quiesce.backend.userspace.linux.Syscalls;
 import io.quiesce.backend.userspace.linux.X86_64Regs;
+import java.util.Set;
 
 /**
  * What the kernel would have done with a syscall that our stop interrupted, done by hand. The engine always
@@ -18,9 +19,20 @@ public final class RestartRules {
     }
 
     /**
-     * For a rebuilt process (restore): -512/-513/-514 restart the syscall ({@code rax = orig_rax, rip -= 2});
-     * -516 (ERESTART_RESTARTBLOCK) becomes -EINTR, as in CRIU, because the kernel's restart block (e.g. the
-     * remaining nanosleep time) did not survive.
+     * Syscalls that leave -516 (ERESTART_RESTARTBLOCK) behind and may simply be issued again with the arguments
+     * still in their registers: a timeout that starts over only makes the wait longer, which the kernel may always
+     * do, whereas an EINTR is a result the program only expects when one of its signal handlers ran. A program
+     * that has none (util-linux's {@code script} polls with signalfd) treats that EINTR as fatal.
+     */
+    private static final Set<Long> REISSUED = Set.of(Syscalls.POLL, Syscalls.PPOLL, Syscalls.FUTEX);
+    /** Sleeps, issued again after a restore (the remaining time is lost: the sleep starts over). */
+    private static final Set<Long> SLEEPS = Set.of(Syscalls.NANOSLEEP, Syscalls.CLOCK_NANOSLEEP);
+
+    /**
+     * For a rebuilt process (restore): -512/-513/-514 restart the syscall ({@code rax = orig_rax, rip -= 2}).
+     * -516 (ERESTART_RESTARTBLOCK): the kernel's restart block (the remaining time) did not survive, so poll, ppoll,
+     * futex and the sleeps are issued again from the start; any other syscall (restart_syscall itself among them,
+     * whose original is no longer known) gets -EINTR, as in CRIU.
      */
     public static X86_64Regs forRestore(X86_64Regs r) {
         return normalize(r, false);
@@ -28,8 +40,9 @@ public final class RestartRules {
 
     /**
      * For the same process continuing after its checkpoint (resume): as {@link #forRestore}, except that -516
-     * restarts through restart_syscall(2), since the kernel's restart block is still intact; a nanosleep then
-     * sleeps its remaining time instead of returning EINTR.
+     * restarts through restart_syscall(2), since the kernel's restart block is still intact (a nanosleep then
+     * sleeps its remaining time); poll, ppoll and futex are issued again instead, so that a later checkpoint
+     * does not find them inside a restart_syscall whose original a restore could no longer issue.
      */
     public static X86_64Regs forResume(X86_64Regs r) {
         return normalize(r, true);
@@ -43,8 +56,12 @@ public final class RestartRules {
             if (rax == Syscalls.ERESTARTSYS || rax == Syscalls.ERESTARTNOINTR || rax == Syscalls.ERESTARTNOHAND) {
                 out = out.with(RAX, orig).with(RIP, r.get(RIP) - 2);
             } else if (rax == Syscalls.ERESTART_RESTARTBLOCK) {
-                out = sameProcess ? out.with(RAX, Syscalls.RESTART_SYSCALL).with(RIP, r.get(RIP) - 2)
-                        : out.with(RAX, Syscalls.EINTR);
+                if (REISSUED.contains(orig) || !sameProcess && SLEEPS.contains(orig)) {
+                    out = out.with(RAX, orig).with(RIP, r.get(RIP) - 2);
+                } else {
+                    out = sameProcess ? out.with(RAX, Syscalls.RESTART_SYSCALL).with(RIP, r.get(RIP) - 2)
+                            : out.with(RAX, Syscalls.EINTR);
+                }
             }
         }
         return out.with(ORIG_RAX, -1);

@@ -29,9 +29,19 @@ public class RestartRulesTest {
     }
 
     @Test
-    public void restartBlockIsEintrAfterRestoreButRestartSyscallOnResume() {
-        check(RestartRules.forRestore(stoppedIn(230, -516)), -4, 0x1002);
-        check(RestartRules.forResume(stoppedIn(230, -516)), 219, 0x1000);
+    public void restartBlockAfterRestoreReissuesWhatCanBeReissuedElseEintr() {
+        check(RestartRules.forRestore(stoppedIn(230, -516)), 230, 0x1000); // clock_nanosleep starts over
+        check(RestartRules.forRestore(stoppedIn(7, -516)), 7, 0x1000); // poll: no EINTR for a program without handlers
+        check(RestartRules.forRestore(stoppedIn(202, -516)), 202, 0x1000); // futex
+        check(RestartRules.forRestore(stoppedIn(219, -516)), -4, 0x1002); // restart_syscall: its original is unknown
+    }
+
+    @Test
+    public void restartBlockOnResumeUsesRestartSyscallExceptForPollAndFutex() {
+        check(RestartRules.forResume(stoppedIn(230, -516)), 219, 0x1000); // the remaining sleep, exactly
+        check(RestartRules.forResume(stoppedIn(7, -516)), 7, 0x1000);
+        check(RestartRules.forResume(stoppedIn(271, -516)), 271, 0x1000);
+        check(RestartRules.forResume(stoppedIn(202, -516)), 202, 0x1000);
     }
 
     @Test
