@@ -70,6 +70,14 @@ public class FuzzTargetsTest {
                 "--json\0--external\0close".getBytes(StandardCharsets.UTF_8)));
     }
 
+    @Test
+    public void controlRequest() throws Exception {
+        fuzz("control-request", ControlRequestFuzzer.class.getName(), List.of(
+                "{\"command\":\"launch\",\"args\":[\"--name\",\"sim\",\"--\",\"./sim\"],\"cwd\":\"/tmp\",\"env\":{\"PATH\":\"/bin\"}}"
+                        .getBytes(StandardCharsets.UTF_8),
+                "{\"command\":\"restart\",\"args\":[\"7\",\"--trust\"],\"cwd\":\"/\"}".getBytes(StandardCharsets.UTF_8)));
+    }
+
     private static byte[] prefix(byte b, byte[] rest) {
         byte[] out = new byte[rest.length + 1];
         out[0] = b;

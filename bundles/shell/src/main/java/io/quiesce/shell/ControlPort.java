@@ -11,9 +11,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -235,27 +233,24 @@ public class ControlPort extends IoHandlerAdapter {
         }
     }
 
-    private void execute(IoSession session, JsonNode req) {
-        String command = req.path("command").asText("");
-        List<String> args = new ArrayList<>();
-        req.path("args").forEach(a -> args.add(a.asText()));
+    private void execute(IoSession session, JsonNode msg) {
+        ControlRequest req;
+        try {
+            req = ControlRequest.parse(msg, Path.of(System.getProperty("user.dir")));
+        } catch (CommandFailure f) {
+            refusals.warn("control request from {} refused: {}", session.getRemoteAddress(), f.getMessage());
+            reply(session, f.exitStatus(), "", f.getMessage());
+            return;
+        }
+        String command = req.command();
         if (command.equals("stop")) {
             reply(session, 0, "stopping the platform (PID " + ProcessHandle.current().pid() + "); jobs keep running", "");
             Thread t = new Thread(this::stopPlatform, "quiesce-stop");
             t.start();
             return;
         }
-        Path cwd = Path.of(req.path("cwd").asText(System.getProperty("user.dir")));
-        Map<String, String> env = null;
-        if (req.has("env")) {
-            env = new LinkedHashMap<>();
-            for (var it = req.get("env").fields(); it.hasNext();) {
-                var e = it.next();
-                env.put(e.getKey(), e.getValue().asText());
-            }
-        }
         try {
-            reply(session, 0, commands.run(command, args, new Caller(cwd, env)), "");
+            reply(session, 0, commands.run(command, req.args(), new Caller(req.cwd(), req.env())), "");
         } catch (CommandFailure f) {
             reply(session, f.exitStatus(), "", f.getMessage());
         } catch (RuntimeException e) {
