@@ -218,7 +218,7 @@ public class IpcTest extends EngineTest {
                 fail("a segment shared with a process outside the job was dumped");
             } catch (NotSupportedException e) {
                 assertTrue(e.getMessage(), e.getMessage().matches("SysV segment \\d+ \\(key 0x[0-9a-f]+\\) of process " + pc[0]
-                        + " is attached 3 times, only 1 of them in the job: .*"));
+                        + " is attached [23] times, only 1 of them in the job: .*")); // either segment may be met first
             }
             s.resume();
         }
