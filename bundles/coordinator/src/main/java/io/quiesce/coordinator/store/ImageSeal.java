@@ -253,9 +253,12 @@ public final class ImageSeal {
         }
     }
 
-    /** @return the effective user ID of this process: /proc/self belongs to it */
-    static int euid() throws ImageException {
-        return uid(Path.of("/proc/self"));
+    /**
+     * @return the effective user ID of this process (the owner of the folder /proc/self leads to; the link itself
+     *         belongs to root, so it must be followed)
+     */
+    static int euid() {
+        return io.quiesce.api.home.HomeFiles.uid();
     }
 
     /** @return every entry under a folder except the manifest and its seal, links not followed, sorted */
