@@ -285,7 +285,9 @@ public class ImageCorruptionIT {
         Cli.Run latest = restart(home, "latest", "rows", "--json");
         assertEquals(latest.err(), 0, latest.exit());
         latest.json().get("pids").forEach(p -> pids.add(p.asLong()));
-        assertTrue(latest.out(), latest.json().get("warnings").toString().contains(log + " cannot be reopened"));
+        // never silently the job's log: a warning says where output goes, or (this home lies in a temporary folder,
+        // whose files the checkpoint holds) the stdout file is recreated where it was, from the checkpoint
+        assertTrue(latest.out(), latest.json().get("warnings").toString().contains(log + " cannot be reopened") || Files.isRegularFile(log));
         long atRestart = Files.size(db);
         assertTrue("the restored job writes on", PlatformOptions.await(10000, () -> sizeOr0(db) >= atRestart + 5 * 16));
 

@@ -188,13 +188,6 @@ final class ProcessDump {
         return new IpcImage(memfds, sysv.finish(), tempFiles);
     }
 
-    /** @return the paths of temporary-folder files whose contents this checkpoint holds (restored as saved) */
-    Set<String> tempFilesSaved() {
-        Set<String> paths = new HashSet<>();
-        tempFiles.stream().filter(t -> t.dataFile() != null).forEach(t -> paths.add(t.path()));
-        return paths;
-    }
-
     /** @return what the user should know about state a restart of this checkpoint loses */
     List<String> warnings() {
         return List.copyOf(warnings);

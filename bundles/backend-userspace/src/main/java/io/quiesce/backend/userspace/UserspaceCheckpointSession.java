@@ -294,7 +294,7 @@ final class UserspaceCheckpointSession implements CheckpointSession {
         ProcessDump.JobFiles jobFiles = dumper.dumpJobFilesSeized(layout.saved(), staging);
         List<ZombieImage> zombies = dumper.zombiesOf(layout);
         List<String> files = new ArrayList<>(jobFiles.files());
-        List<WrittenFileImage> written = WrittenFiles.dump(proc, jobFiles.fds(), staging, job.saveFiles(), dumper.tempFilesSaved());
+        List<WrittenFileImage> written = WrittenFiles.dump(proc, jobFiles.fds(), staging, job.saveFiles());
         written.stream().filter(w -> w.copy() != null).forEach(w -> files.add(w.copy()));
         List<String> processFiles = new ArrayList<>();
         java.util.Map<String, String> digests = new java.util.HashMap<>();

@@ -133,9 +133,25 @@ final class UserspaceRestoreSession implements RestoreSession {
             int nsStub = 0;
             ProcessRestore.Init pid1 = null;
             try {
-                // temporary folders first: a deleted file may have lived in one
-                io.quiesce.backend.userspace.files.TempFiles.prepare(folder, ipc.tempFiles(), folder.resolve(ImageFiles.INDEX));
-                WrittenFiles.prepare(written, folder, folder.resolve(ImageFiles.INDEX), this::relocate, options.keepFiles(), warnings);
+                // written files are checked before the temporary folders are prepared, which would put the checkpoint's
+                // contents over a changed file; one the image holds and that is gone (its folder was cleared) is
+                // simply recreated from the image
+                java.util.Set<String> recreated = new java.util.HashSet<>();
+                for (io.quiesce.backend.userspace.image.TempFileImage t : ipc.tempFiles()) {
+                    if (t.dataFile() != null && !java.nio.file.Files.exists(Path.of(t.path()), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        recreated.add(t.path());
+                    }
+                }
+                WrittenFiles.prepare(written == null ? null : written.stream().filter(w -> !recreated.contains(w.path())).toList(), folder,
+                        folder.resolve(ImageFiles.INDEX), this::relocate, options.keepFiles(), warnings);
+                // temporary folders before the ghost files: a deleted file may have lived in one; with --files keep, a
+                // written file that is still there is the user's to keep, not to be put back
+                java.util.Set<String> kept = new java.util.HashSet<>();
+                if (options.keepFiles() && written != null) {
+                    written.stream().map(WrittenFileImage::path).filter(w -> !recreated.contains(w)).forEach(kept::add);
+                }
+                io.quiesce.backend.userspace.files.TempFiles.prepare(folder,
+                        ipc.tempFiles().stream().filter(t -> !kept.contains(t.path())).toList(), folder.resolve(ImageFiles.INDEX));
                 ghosts.prepare(this::relocate, options.jobFolder());
                 if (pidNamespace) {
                     ProcessRestore.InitTree t = restorer.startInit(init, options.stdout(), spawned);

@@ -46,18 +46,16 @@ public final class WrittenFiles {
      * @param fds    every process's descriptors
      * @param folder the staging folder
      * @param save   true to copy each file into the image
-     * @param saved  paths whose contents the image holds anyway (files of temporary folders): their restore puts the
-     *               checkpoint's contents back, so they are not checked against today's file
      * @return the files, each once
      * @throws CheckpointException when a file cannot be read or copied
      */
-    public static List<WrittenFileImage> dump(Path proc, Map<Long, List<FdImage>> fds, Path folder, boolean save,
-            java.util.Set<String> saved) throws CheckpointException {
+    public static List<WrittenFileImage> dump(Path proc, Map<Long, List<FdImage>> fds, Path folder, boolean save)
+            throws CheckpointException {
         Map<String, WrittenFileImage> byPath = new LinkedHashMap<>();
         for (Map.Entry<Long, List<FdImage>> e : fds.entrySet()) {
             for (FdImage f : e.getValue()) {
                 if (!FdImage.REGULAR.equals(f.kind()) || !f.writable() || (f.flags() & LibC.O_APPEND) != 0
-                        || f.path().endsWith(" (deleted)") || byPath.containsKey(f.path()) || saved.contains(f.path())) {
+                        || f.path().endsWith(" (deleted)") || byPath.containsKey(f.path())) {
                     continue;
                 }
                 Path link = proc.resolve(e.getKey() + "/fd/" + f.fd());
