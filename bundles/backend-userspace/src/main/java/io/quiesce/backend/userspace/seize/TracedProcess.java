@@ -28,7 +28,7 @@ public final class TracedProcess {
     public static final long FREEZE_OPTIONS = Ptrace.O_TRACESYSGOOD | Ptrace.O_TRACECLONE;
     private static final int MAX_LISTINGS = 100;
     /** How long a thread that refuses the seize (exiting) is given to be gone. */
-    private static final long EXITING_WAIT_MS = 200;
+    private static final long EXITING_WAIT_MS = 2000; // the freeze's own settle limit: an exiting thread on a loaded machine can take longer than 200 ms to go
 
     private final Path proc;
     private final int pid;
