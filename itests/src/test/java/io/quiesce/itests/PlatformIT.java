@@ -152,14 +152,23 @@ public class PlatformIT {
 
     @Test
     public void aRefusedCheckpointLeavesTheJobRunningAndTheStoreClean() throws Exception {
-        // every process holds a directory open on fd 3: the userspace engine cannot save that yet and must say so
-        JobInfo job = service.launch(new LaunchRequest(List.of("sh", "-c", "exec 3</; sleep 60 | cat"), "it-dir", null, home, null, null, null));
+        // a process holds a pidfd on fd 3: the userspace engine cannot save that yet and must say so
+        JobInfo job = service.launch(new LaunchRequest(List.of("sh", "-c",
+                "python3 -c 'import os, time; os.dup2(os.pidfd_open(os.getpid()), 3); time.sleep(60)' | cat"), "it-dir", null, home, null,
+                null, null));
         assertEquals(JobState.RUNNING, job.state());
-        assertTrue(PlatformOptions.await(5000, () -> pids(job).size() >= 3 && pids(job).stream().anyMatch(p -> comm(p).equals("cat"))));
+        assertTrue(PlatformOptions.await(5000, () -> pids(job).size() >= 3 && pids(job).stream().anyMatch(p -> comm(p).equals("cat"))
+                && pids(job).stream().anyMatch(p -> {
+                    try {
+                        return java.nio.file.Files.readSymbolicLink(Path.of("/proc/" + p + "/fd/3")).toString().contains("pidfd");
+                    } catch (java.io.IOException e) {
+                        return false;
+                    }
+                })));
         List<Long> before = pids(job);
         NotSupportedException ns = PlatformOptions.expect(NotSupportedException.class,
                 () -> service.checkpoint(new CheckpointRequest("it-dir", null, true)));
-        assertTrue(ns.getMessage(), ns.getMessage().contains("fd 3 (/)") && ns.getMessage().contains("not supported yet"));
+        assertTrue(ns.getMessage(), ns.getMessage().contains("fd 3 (anon_inode:[pidfd])") && ns.getMessage().contains("not supported yet"));
         UnavailableException un = PlatformOptions.expect(UnavailableException.class,
                 () -> service.checkpoint(new CheckpointRequest(job.id(), "blcr", false)));
         assertTrue(un.getMessage(), un.getMessage().contains("'blcr' is unavailable"));
