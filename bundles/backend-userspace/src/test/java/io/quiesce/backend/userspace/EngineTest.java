@@ -3,6 +3,13 @@ package io.quiesce.backend.userspace;
 import static io.quiesce.backend.userspace.Scenarios.await;
 import static io.quiesce.backend.userspace.Scenarios.field;
 
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import io.quiesce.api.DumpResult;
+import io.quiesce.backend.userspace.image.ImageFiles;
+import io.quiesce.backend.userspace.image.ProcessImage;
 import io.quiesce.api.CheckpointSession;
 import io.quiesce.api.RestoreOptions;
 import io.quiesce.api.RestoreSession;
@@ -23,6 +30,8 @@ import org.junit.rules.TemporaryFolder;
  * started killed afterwards (subclasses' own {@code @After} methods run first).
  */
 abstract class EngineTest {
+    private static final int SIGUSR1 = 10;
+
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
@@ -95,6 +104,70 @@ abstract class EngineTest {
         }
         Scenarios.commit(folder, "userspace", ImageFormat.VERSION);
         return folder;
+    }
+
+    /** The image and warnings of the checkpoint that killed the scenario, and its restored PID. */
+    protected record Run(ProcessImage image, List<String> warnings, long pid) {
+    }
+
+    /** Checks at start, after a resumed checkpoint, and after kill and restart. */
+    protected Run cycle(String name, String tag, String... args) throws Exception {
+        Path out = root().resolve(name + ".out");
+        int pid = start(name, out, args);
+        await(out, l -> l.startsWith(tag + " ready"), 5000);
+        check(out, tag, pid);
+        checkpoint(false, pid);
+        check(out, tag, pid);
+        Path folder = Files.createDirectory(root().resolve("cp-kill"));
+        DumpResult dump;
+        try (CheckpointSession s = backend.openCheckpoint(Scenarios.job(root(), pid))) {
+            s.freeze();
+            dump = s.dump(folder);
+            s.kill();
+        }
+        children.remove((Integer) pid);
+        Scenarios.commit(folder, "userspace", ImageFormat.VERSION);
+        long restored = restore(folder).get(0);
+        check(out, tag, (int) restored);
+        check(out, tag, (int) restored);
+        String all = Files.readString(out);
+        assertFalse(all, all.contains("MISMATCH"));
+        return new Run(ImageFiles.readProcess(folder.resolve("process-" + pid + ".json")), dump.warnings(), restored);
+    }
+
+    /**
+     * Sends SIGUSR1 until the scenario reports one more check (a signal sent while the engine resumes it may only
+     * wake it once it waits again), and fails on a MISMATCH.
+     */
+    protected static void check(Path out, String tag, int pid) throws Exception {
+        String ok = tag + " ok n=";
+        long before = Scenarios.lines(out).stream().filter(l -> l.startsWith(ok)).count();
+        for (long deadline = System.currentTimeMillis() + 10000;;) {
+            LibC.INSTANCE.kill(pid, SIGUSR1);
+            for (long next = System.currentTimeMillis() + 300; System.currentTimeMillis() < next;) {
+                List<String> lines = Scenarios.lines(out);
+                String bad = lines.stream().filter(l -> l.contains("MISMATCH")).findFirst().orElse(null);
+                assertTrue(bad, bad == null);
+                if (lines.stream().filter(l -> l.startsWith(ok) && l.endsWith(" pid=" + pid)).count() > 0
+                        && lines.stream().filter(l -> l.startsWith(ok)).count() > before) {
+                    return;
+                }
+                Thread.sleep(10);
+            }
+            if (System.currentTimeMillis() > deadline) {
+                fail("no new '" + ok + ".. pid=" + pid + "' in " + Scenarios.lines(out) + "; " + state(pid));
+            }
+        }
+    }
+
+    private static String state(int pid) {
+        try {
+            return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                    .filter(x -> x.startsWith("State") || x.startsWith("Sig") || x.startsWith("Shd") || x.startsWith("TracerPid"))
+                    .toList() + " syscall " + Files.readString(Path.of("/proc/" + pid + "/syscall"));
+        } catch (java.io.IOException e) {
+            return "gone: " + e;
+        }
     }
 
     /** @return the test's private folder */
