@@ -216,14 +216,15 @@ final class ProcessDump {
         List<String> files = new ArrayList<>();
         long bytes = 0;
         for (FileSharing.Pipe p : shared.pipes()) {
-            PipeContents.Saved saved = PipeContents.dump(p.readerPid(), p.readerFd());
+            PipeContents.Saved saved = p.readable() ? PipeContents.dump(p.holderPid(), p.holderFd())
+                    : PipeContents.dumpCapacity(p.holderPid(), p.holderFd());
             String name = (p.fifo() ? "fifo-" : "pipe-") + p.inode() + ".img";
             Path file = folder.resolve(name);
             try (FileChannel out = ImageFiles.create(file)) {
                 out.write(ByteBuffer.wrap(saved.bytes()));
                 out.force(true);
             } catch (IOException e) {
-                throw new CheckpointException("cannot write " + file + ": " + e.getMessage(), p.readerPid(), null, file, e);
+                throw new CheckpointException("cannot write " + file + ": " + e.getMessage(), p.holderPid(), null, file, e);
             }
             pipes.add(new PipeImage(p.inode(), p.readShare(), p.writeShare(), saved.capacity(), name, saved.bytes().length, p.fifo()));
             files.add(name);

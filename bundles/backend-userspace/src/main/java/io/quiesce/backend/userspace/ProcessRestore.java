@@ -378,7 +378,7 @@ final class ProcessRestore {
     /** Replaces what a stub or a forked copy holds (mappings {@code old}, descriptors {@code oldFds}) with the image. */
     private Rebuilt rebuildSeized(SyscallInjector inj, ProcessMemory memory, List<Vma> old, List<Integer> oldFds, ProcessImage image,
             Path imageFile, RestoreContext ctx, long t0) throws CheckpointException {
-        UnaryOperator<String> relocate = ctx.relocate();
+        io.quiesce.backend.userspace.files.Relocation relocate = ctx.relocate();
         long pid = inj.tracee().tid();
         long nsPid = nsPidOf(proc, pid);
         MemoryRestore memoryRestore = new MemoryRestore(pid, nsPid, imageFile, shmem, memfds, sysv);

@@ -15,5 +15,5 @@ import java.util.function.UnaryOperator;
  * @param spawned     every process and thread made so far, added as soon as it exists: a failed restore kills
  *                    and reaps them, the last first
  */
-record RestoreContext(Path folder, UnaryOperator<String> relocate, Path fallbackOut, FileTable files, List<Integer> spawned) {
+record RestoreContext(Path folder, io.quiesce.backend.userspace.files.Relocation relocate, Path fallbackOut, FileTable files, List<Integer> spawned) {
 }

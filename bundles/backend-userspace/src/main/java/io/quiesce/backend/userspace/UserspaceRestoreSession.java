@@ -123,9 +123,17 @@ final class UserspaceRestoreSession implements RestoreSession {
         return tracer.call(() -> {
             ProcessRestore restorer = new ProcessRestore(proc, stub, images, warnings, memfds,
                     new io.quiesce.backend.userspace.memory.SysvShm.Table(ipc.sysvShm(), images, warnings, folder.resolve(ImageFiles.INDEX)));
-            UnaryOperator<String> relocate = p -> {
-                String ghost = ghosts.pathFor(p);
-                return ghost != null ? ghost : relocate(p);
+            io.quiesce.backend.userspace.files.Relocation relocate = new io.quiesce.backend.userspace.files.Relocation() {
+                @Override
+                public String apply(String p) {
+                    return relocate(p);
+                }
+
+                @Override
+                public String file(String p, long inode) {
+                    String ghost = ghosts.pathFor(p, inode);
+                    return ghost != null ? ghost : relocate(p);
+                }
             };
             RestoreContext ctx = new RestoreContext(folder, relocate, options.stdout(), files, spawned);
             Map<Long, ProcessRestore.Rebuilt> byOldPid = new HashMap<>();

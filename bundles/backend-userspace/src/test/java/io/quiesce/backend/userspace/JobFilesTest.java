@@ -127,6 +127,26 @@ public class JobFilesTest extends EngineTest {
     }
 
     @Test
+    public void halfClosedPipesAReadOnlyFifoAndTwoDeletedFilesOfOneNameComeBack() throws Exception {
+        Path gone = root().resolve("gone.dat");
+        Run run = cycle("halfopen00", "halfopen", root().resolve("fifo").toString(), gone.toString());
+        ImageIndex index = ImageFiles.readIndex(root().resolve("cp-kill"));
+        assertEquals(index.pipes().toString(), 3, index.pipes().size());
+        PipeImage readOnly = index.pipes().stream().filter(p -> !p.fifo() && p.writeShare() == 0).findFirst().orElseThrow();
+        assertEquals("the bytes its gone writer left", "bytes left by a writer that is gone".length(), readOnly.bytes());
+        assertTrue(index.pipes().stream().anyMatch(p -> !p.fifo() && p.readShare() == 0 && p.bytes() == 0));
+        assertTrue(index.pipes().stream().anyMatch(p -> p.fifo() && p.writeShare() == 0));
+        assertEquals(2, index.ghosts().size());
+        assertTrue(index.ghosts().stream().allMatch(g -> g.path().equals(gone.toString())));
+        assertFalse("both names deleted again", Files.exists(gone));
+        try (var names = Files.list(root())) {
+            assertFalse(names.anyMatch(n -> n.getFileName().toString().startsWith(".quiesce-ghost-")));
+        }
+        assertTrue(run.warnings().toString(), run.warnings().stream().noneMatch(w -> w.contains("pipe") || w.contains("FIFO")
+                || w.contains("deleted")));
+    }
+
+    @Test
     public void sharedDescriptionKeepsOneOffsetAcrossResumeAndRestore() throws Exception {
         Path out = root().resolve("share.out");
         Path data = root().resolve("share.dat");

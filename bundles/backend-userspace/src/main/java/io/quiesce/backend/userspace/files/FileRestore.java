@@ -63,7 +63,7 @@ public final class FileRestore {
      * @param fallback where stdout/stderr go when their saved file cannot be reopened, or null
      * @param table    the job's open file descriptions restored so far; updated
      */
-    public void restoreSeized(SyscallInjector inj, List<FdImage> fds, UnaryOperator<String> relocate, Path fallback,
+    public void restoreSeized(SyscallInjector inj, List<FdImage> fds, Relocation relocate, Path fallback,
             FileTable table) throws CheckpointException {
         int parkBase = fds.stream().mapToInt(FdImage::fd).max().orElse(2) + 1;
         for (FdImage f : fds) {
@@ -113,9 +113,9 @@ public final class FileRestore {
         return List.copyOf(fallbacks);
     }
 
-    private void openSeized(SyscallInjector inj, FdImage f, UnaryOperator<String> relocate, Path fallback)
+    private void openSeized(SyscallInjector inj, FdImage f, Relocation relocate, Path fallback)
             throws CheckpointException {
-        String path = relocate.apply(f.path());
+        String path = relocate.file(f.path(), f.inode());
         // never create, truncate or take a controlling terminal on reopen; close-on-exec is set afterwards
         int flags = f.flags() & ~(LibC.O_CREAT | LibC.O_TRUNC | LibC.O_EXCL | LibC.O_CLOEXEC) | LibC.O_NOCTTY;
         long tmp = inj.call(Syscalls.OPEN, inj.putPath(path), flags, 0);
@@ -164,6 +164,14 @@ public final class FileRestore {
         boolean writeEnd = f.share() == p.writeShare();
         int mine = writeEnd ? w : r;
         int other = writeEnd ? r : w;
+        if ((writeEnd ? p.readShare() : p.writeShare()) == 0) {
+            // the other end was closed in every process: the bytes go in through it (a read end's reader gets them,
+            // then end-of-file), then it is closed again
+            PipeContents.refill(pid, w, table.contents(p));
+            inj.check("close of the closed end of fd " + f.fd(), Syscalls.CLOSE, other);
+            moveSeized(inj, mine, f.fd());
+            return;
+        }
         int parkedAt = (int) inj.check("parking the other end of fd " + f.fd(), Syscalls.FCNTL, other, Syscalls.F_DUPFD_CLOEXEC,
                 parkBase);
         inj.check("close", Syscalls.CLOSE, other);
@@ -191,6 +199,14 @@ public final class FileRestore {
             int kept = (int) inj.check("keeping FIFO " + path + " open", Syscalls.FCNTL, keeper, Syscalls.F_DUPFD_CLOEXEC, parkBase);
             inj.call(Syscalls.CLOSE, keeper);
             table.keep(pid, kept);
+            // bytes already in it mean a process outside the job still holds it open (the job's were all closed):
+            // writing the saved ones as well would deliver them twice
+            inj.check("ioctl(FIONREAD) of FIFO " + path, Syscalls.IOCTL, kept, Syscalls.FIONREAD, inj.scratch() + SyscallInjector.OUT);
+            int queued = ByteBuffer.wrap(inj.get(SyscallInjector.OUT, 4)).order(ByteOrder.LITTLE_ENDIAN).getInt();
+            if (queued != 0) {
+                throw new CheckpointException(String.format("FIFO %s (fd %d of process %d) already holds %d bytes: a process outside "
+                        + "the job holds it open; close it and restart again", path, f.fd(), pid, queued), pid, null, Path.of(path), null);
+            }
             inj.check("fcntl(F_SETPIPE_SZ, " + p.capacity() + ") of FIFO " + path, Syscalls.FCNTL, kept, Syscalls.F_SETPIPE_SZ,
                     p.capacity());
             PipeContents.refill(pid, kept, table.contents(p));

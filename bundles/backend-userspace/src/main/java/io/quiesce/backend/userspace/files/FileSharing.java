@@ -4,6 +4,7 @@ import io.quiesce.api.CheckpointException;
 import io.quiesce.api.Errno;
 import io.quiesce.api.NotSupportedException;
 import io.quiesce.backend.userspace.image.FdImage;
+import io.quiesce.backend.userspace.pipes.PipeContents;
 import io.quiesce.backend.userspace.linux.LibC;
 import io.quiesce.backend.userspace.linux.Syscalls;
 import com.sun.jna.Native;
@@ -19,8 +20,15 @@ import java.util.Map;
  * descriptor.
  */
 public final class FileSharing {
-    /** One anonymous pipe with both ends in the job: a descriptor of each end (process, descriptor). */
-    public record Pipe(long inode, int readShare, int writeShare, long readerPid, int readerFd, boolean fifo) {
+    /**
+     * One pipe or FIFO of the job: the open file description of each end ({@code 0}: that end is closed in every
+     * process), and one descriptor of an end (its reader's when the job holds one, whose bytes are then saved).
+     */
+    public record Pipe(long inode, int readShare, int writeShare, long holderPid, int holderFd, boolean fifo) {
+        /** @return whether the contents can be read through the holder (the job holds a read end) */
+        public boolean readable() {
+            return readShare != 0;
+        }
     }
 
     /** The job's descriptors with {@link FdImage#share()} set, and its pipes. */
@@ -33,7 +41,8 @@ public final class FileSharing {
     /**
      * @param fds every frozen process's descriptors, in job order
      * @return the same descriptors numbered by open file description, and every pipe
-     * @throws NotSupportedException naming PID and fd for a pipe whose other end is not in the job, or a pipe end
+     * @throws NotSupportedException naming PID and fd for a pipe whose other end a process outside the job holds, a
+     *                               FIFO the job holds for writing only, or a pipe end
      *                               opened twice (through /proc/PID/fd)
      */
     public static Result assign(Map<Long, List<FdImage>> fds) throws CheckpointException {
@@ -86,23 +95,30 @@ public final class FileSharing {
                 }
             }
             if (reader == null || writer == null) {
+                // a pipe whose other end was closed everywhere (mpirun's ranks' stdin) comes back with it closed; one whose
+                // other end a process outside the job holds cannot be restored
                 Seen s = reader == null ? writer : reader;
-                throw new NotSupportedException(String.format("process %d fd %d (%s): the %s end of this pipe is not held by "
-                        + "any process of the job (a pipe to or from a process outside the job, or one whose other end was "
-                        + "closed, cannot be restored)", s.pid(), s.fd().fd(), s.fd().path(), reader == null ? "read" : "write"));
+                if (!PipeContents.otherEndClosed(s.pid(), s.fd().fd(), reader != null)) {
+                    throw new NotSupportedException(String.format("process %d fd %d (%s): the %s end of this pipe is held by a "
+                            + "process outside the job (a pipe to or from a process outside the job cannot be restored)", s.pid(),
+                            s.fd().fd(), s.fd().path(), reader == null ? "read" : "write"));
+                }
             }
-            pipes.add(new Pipe(e.getKey(), reader.fd().share(), writer.fd().share(), reader.pid(), reader.fd().fd(), false));
+            Seen holder = reader != null ? reader : writer;
+            pipes.add(new Pipe(e.getKey(), reader == null ? 0 : reader.fd().share(), writer == null ? 0 : writer.fd().share(),
+                    holder.pid(), holder.fd().fd(), false));
         }
         for (Map.Entry<Long, List<Seen>> e : fifoOpens.entrySet()) {
             Seen reader = e.getValue().stream().filter(s -> s.fd().readable()).findFirst().orElse(null);
             Seen writer = e.getValue().stream().filter(s -> s.fd().writable()).findFirst().orElse(null);
-            if (reader == null || writer == null) {
+            if (reader == null) {
+                // held for writing only: the bytes in it cannot be read without opening it, and are not saved
                 Seen s = e.getValue().get(0);
                 throw new NotSupportedException(String.format("process %d fd %d (%s): no process of the job has this FIFO open "
-                        + "for %s (its other end is outside the job or closed)", s.pid(), s.fd().fd(), s.fd().path(),
-                        reader == null ? "reading" : "writing"));
+                        + "for reading (a FIFO the job only writes to is not supported)", s.pid(), s.fd().fd(), s.fd().path()));
             }
-            pipes.add(new Pipe(e.getKey(), reader.fd().share(), writer.fd().share(), reader.pid(), reader.fd().fd(), true));
+            // held for reading only (mpirun's debugger_attach_fifo): reopened by path, so a writer can open it again
+            pipes.add(new Pipe(e.getKey(), reader.fd().share(), writer == null ? 0 : writer.fd().share(), reader.pid(), reader.fd().fd(), true));
         }
         return new Result(out, pipes);
     }

@@ -62,8 +62,16 @@ public final class FileTable {
             if (p.fifo()) {
                 fifos.put(p.inode(), p);
             } else {
-                this.pipes.put(p.readShare(), p);
-                this.pipes.put(p.writeShare(), p);
+                if (p.readShare() == 0 && p.writeShare() == 0) {
+                    throw new ImageException("pipe:[" + p.inode() + "] has neither end", indexFile);
+                }
+                // an end closed in every process (share 0) is recreated and closed again
+                if (p.readShare() != 0) {
+                    this.pipes.put(p.readShare(), p);
+                }
+                if (p.writeShare() != 0) {
+                    this.pipes.put(p.writeShare(), p);
+                }
             }
         }
     }

@@ -2,7 +2,6 @@ package io.quiesce.backend.userspace.files;
 
 import io.quiesce.api.CheckpointException;
 import io.quiesce.api.ImageException;
-import io.quiesce.api.NotSupportedException;
 import io.quiesce.backend.userspace.image.FdImage;
 import io.quiesce.backend.userspace.image.GhostImage;
 import io.quiesce.backend.userspace.image.ImageFiles;
@@ -29,14 +28,15 @@ import org.slf4j.LoggerFactory;
  * is recreated under its old name when that is free, else under a temporary name in its old directory (or, when
  * that is gone or not writable, in the job's folder), the processes open it (descriptors) or map it (mappings) through that name with their saved flags and
  * offsets, and the name is deleted once every process is rebuilt: they hold a deleted file with the same contents
- * again. Two deleted files that had the same name are refused, since descriptors are matched to them by name.
+ * again. Descriptors and mappings are matched to them by link text and inode, so several deleted files of one name
+ * (one per process of an MPI job) are each recreated, the first under the old name, the others under temporary ones.
  */
 public final class GhostFiles {
     private static final Logger LOG = LoggerFactory.getLogger(GhostFiles.class);
 
-    private final Map<String, GhostImage> byLink = new LinkedHashMap<>();
+    private final Map<Long, GhostImage> byInode = new LinkedHashMap<>();
     private final Path folder;
-    private final Map<String, Path> created = new LinkedHashMap<>();
+    private final Map<Long, Path> created = new LinkedHashMap<>();
 
     /**
      * Checks every ghost's contents file before any process exists.
@@ -58,7 +58,7 @@ public final class GhostFiles {
             } catch (IOException e) {
                 throw new ImageException("missing or unreadable (" + e.getMessage() + ")", data);
             }
-            byLink.put(g.linkText(), g);
+            byInode.put(g.inode(), g);
         }
     }
 
@@ -68,22 +68,15 @@ public final class GhostFiles {
      * @param proc   the /proc root
      * @param fds    the frozen processes' descriptors
      * @param folder the staging folder
-     * @return one record per deleted file
-     * @throws NotSupportedException when two deleted files held by the job had the same name
+     * @return one record per deleted file (inode)
      */
     public static List<GhostImage> dump(Path proc, Map<Long, List<FdImage>> fds, Path folder) throws CheckpointException {
         Map<Long, GhostImage> byInode = new LinkedHashMap<>();
-        Map<String, Long> names = new LinkedHashMap<>();
         for (Map.Entry<Long, List<FdImage>> e : fds.entrySet()) {
             long pid = e.getKey();
             for (FdImage f : e.getValue()) {
                 if (!deleted(f) || byInode.containsKey(f.inode())) {
                     continue;
-                }
-                Long other = names.putIfAbsent(f.path(), f.inode());
-                if (other != null) {
-                    throw new NotSupportedException(String.format("process %d fd %d (%s): two deleted files of that name are open "
-                            + "in the job (inodes %d and %d); not supported", pid, f.fd(), f.path(), other, f.inode()));
                 }
                 Path link = proc.resolve(pid + "/fd/" + f.fd());
                 String name = "ghost-" + f.inode() + ".img";
@@ -120,7 +113,7 @@ public final class GhostFiles {
      */
     public void prepare(UnaryOperator<String> relocate, Path fallback) throws CheckpointException {
         Set<PosixFilePermission> rw = PosixFilePermissions.fromString("rw-------");
-        for (GhostImage g : byLink.values()) {
+        for (GhostImage g : byInode.values()) {
             Path data = folder.resolve(g.dataFile());
             Path old = Path.of(relocate.apply(g.path()));
             Path dir = old.getParent();
@@ -143,7 +136,7 @@ public final class GhostFiles {
                             + ": " + x.getMessage(), -1, null, fallback, x);
                 }
             }
-            created.put(g.linkText(), tmp);
+            created.put(g.inode(), tmp);
             try (FileChannel in = io.quiesce.api.image.SecureFiles.openRegular(data);
                     FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 for (long n = 0, got; n < g.bytes(); n += got) {
@@ -159,16 +152,20 @@ public final class GhostFiles {
         }
     }
 
-    /** @return the temporary name standing for a saved link text ({@code PATH (deleted)}), or null when it is not a ghost */
-    public String pathFor(String linkText) {
-        Path p = created.get(linkText);
-        return p == null ? null : p.toString();
+    /**
+     * @return the name standing for a saved link text ({@code PATH (deleted)}) of inode {@code inode}, or null when
+     *         it is not a ghost
+     */
+    public String pathFor(String linkText, long inode) {
+        GhostImage g = byInode.get(inode);
+        Path p = created.get(inode);
+        return p == null || !g.linkText().equals(linkText) ? null : p.toString();
     }
 
     /** Gives each recreated file its saved mode and deletes its name; quiet about names already gone. */
     public void removeAll() {
-        for (Map.Entry<String, Path> e : created.entrySet()) {
-            GhostImage g = byLink.get(e.getKey());
+        for (Map.Entry<Long, Path> e : created.entrySet()) {
+            GhostImage g = byInode.get(e.getKey());
             try {
                 Files.setPosixFilePermissions(e.getValue(), permissions(g.mode()));
                 Files.deleteIfExists(e.getValue());

@@ -70,6 +70,11 @@ public interface LibC extends Library {
     /** @return 0, with the read end in {@code fds[0]} and the write end in {@code fds[1]}, or -1 */
     int pipe2(int[] fds, int flags);
 
+    /** poll(2) of {@code nfds} struct pollfd (int fd, short events, short revents) at {@code fds}. */
+    int poll(com.sun.jna.Pointer fds, long nfds, int timeoutMs);
+
+    short POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10;
+
     /** glibc's variadic fcntl with one int argument (F_GETPIPE_SZ, F_SETPIPE_SZ). */
     int fcntl(int fd, int cmd, int arg);
 

@@ -78,7 +78,7 @@ public final class MemoryRestore {
      * @param relocate maps a saved path to the path to open now
      * @param parkBase the first descriptor above the process's saved ones (where a shared memory object is kept)
      */
-    public void prepareSeized(SyscallInjector inj, List<Vma> stub, List<VmaImage> saved, UnaryOperator<String> relocate,
+    public void prepareSeized(SyscallInjector inj, List<Vma> stub, List<VmaImage> saved, io.quiesce.backend.userspace.files.Relocation relocate,
             int parkBase) throws CheckpointException {
         for (Vma v : stub) {
             if (!v.special()) {
@@ -118,7 +118,7 @@ public final class MemoryRestore {
                     // force): map it writable until protectSeized
                     prot |= v.runs().isEmpty() ? 0 : Syscalls.PROT_WRITE;
                 } else if (m.fileBacked() || m.deletedFile()) { // a deleted file: relocate names its recreated copy
-                    String path = relocate.apply(v.path());
+                    String path = relocate.file(v.path(), v.inode());
                     int mode = m.shared() && (m.prot() & Syscalls.PROT_WRITE) != 0 ? LibC.O_RDWR : LibC.O_RDONLY;
                     String key = mode + ":" + path;
                     Long have = opened.get(key);

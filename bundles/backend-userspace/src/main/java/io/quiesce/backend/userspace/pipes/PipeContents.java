@@ -64,6 +64,43 @@ public final class PipeContents {
     }
 
     /**
+     * The capacity of a pipe of which the job holds only the write end, its readers all closed: the bytes left in
+     * it can never be read again, so none are saved.
+     */
+    public static Saved dumpCapacity(long pid, int fd) throws CheckpointException {
+        int mine = take(pid, fd);
+        try {
+            return new Saved(check(LibC.INSTANCE.fcntl(mine, Syscalls.F_GETPIPE_SZ, 0), "F_GETPIPE_SZ", pid, fd), new byte[0]);
+        } finally {
+            LibC.INSTANCE.close(mine);
+        }
+    }
+
+    /**
+     * Whether every descriptor of the pipe's other end, in any process, is closed: poll(2) of a copy of this end
+     * reports POLLHUP on a read end without writers and POLLERR on a write end without readers. A pipe whose other
+     * end some process outside the job holds must be refused, one whose other end is closed can be rebuilt with it
+     * closed.
+     *
+     * @param pid     a frozen process holding one end
+     * @param fd      that descriptor
+     * @param readEnd whether it is the read end
+     */
+    public static boolean otherEndClosed(long pid, int fd, boolean readEnd) throws CheckpointException {
+        int mine = take(pid, fd);
+        try (com.sun.jna.Memory pfd = new com.sun.jna.Memory(8)) {
+            pfd.setInt(0, mine);
+            pfd.setShort(4, readEnd ? LibC.POLLIN : LibC.POLLOUT);
+            pfd.setShort(6, (short) 0);
+            check(LibC.INSTANCE.poll(pfd, 1, 0), "poll", pid, fd);
+            short revents = pfd.getShort(6);
+            return (revents & (readEnd ? LibC.POLLHUP : LibC.POLLERR)) != 0;
+        } finally {
+            LibC.INSTANCE.close(mine);
+        }
+    }
+
+    /**
      * Writes saved bytes into a new, empty pipe whose capacity is already at least their length.
      *
      * @param pid a stopped process holding the pipe's write end
