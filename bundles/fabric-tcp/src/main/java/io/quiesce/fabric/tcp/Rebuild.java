@@ -48,6 +48,7 @@ final class Rebuild {
             try {
                 if (tcp) {
                     l.setInt(Net.SOL_SOCKET, Net.SO_REUSEADDR, 1);
+                    beforeBind(l, a);
                     if (l.bind(a.family(), a.local()) != 0) {
                         int e = l.bind(a.family(), SockAddr.withoutPort(a.local()));
                         if (e != 0) {
@@ -113,6 +114,9 @@ final class Rebuild {
         Sock c = inj.take(p, fd);
         try {
             boolean bound = false;
+            if (tcp) {
+                beforeBind(c, s); // connect binds too
+            }
             if (tcp && bindSaved) {
                 c.setInt(Net.SOL_SOCKET, Net.SO_REUSEADDR, 1);
                 bound = c.bind(s.family(), s.local()) == 0;
@@ -160,6 +164,7 @@ final class Rebuild {
                 UnixName.bind(inj, p, fd, s, l); // a stale socket file is cleared; a name in use is an error naming it
             } else {
                 l.setInt(Net.SOL_SOCKET, Net.SO_REUSEADDR, 1);
+                beforeBind(l, s);
                 e = l.bind(s.family(), s.local());
             }
             if (e != 0) {
@@ -224,6 +229,22 @@ final class Rebuild {
     }
 
     /**
+     * The saved options that act only at bind: IPV6_V6ONLY (which cannot be changed once bound: an IPv6 listener
+     * rebuilt without it takes the IPv4 port too, and the job's own IPv4 listener on that port then fails with
+     * EADDRINUSE) and SO_REUSEPORT.
+     */
+    static void beforeBind(Sock k, SocketImage s) throws IOException {
+        for (Option o : s.options()) {
+            if ((o.level() == Net.SOL_IPV6 && o.name() == Net.IPV6_V6ONLY) || (o.level() == Net.SOL_SOCKET && o.name() == Net.SO_REUSEPORT)) {
+                Integer now = k.getIntOrNull(o.level(), o.name());
+                if (now != null && now != o.value()) {
+                    k.setInt(o.level(), o.name(), o.value());
+                }
+            }
+        }
+    }
+
+    /**
      * Puts the saved options back. Buffer sizes follow one rule, since whether an application set them (which locks
      * them) cannot be read back: TCP autotuning only grows buffers from the kernel's defaults, so a saved size
      * smaller than the new socket's is the application's and is set again; a larger one is left to autotuning. Unix
@@ -256,6 +277,11 @@ final class Rebuild {
                     if ("tcp".equals(img.kind()) ? o.value() < now : o.value() != now) {
                         s.setInt(o.level(), o.name(), o.value() / 2); // the kernel doubles what it is given
                     }
+                    continue;
+                }
+                if (o.level() == Net.SOL_IPV6 && o.name() == Net.IPV6_V6ONLY) {
+                    // set before bind where it matters (beforeBind); a bound socket refuses it with EINVAL, and an
+                    // accepted one has its listener's, which only decided which addresses it could be reached at
                     continue;
                 }
                 Integer now = s.getIntOrNull(o.level(), o.name());

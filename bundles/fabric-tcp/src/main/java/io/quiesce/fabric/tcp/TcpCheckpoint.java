@@ -51,6 +51,8 @@ final class TcpCheckpoint implements FabricCheckpoint {
     private final Map<String, Found> byEnd = new HashMap<>();
     private final List<String> warnings = new ArrayList<>();
     private boolean drained;
+    /** resume() was called: the job runs on (continue or abort); without it, a drained job was killed after commit. */
+    private boolean resumeCalled;
 
     TcpCheckpoint(TcpFabric fabric, List<FrozenProcess> frozen) {
         this.fabric = fabric;
@@ -167,8 +169,12 @@ final class TcpCheckpoint implements FabricCheckpoint {
                 { Net.SOL_TCP, Net.TCP_KEEPINTVL }, { Net.SOL_TCP, Net.TCP_KEEPCNT }, { Net.SOL_TCP, Net.TCP_USER_TIMEOUT },
                 { Net.SOL_TCP, Net.TCP_NOTSENT_LOWAT }, { Net.SOL_SOCKET, Net.SO_OOBINLINE }, { Net.SOL_SOCKET, Net.SO_RCVLOWAT },
                 { Net.SOL_SOCKET, Net.SO_SNDBUF }, { Net.SOL_SOCKET, Net.SO_RCVBUF }, { Net.SOL_SOCKET, Net.SO_REUSEADDR },
-                { Net.SOL_TCP, Net.TCP_CORK } };
+                { Net.SOL_TCP, Net.TCP_CORK }, { Net.SOL_SOCKET, Net.SO_REUSEPORT } };
         options(f, opts);
+        if (f.family == Net.AF_INET6) {
+            // an IPv6 socket that is IPv6-only leaves the IPv4 port to another (mpirun listens on both): set before bind
+            options(f, new int[][] { { Net.SOL_IPV6, Net.IPV6_V6ONLY } });
+        }
     }
 
     private static void describeUnix(Found f, UnixDiag.Info info, int type) throws IOException, NotSupportedException {
@@ -403,6 +409,7 @@ final class TcpCheckpoint implements FabricCheckpoint {
 
     @Override
     public void resume() throws CheckpointException {
+        resumeCalled = true;
         if (!drained) {
             return;
         }
@@ -453,14 +460,33 @@ final class TcpCheckpoint implements FabricCheckpoint {
 
     @Override
     public void close() {
+        boolean killed = drained && !resumeCalled;
         for (Found f : found) {
             if (f.sock != null) {
+                if (killed && "tcp".equals(f.kind) && !f.listener && f.peer != null) {
+                    resetOnClose(f);
+                }
                 f.sock.close();
             }
             if (f.records != null && "drain".equals(f.strategy)) {
                 // descriptors taken with messages that were never put back (no resume: the job was killed)
                 f.records.stream().filter(m -> m.fds != null).forEach(m -> java.util.Arrays.stream(m.fds).forEach(Net.INSTANCE::close));
             }
+        }
+    }
+
+    /**
+     * Makes the last close of an intra-job connection of a killed job a reset (SO_LINGER on, 0 s) instead of a FIN.
+     * This duplicate outlives the killed processes, so its close is the last: the connection goes straight to CLOSE
+     * instead of leaving a TIME_WAIT socket on the job's ports for a minute, which would make the restart's bind of
+     * a listener on such a port fail with EADDRINUSE when the job's own listener did not set SO_REUSEADDR (mpirun's
+     * do not). Both ends are in the image; nothing outside the job sees the reset.
+     */
+    private static void resetOnClose(Found f) {
+        try {
+            f.sock.setBytes(Net.SOL_SOCKET, Net.SO_LINGER, ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putInt(1).putInt(0).array());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("tcp: {}: cannot set SO_LINGER 0 before closing it ({}); its port may stay in TIME_WAIT", f.describe(), e.getMessage());
         }
     }
 
