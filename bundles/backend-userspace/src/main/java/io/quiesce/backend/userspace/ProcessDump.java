@@ -222,7 +222,6 @@ final class ProcessDump {
             Path file = folder.resolve(name);
             try (FileChannel out = ImageFiles.create(file)) {
                 out.write(ByteBuffer.wrap(saved.bytes()));
-                out.force(true);
             } catch (IOException e) {
                 throw new CheckpointException("cannot write " + file + ": " + e.getMessage(), p.holderPid(), null, file, e);
             }
@@ -325,12 +324,9 @@ final class ProcessDump {
             Path pagesFile = folder.resolve(pagesName);
             List<VmaImage> vmaImages;
             long pagesBytes;
-            long tSync;
             try (FileChannel out = ImageFiles.create(pagesFile)) {
                 vmaImages = memoryDump.dumpSeized(vmas, memory, out, shared, resident);
                 pagesBytes = out.position();
-                tSync = System.nanoTime();
-                out.force(true);
             } catch (IOException e) {
                 throw new CheckpointException("cannot write " + pagesFile + ": " + e.getMessage(), pid, null, pagesFile, e);
             }
@@ -346,9 +342,9 @@ final class ProcessDump {
             long end = System.nanoTime();
             long ms = (end - t0) / 1_000_000;
             LOG.info("process {} saved: {} pages ({} skipped), {} mappings, {} fds in {} ms (ptrace+/proc {} ms, {} injected syscalls "
-                    + "{} ms, page copy {} ms, fsync {} ms), {} threads", pid, memoryDump.pagesSaved(), memoryDump.pagesSkipped(),
+                    + "{} ms, page copy {} ms), {} threads", pid, memoryDump.pagesSaved(), memoryDump.pagesSkipped(),
                     vmaImages.size(), fds.size(), ms, (tInject - t0) / 1_000_000, injected, (tPages - tInject) / 1_000_000,
-                    (tSync - tPages) / 1_000_000, (end - tSync) / 1_000_000, 1 + others.size());
+                    (end - tPages) / 1_000_000, 1 + others.size());
             return new Written(List.of(jsonName, pagesName), pagesBytes + jsonBytes, ms, image,
                     java.util.Map.of(pagesName, memoryDump.pagesDigest()));
         }

@@ -86,7 +86,6 @@ public final class GhostFiles {
                     for (long got; (got = in.transferTo(n, 1 << 20, out)) > 0;) {
                         n += got;
                     }
-                    out.force(true);
                     int mode = (Integer) Files.getAttribute(link, "unix:mode") & 07777;
                     String path = f.path().substring(0, f.path().length() - GhostImage.DELETED.length());
                     byInode.put(f.inode(), new GhostImage(f.inode(), path, name, n, mode));

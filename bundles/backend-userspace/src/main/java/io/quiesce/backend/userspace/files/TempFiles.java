@@ -219,7 +219,6 @@ public final class TempFiles {
             for (long got; n < size && (got = in.transferTo(n, size - n, out)) > 0;) {
                 n += got;
             }
-            out.force(true);
             return n; // the file is frozen with its users; a shorter read means it was truncated by someone else
         }
     }

@@ -158,6 +158,9 @@ public final class WrittenFiles {
             Files.deleteIfExists(tmp);
             PosixFileAttributes old = Files.exists(target) ? Files.readAttributes(target, PosixFileAttributes.class) : null;
             copy(copy, tmp);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                ch.force(true); // durable before it replaces the original
+            }
             if (old != null) {
                 Files.setPosixFilePermissions(tmp, old.permissions());
             }
@@ -182,7 +185,6 @@ public final class WrittenFiles {
                     n += got;
                 }
             }
-            out.force(true);
         }
     }
 

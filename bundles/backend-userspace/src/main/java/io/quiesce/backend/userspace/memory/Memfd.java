@@ -120,7 +120,6 @@ public final class Memfd {
                             throw new IOException("short read at " + n + " of " + size);
                         }
                     }
-                    out.force(true);
                 } catch (IOException x) {
                     throw new CheckpointException(String.format("cannot save memfd %s of process %d fd %d: %s", name, pid, f.fd(),
                             x.getMessage()), pid, null, link, x);
