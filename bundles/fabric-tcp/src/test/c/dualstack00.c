@@ -2,7 +2,9 @@
  * 127.0.0.1 with SO_REUSEPORT set, both on one port and without SO_REUSEADDR; a child connects to each and the two
  * exchange ROUNDS numbered messages over both connections (each checked), printing "dual n=N pid=P" every 100 rounds.
  * At the end the parent checks that the options are still set, that both listeners accept a new connection, reaps the
- * child and prints "dual ok rounds=N" (exit 0), or a MISMATCH/FAIL line (exit 3).   Usage: dualstack00 ROUNDS */
+ * child and prints "dual ok rounds=N" (exit 0), or a MISMATCH/FAIL line (exit 3). With "remnant", a first connection
+ * to [::1] is closed by the parent first, leaving a TIME_WAIT on the listener's port that refuses it to any new
+ * listener for a minute (prints "dual remnant").   Usage: dualstack00 ROUNDS [remnant] */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -104,6 +106,13 @@ int main(int argc, char **argv)
     if (child == 0) {
         close(l4);
         close(l6);
+        if (argc > 2) {
+            char b;
+            int t = connect_to(AF_INET6, "::1", port);
+            while (read(t, &b, 1) < 0 && errno == EINTR) {
+            }
+            close(t); /* after the parent's close: the parent's end stays in TIME_WAIT */
+        }
         int c6 = connect_to(AF_INET6, "::1", port), c4 = connect_to(AF_INET, "127.0.0.1", port);
         for (long n = 1; n <= rounds; n++) {
             long got6, got4;
@@ -120,6 +129,10 @@ int main(int argc, char **argv)
             nap(1);
         }
         exit(0);
+    }
+    if (argc > 2) {
+        close(accept_one(l6));
+        printf("dual remnant\n");
     }
     int s6 = accept_one(l6), s4 = accept_one(l4);
     for (long n = 1; n <= rounds; n++) {

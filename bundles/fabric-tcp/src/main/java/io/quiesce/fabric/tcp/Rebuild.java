@@ -166,15 +166,22 @@ final class Rebuild {
                 l.setInt(Net.SOL_SOCKET, Net.SO_REUSEADDR, 1);
                 beforeBind(l, s);
                 e = l.bind(s.family(), s.local());
+                if (e == Net.EADDRINUSE) {
+                    e = TimeWaitRemnants.bind(l, s);
+                }
             }
             if (e != 0) {
                 throw new CheckpointException("fabric 'tcp': the listening address " + s.local() + " of " + what(s) + " is taken (" + Errno.name(e)
-                        + "); free it and restart again", p.pid(), Errno.name(e), null, null);
+                        + ("unix".equals(s.kind()) ? "" : TimeWaitRemnants.holders(s)) + "); free it and restart again", p.pid(), Errno.name(e), null, null);
             }
             l.listen(s.backlog() > 0 ? s.backlog() : 128);
         } catch (IOException e) {
             l.close();
             throw new CheckpointException("fabric 'tcp': cannot listen for " + what(s) + ": " + e.getMessage(), p.pid(), null, null, e);
+        } catch (InterruptedException e) {
+            l.close();
+            Thread.currentThread().interrupt();
+            throw new CheckpointException("fabric 'tcp': interrupted while waiting for the port of " + what(s), p.pid(), null, null, e);
         } catch (CheckpointException e) {
             l.close();
             throw e;

@@ -16,12 +16,12 @@ public class UnprivilegedRerunTest {
         String only = System.getProperty("quiesce.rerun", ""); // e.g. -Dquiesce.rerun=RefillOverflowTest: only those (comma-separated)
         List<Class<?>> classes = List.<Class<?>>of(RingTest.class, TcpStreamTest.class, SocketpairTest.class, ListenerTest.class,
                 HalfCloseTest.class, ExternalTest.class, RefillOverflowTest.class, EvloopTest.class, UnixDgramTest.class,
-                UnixListenTest.class, UdpTest.class, ScmRightsTest.class).stream()
+                UnixListenTest.class, UdpTest.class, ScmRightsTest.class, DualStackTest.class).stream()
                 .filter(k -> only.isEmpty() || List.of(only.split(",")).contains(k.getSimpleName())).toList();
         UnprivilegedRerun.run(tmp.getRoot().toPath(), FabricTest.SRC, classes, 540,
                 l -> l.startsWith("ring") || l.startsWith("tcpstream") || l.startsWith("socketpair") || l.startsWith("listen")
                         || l.startsWith("external") || l.startsWith("halfclose") || l.startsWith("refill") || l.contains("tcp: refill")
                         || l.contains("SIGCONT") || l.startsWith("evloop") || l.startsWith("unixdgram") || l.startsWith("unixlisten")
-                        || l.startsWith("udp") || l.startsWith("scmrights") || l.contains("credentials"));
+                        || l.startsWith("udp") || l.startsWith("dual") || l.startsWith("scmrights") || l.contains("credentials"));
     }
 }

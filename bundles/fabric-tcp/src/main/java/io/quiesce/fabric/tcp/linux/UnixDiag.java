@@ -1,6 +1,5 @@
 package io.quiesce.fabric.tcp.linux;
 
-import com.sun.jna.Native;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -31,8 +30,8 @@ public final class UnixDiag {
         }
     }
 
-    private static final int NETLINK_SOCK_DIAG = 4, SOCK_DIAG_BY_FAMILY = 20, NLMSG_ERROR = 2, NLMSG_DONE = 3;
-    private static final int NLM_F_REQUEST = 1, NLM_F_DUMP = 0x300;
+    private static final int SOCK_DIAG_BY_FAMILY = SockDiag.SOCK_DIAG_BY_FAMILY, NLMSG_ERROR = SockDiag.NLMSG_ERROR, NLMSG_DONE = SockDiag.NLMSG_DONE;
+    private static final int NLM_F_REQUEST = SockDiag.NLM_F_REQUEST, NLM_F_DUMP = SockDiag.NLM_F_DUMP;
     private static final int UDIAG_SHOW_PEER = 4, UDIAG_SHOW_ICONS = 8, UDIAG_SHOW_RQLEN = 0x10, UDIAG_SHOW_SHUTDOWN = 0x40, UNIX_DIAG_PEER = 2,
             UNIX_DIAG_ICONS = 3, UNIX_DIAG_RQLEN = 4, UNIX_DIAG_SHUTDOWN = 6;
 
@@ -44,30 +43,9 @@ public final class UnixDiag {
      * @throws IOException when the kernel refuses the query
      */
     public static Map<Long, Info> dump() throws IOException {
-        Net net = Net.INSTANCE;
-        int fd = net.socket(Net.AF_NETLINK, Net.SOCK_DGRAM | Net.SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-        if (fd < 0) {
-            throw new IOException("socket(NETLINK_SOCK_DIAG) failed: errno " + Native.getLastError());
-        }
-        try {
-            byte[] req = request();
-            if (net.send(fd, req, req.length, 0) != req.length) {
-                throw new IOException("unix_diag request failed: errno " + Native.getLastError());
-            }
-            Map<Long, Info> out = new HashMap<>();
-            byte[] buf = new byte[64 * 1024];
-            while (true) {
-                long n = net.recv(fd, buf, buf.length, 0);
-                if (n < 0) {
-                    throw new IOException("unix_diag reply failed: errno " + Native.getLastError());
-                }
-                if (parse(buf, (int) n, out)) {
-                    return out;
-                }
-            }
-        } finally {
-            net.close(fd);
-        }
+        Map<Long, Info> out = new HashMap<>();
+        SockDiag.exchange("unix_diag", request(), (buf, len) -> parse(buf, len, out));
+        return out;
     }
 
     /** @return the dump request: nlmsghdr + unix_diag_req (all states) */
