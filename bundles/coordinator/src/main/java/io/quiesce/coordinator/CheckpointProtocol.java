@@ -103,6 +103,7 @@ final class CheckpointProtocol {
         List<FabricCheckpoint> drains = new ArrayList<>();
         List<String> fabricNames = new ArrayList<>();
         boolean committed = false;
+        boolean resumed = false;
         long frozenAt = 0;
         CheckpointSession session = null;
         Watchdog.Armed deadline = null;
@@ -113,6 +114,7 @@ final class CheckpointProtocol {
             // freeze
             frozenAt = System.nanoTime();
             List<FrozenProcess> frozen = call(who, "freeze", s::freeze);
+            long frozenEnd = System.nanoTime();
             // drain
             List<Endpoint> endpoints = new ArrayList<>();
             for (Fabric f : fabrics) {
@@ -136,6 +138,7 @@ final class CheckpointProtocol {
                 });
             }
             // dump
+            long drainedAt = System.nanoTime();
             DumpResult dump = call(who, "dump", () -> s.dump(staging));
             List<String> warnings = new ArrayList<>(dump.warnings());
             for (int i = 0; i < drains.size(); i++) {
@@ -147,6 +150,21 @@ final class CheckpointProtocol {
             for (int i = 0; i < drains.size(); i++) {
                 FabricCheckpoint fc = drains.get(i);
                 files.addAll(call("fabric '" + fabricNames.get(i) + "'", "save", () -> fc.save(staging)));
+            }
+            long dumpedAt = System.nanoTime();
+            // resume, when the job continues: every image is written and durable, so the job runs on while the
+            // commit is written; a commit that fails then leaves it running with nothing committed, as an abort does
+            long resumedAt = 0;
+            if (!kill) {
+                resumeFabrics(drains, fabricNames);
+                call(who, "resume", () -> {
+                    s.resume();
+                    return null;
+                });
+                resumed = true;
+                resumedAt = System.nanoTime();
+                deadline.close();
+                deadline = null;
             }
             // commit
             Manifest manifest = new Manifest(ImageFormat.MAGIC, ImageFormat.VERSION, r.id(), r.name(), r.argv(), epoch,
@@ -167,27 +185,23 @@ final class CheckpointProtocol {
                     LOG.warn("hook {} failed after commit of {}: {}", h.getClass().getName(), committedFolder, e.toString());
                 }
             }
-            // resume or kill
+            // kill, once committed
             if (kill) {
                 call(who, "kill", () -> {
                     s.kill();
                     return null;
                 });
-            } else {
-                resumeFabrics(drains, fabricNames);
-                call(who, "resume", () -> {
-                    s.resume();
-                    return null;
-                });
             }
             long end = System.nanoTime();
-            LOG.info("checkpoint of job {} epoch {} committed at {} ({} bytes, {} ms, paused {} ms{})", r.id(), epoch,
-                    committedFolder, dump.bytes(), (end - t0) / 1_000_000, (end - frozenAt) / 1_000_000, kill ? ", killed" : "");
-            return new CheckpointResult(r.id(), committedFolder, epoch, dump.bytes(), (end - t0) / 1_000_000,
-                    (end - frozenAt) / 1_000_000, backend.name(), fabricNames, kill, warnings);
+            long paused = ((kill ? end : resumedAt) - frozenAt) / 1_000_000;
+            LOG.info("checkpoint of job {} epoch {} committed at {} ({} bytes, {} ms, paused {} ms: freeze {} ms, drain {} ms, dump {} ms{})",
+                    r.id(), epoch, committedFolder, dump.bytes(), (end - t0) / 1_000_000, paused, (frozenEnd - frozenAt) / 1_000_000,
+                    (drainedAt - frozenEnd) / 1_000_000, (dumpedAt - drainedAt) / 1_000_000, kill ? ", killed" : "");
+            return new CheckpointResult(r.id(), committedFolder, epoch, dump.bytes(), (end - t0) / 1_000_000, paused, backend.name(),
+                    fabricNames, kill, warnings);
         } catch (CheckpointException e) {
             if (!committed) {
-                abort(session, drains, fabricNames, store, staging);
+                abort(resumed ? null : session, resumed ? List.of() : drains, fabricNames, store, staging);
                 for (CheckpointHook h : hooks) {
                     try {
                         h.afterAbort(before, e);
@@ -195,7 +209,7 @@ final class CheckpointProtocol {
                         LOG.warn("hook {} failed after abort: {}", h.getClass().getName(), ex.toString());
                     }
                 }
-                LOG.warn("checkpoint of job {} aborted, job resumed: {}", r.id(), e.getMessage());
+                LOG.warn("checkpoint of job {} aborted, job {}: {}", r.id(), resumed ? "running on" : "resumed", e.getMessage());
                 throw e;
             }
             throw new CheckpointException("checkpoint committed, but then: " + e.getMessage(), e.pid(), e.errno(), e.path(), e);
@@ -287,6 +301,9 @@ final class CheckpointProtocol {
             warnings.forEach(w -> LOG.warn("restart of job {}: {}", manifest.jobId(), w));
             LOG.info("job {} restarted from {} as PIDs {}", manifest.jobId(), folder, pids);
             return new RestartResult(manifest.jobId(), folder, pids, warnings);
+        } catch (CheckpointException e) {
+            LOG.warn("restart of job {} from {} failed, its restored processes killed: {}", manifest.jobId(), folder, e.getMessage());
+            throw e;
         } finally {
             for (FabricRestore fr : rebuilt) {
                 fr.close();
