@@ -44,7 +44,7 @@ for round in first again; do
   folder=$(echo "$c" | json '["checkpoint"]')
   freeze_us=$(last "processes frozen in" | sed -E 's/.* in ([0-9]+) us.*/\1/')
   copy_ms=$(last "saved:" | sed -E 's/.*page copy ([0-9]+) ms.*/\1/')
-  fsync_ms=$(last "saved:" | sed -E 's/.*fsync ([0-9]+) ms.*/\1/')
+  fsync_ms=$(last "made durable in" | sed -E 's/.* made durable in ([0-9]+) ms.*/\1/')
   # 2. checkpoint --kill, then restart, then ask the restored program to verify all of its memory
   q checkpoint "$job" --kill --json >/dev/null
   t0=$(ms); q restart "$job" --json >/dev/null; t1=$(ms)
