@@ -40,15 +40,9 @@ final class TimeWaitRemnants {
         while (true) {
             List<TcpDiag.TcpSocket> remnants = blocking(s);
             if (remnants.isEmpty()) {
-                int e = l.bind(s.family(), s.local());
-                for (int i = 0; e == Net.EADDRINUSE && told && i < 20; i++) {
-                    // the remnants just expired: the kernel unhashes them from the port a moment after the dump stops listing them
-                    Thread.sleep(50);
-                    e = l.bind(s.family(), s.local());
-                }
-                return e; // or held by a live socket: the caller's error names it
+                return l.bind(s.family(), s.local()); // gone meanwhile, or held by a live socket: the caller's error names it
             }
-            long wait = 0;
+            long wait = -1; // -1: every remnant removed; else the longest time one still has (0: it is being reaped now)
             int removed = 0;
             for (TcpDiag.TcpSocket t : remnants) {
                 int e = TcpDiag.destroy(t);
@@ -62,7 +56,7 @@ final class TimeWaitRemnants {
                 LOG.info("tcp: {}: removed {} TIME_WAIT remnant(s) of old connections holding its port", Rebuild.what(s), removed);
             }
             int e = l.bind(s.family(), s.local());
-            if (e != Net.EADDRINUSE || wait == 0) {
+            if (e != Net.EADDRINUSE || wait < 0) {
                 return e;
             }
             long left = (deadline - System.nanoTime()) / 1_000_000;
@@ -74,7 +68,7 @@ final class TimeWaitRemnants {
                         + "CAP_NET_ADMIN); waiting for them", Rebuild.what(s), remnants.size() - removed, wait);
                 told = true;
             }
-            Thread.sleep(Math.min(left, wait + 50)); // the kernel said when they go; then look again
+            Thread.sleep(Math.min(left, wait + 50)); // the kernel said when they go (an expired one is reaped within moments); then look again
         }
     }
 
