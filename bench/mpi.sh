@@ -7,12 +7,12 @@
 #     --kill, and restarted: the restart command's time and the time from its start to the ring's next progress line
 #     (targets: checkpoint (continue) <= 300 ms for 4 ranks, restart to the next hop <= 1 s), the image size per rank
 #     beside the ranks' resident memory.
-# Usage: bench/mpi.sh [RANKS...]   (build first: mvn -q package -DskipTests; ROUNDS=5 HOPS=100000 by default)
+# Usage: bench/mpi.sh [RANKS...]   (build first: mvn -q package -DskipTests; ROUNDS=5 HOPS=300000 by default)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 counts=("$@"); [ ${#counts[@]} -gt 0 ] || counts=(4 8)
 rounds=${ROUNDS:-5}
-hops=${HOPS:-100000}
+hops=${HOPS:-300000}
 work=$(mktemp -d /tmp/quiesce-bench-mpi.XXXXXX)
 export QUIESCE_HOME=$work/home
 q() { "$root/bin/quiesce" "$@"; }
