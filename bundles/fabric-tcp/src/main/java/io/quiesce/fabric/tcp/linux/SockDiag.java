@@ -2,6 +2,8 @@ package io.quiesce.fabric.tcp.linux;
 
 import com.sun.jna.Native;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /** One NETLINK_SOCK_DIAG exchange: a request, then reply datagrams until the parser has seen the end. */
 final class SockDiag {
@@ -11,6 +13,41 @@ final class SockDiag {
     /** Parses one reply datagram; @return true when the reply is complete */
     interface Replies {
         boolean parse(byte[] buf, int len) throws IOException;
+    }
+
+    /** One SOCK_DIAG_BY_FAMILY message of a dump: its payload is {@code b[at, end)}. */
+    interface Message {
+        void accept(ByteBuffer b, int at, int end) throws IOException;
+    }
+
+    /**
+     * Walks the netlink messages of one reply datagram, handing each SOCK_DIAG_BY_FAMILY payload of at least
+     * {@code minPayload} bytes to {@code each}.
+     *
+     * @return true when the dump is complete (NLMSG_DONE)
+     * @throws IOException on a malformed datagram or an error message
+     */
+    static boolean walk(String what, byte[] buf, int len, int minPayload, Message each) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(buf, 0, len).order(ByteOrder.nativeOrder());
+        int off = 0;
+        while (off + 16 <= len) {
+            int mlen = b.getInt(off);
+            int type = b.getShort(off + 4) & 0xffff;
+            if (mlen < 16 || off + mlen > len) {
+                throw new IOException("malformed " + what + " reply at offset " + off);
+            }
+            if (type == NLMSG_DONE) {
+                return true;
+            }
+            if (type == NLMSG_ERROR) {
+                throw new IOException(what + " failed: errno " + -b.getInt(off + 16));
+            }
+            if (type == SOCK_DIAG_BY_FAMILY && mlen >= 16 + minPayload) {
+                each.accept(b, off + 16, off + mlen);
+            }
+            off += (mlen + 3) & ~3;
+        }
+        return false;
     }
 
     private SockDiag() {

@@ -95,31 +95,13 @@ public final class TcpDiag {
 
     /** Parses one reply datagram into {@code out} (the kernel filtered the states); @return true when the dump is complete */
     static boolean parse(byte[] buf, int len, List<TcpSocket> out) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(buf, 0, len).order(ByteOrder.nativeOrder());
-        int off = 0;
-        while (off + 16 <= len) {
-            int mlen = b.getInt(off);
-            int type = b.getShort(off + 4) & 0xffff;
-            if (mlen < 16 || off + mlen > len) {
-                throw new IOException("malformed inet_diag reply at offset " + off);
-            }
-            if (type == SockDiag.NLMSG_DONE) {
-                return true;
-            }
-            if (type == SockDiag.NLMSG_ERROR) {
-                throw new IOException("inet_diag failed: errno " + -b.getInt(off + 16));
-            }
-            if (type == SockDiag.SOCK_DIAG_BY_FAMILY && mlen >= 16 + MSG) {
-                int p = off + 16;
-                int family = b.get(p) & 0xff;
-                int state = b.get(p + 1) & 0xff;
-                byte[] id = Arrays.copyOfRange(buf, p + 4, p + 4 + ID);
-                long expires = b.getInt(p + 4 + ID) & 0xffffffffL;
-                out.add(new TcpSocket(family, state, id, text(family, id, 4, 0), text(family, id, 20, 2), expires));
-            }
-            off += (mlen + 3) & ~3;
-        }
-        return false;
+        return SockDiag.walk("inet_diag", buf, len, MSG, (b, p, end) -> {
+            int family = b.get(p) & 0xff;
+            int state = b.get(p + 1) & 0xff;
+            byte[] id = Arrays.copyOfRange(buf, p + 4, p + 4 + ID);
+            long expires = b.getInt(p + 4 + ID) & 0xffffffffL;
+            out.add(new TcpSocket(family, state, id, text(family, id, 4, 0), text(family, id, 20, 2), expires));
+        });
     }
 
     private static String text(int family, byte[] id, int at, int portAt) throws IOException {

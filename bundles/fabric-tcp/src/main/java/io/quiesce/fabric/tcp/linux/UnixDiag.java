@@ -30,7 +30,7 @@ public final class UnixDiag {
         }
     }
 
-    private static final int SOCK_DIAG_BY_FAMILY = SockDiag.SOCK_DIAG_BY_FAMILY, NLMSG_ERROR = SockDiag.NLMSG_ERROR, NLMSG_DONE = SockDiag.NLMSG_DONE;
+    private static final int SOCK_DIAG_BY_FAMILY = SockDiag.SOCK_DIAG_BY_FAMILY;
     private static final int NLM_F_REQUEST = SockDiag.NLM_F_REQUEST, NLM_F_DUMP = SockDiag.NLM_F_DUMP;
     private static final int UDIAG_SHOW_PEER = 4, UDIAG_SHOW_ICONS = 8, UDIAG_SHOW_RQLEN = 0x10, UDIAG_SHOW_SHUTDOWN = 0x40, UNIX_DIAG_PEER = 2,
             UNIX_DIAG_ICONS = 3, UNIX_DIAG_RQLEN = 4, UNIX_DIAG_SHUTDOWN = 6;
@@ -67,53 +67,35 @@ public final class UnixDiag {
      * @throws IOException on an error message
      */
     static boolean parse(byte[] buf, int len, Map<Long, Info> out) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(buf, 0, len).order(ByteOrder.nativeOrder());
-        int off = 0;
-        while (off + 16 <= len) {
-            int mlen = b.getInt(off);
-            int type = b.getShort(off + 4) & 0xffff;
-            if (mlen < 16 || off + mlen > len) {
-                throw new IOException("malformed unix_diag reply at offset " + off);
-            }
-            if (type == NLMSG_DONE) {
-                return true;
-            }
-            if (type == NLMSG_ERROR) {
-                throw new IOException("unix_diag failed: errno " + -b.getInt(off + 16));
-            }
-            if (type == SOCK_DIAG_BY_FAMILY && mlen >= 32) {
-                int p = off + 16;
-                int sockType = b.get(p + 1) & 0xff;
-                int state = b.get(p + 2) & 0xff;
-                long inode = b.getInt(p + 4) & 0xffffffffL;
-                long peer = 0;
-                int shutdown = 0;
-                int backlog = 0;
-                java.util.List<Long> waiting = new java.util.ArrayList<>();
-                int a = p + 16;
-                while (a + 4 <= off + mlen) {
-                    int alen = b.getShort(a) & 0xffff;
-                    int atype = b.getShort(a + 2) & 0xffff;
-                    if (alen < 4) {
-                        break;
-                    }
-                    if (atype == UNIX_DIAG_PEER && alen >= 8) {
-                        peer = b.getInt(a + 4) & 0xffffffffL;
-                    } else if (atype == UNIX_DIAG_SHUTDOWN && alen >= 5) {
-                        shutdown = b.get(a + 4) & 0xff;
-                    } else if (atype == UNIX_DIAG_ICONS) {
-                        for (int i = a + 4; i + 4 <= a + alen; i += 4) {
-                            waiting.add(b.getInt(i) & 0xffffffffL); // a client's inode (0: already gone)
-                        }
-                    } else if (atype == UNIX_DIAG_RQLEN && alen >= 12) {
-                        backlog = b.getInt(a + 8); // {rqueue, wqueue}: for a listener {queue length, max_ack_backlog}
-                    }
-                    a += (alen + 3) & ~3;
+        return SockDiag.walk("unix_diag", buf, len, 16, (b, p, end) -> {
+            int sockType = b.get(p + 1) & 0xff;
+            int state = b.get(p + 2) & 0xff;
+            long inode = b.getInt(p + 4) & 0xffffffffL;
+            long peer = 0;
+            int shutdown = 0;
+            int backlog = 0;
+            java.util.List<Long> waiting = new java.util.ArrayList<>();
+            int a = p + 16;
+            while (a + 4 <= end) {
+                int alen = b.getShort(a) & 0xffff;
+                int atype = b.getShort(a + 2) & 0xffff;
+                if (alen < 4) {
+                    break;
                 }
-                out.put(inode, new Info(inode, sockType, state, peer, shutdown, waiting, backlog));
+                if (atype == UNIX_DIAG_PEER && alen >= 8) {
+                    peer = b.getInt(a + 4) & 0xffffffffL;
+                } else if (atype == UNIX_DIAG_SHUTDOWN && alen >= 5) {
+                    shutdown = b.get(a + 4) & 0xff;
+                } else if (atype == UNIX_DIAG_ICONS) {
+                    for (int i = a + 4; i + 4 <= a + alen; i += 4) {
+                        waiting.add(b.getInt(i) & 0xffffffffL); // a client's inode (0: already gone)
+                    }
+                } else if (atype == UNIX_DIAG_RQLEN && alen >= 12) {
+                    backlog = b.getInt(a + 8); // {rqueue, wqueue}: for a listener {queue length, max_ack_backlog}
+                }
+                a += (alen + 3) & ~3;
             }
-            off += (mlen + 3) & ~3;
-        }
-        return false;
+            out.put(inode, new Info(inode, sockType, state, peer, shutdown, waiting, backlog));
+        });
     }
 }
