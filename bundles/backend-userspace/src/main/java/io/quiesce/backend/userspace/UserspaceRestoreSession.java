@@ -11,6 +11,7 @@ import io.quiesce.api.image.ImageFormat;
 import io.quiesce.backend.userspace.files.Epoll;
 import io.quiesce.backend.userspace.files.FileTable;
 import io.quiesce.backend.userspace.files.GhostFiles;
+import io.quiesce.backend.userspace.files.Relocation;
 import io.quiesce.backend.userspace.files.SocketSlots;
 import io.quiesce.backend.userspace.image.FdImage;
 import io.quiesce.backend.userspace.image.ImageFiles;
@@ -28,7 +29,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -123,7 +123,7 @@ final class UserspaceRestoreSession implements RestoreSession {
         return tracer.call(() -> {
             ProcessRestore restorer = new ProcessRestore(proc, stub, images, warnings, memfds,
                     new io.quiesce.backend.userspace.memory.SysvShm.Table(ipc.sysvShm(), images, warnings, folder.resolve(ImageFiles.INDEX)));
-            io.quiesce.backend.userspace.files.Relocation relocate = new io.quiesce.backend.userspace.files.Relocation() {
+            Relocation relocate = new Relocation() {
                 @Override
                 public String apply(String p) {
                     return relocate(p);
