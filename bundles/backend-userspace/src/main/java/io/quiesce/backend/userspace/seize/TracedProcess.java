@@ -3,8 +3,10 @@ package io.quiesce.backend.userspace.seize;
 import io.quiesce.api.CheckpointException;
 import io.quiesce.backend.userspace.linux.LibC;
 import io.quiesce.backend.userspace.linux.Ptrace;
+import io.quiesce.backend.userspace.proc.ProcStatus;
 import io.quiesce.backend.userspace.proc.ProcTasks;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -115,7 +117,7 @@ public final class TracedProcess {
      * Seizes and interrupts a listed thread. EPERM has two harmless causes: the thread was made by one we hold and
      * is auto-attached already (TRACECLONE; its creator's EVENT_CLONE is not taken yet), or it is exiting (the
      * kernel refuses to attach to an exiting task, whose /proc entry stays until it is reaped): then it is tried
-     * again until it is gone.
+     * again until it is gone, or taken as ended once /proc calls it a zombie or dead.
      *
      * @return false when the thread has ended
      */
@@ -134,24 +136,66 @@ public final class TracedProcess {
                 if (!"EPERM".equals(e.errno())) {
                     throw e;
                 }
-                if (tracedByUs(tid)) {
-                    return true; // its first stop comes like the others'
+                if (tracedByUs(tid) || tracingStop(tid)) {
+                    // its first stop comes like the others'. A thread auto-attached by its creator's clone is in a
+                    // tracing stop at once; it has been seen there with a TracerPid that did not read as ours (a
+                    // qtest run under load), so that state counts too: if it is not ours after all, waiting for its
+                    // stop fails (ECHILD) and the freeze fails naming it, nothing hangs
+                    return true;
+                }
+                if (ended(tid)) {
+                    return false; // a zombie or dead thread: nothing of it is left to save, and the kernel reaps it
                 }
                 if (System.nanoTime() > deadline) {
-                    throw e;
+                    throw new CheckpointException(e.getMessage() + " (thread " + tid + " of process " + pid + ": " + describe(tid) + ")",
+                            tid, e.errno(), null, e);
                 }
                 Thread.onSpinWait();
             }
         }
     }
 
-    /** @return true when the thread's tracer is this JVM (/proc/PID/task/TID/status TracerPid) */
+    /**
+     * @return true when the thread's tracer is this JVM (/proc/PID/task/TID/status TracerPid). TracerPid is given in
+     *         the PID namespace of that /proc, which need not be this JVM's own (a platform run in a PID namespace
+     *         of its own with the host's /proc): this JVM's PID there is what {@code /proc/self} names.
+     */
     private boolean tracedByUs(int tid) {
         try {
             String tracer = ProcTasks.status(proc, pid, tid).get("TracerPid");
-            return tracer != null && Long.parseLong(tracer.trim()) == ProcessHandle.current().pid();
+            return tracer != null && Long.parseLong(tracer.trim()) == Long.parseLong(Files.readSymbolicLink(proc.resolve("self")).toString());
         } catch (IOException | RuntimeException e) {
             return false;
+        }
+    }
+
+    /** @return true when /proc shows the thread in a tracing stop (State t) */
+    private boolean tracingStop(int tid) {
+        try {
+            String state = ProcTasks.status(proc, pid, tid).get("State");
+            return state != null && state.trim().startsWith("t");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** @return true when the thread has exited: its state (/proc/PID/task/TID/status) is Z (zombie) or X (dead) */
+    private boolean ended(int tid) {
+        try {
+            String state = ProcTasks.status(proc, pid, tid).get("State");
+            return state != null && (state.trim().startsWith("Z") || state.trim().startsWith("X"));
+        } catch (IOException | RuntimeException e) {
+            return !alive(tid);
+        }
+    }
+
+    /** @return the thread's state, tracer and flags from /proc, for an error that says why it cannot be seized */
+    private String describe(int tid) {
+        try {
+            ProcStatus st = ProcTasks.status(proc, pid, tid);
+            return "State " + st.get("State") + ", TracerPid " + st.get("TracerPid");
+        } catch (IOException | RuntimeException e) {
+            return "gone";
         }
     }
 
