@@ -386,7 +386,7 @@ final class ProcessRestore {
         Path pagesFile = ctx.folder().resolve(image.pagesFile());
         try (FileChannel pages = io.quiesce.api.image.SecureFiles.openRegular(pagesFile)) {
             ThreadState.unregisterRseqSeized(inj);
-            FileRestore fileRestore = new FileRestore(pid, nsPid, warnings);
+            FileRestore fileRestore = new FileRestore(pid, nsPid, warnings).savedPid(image.pid());
             fileRestore.closeAllSeized(inj, oldFds);
             int parkBase = image.fds().stream().mapToInt(FdImage::fd).max().orElse(2) + 1;
             memoryRestore.prepareSeized(inj, old, image.vmas(), relocate, parkBase);

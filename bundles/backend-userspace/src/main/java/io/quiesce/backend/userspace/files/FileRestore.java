@@ -30,6 +30,8 @@ public final class FileRestore {
     private final long pid;
     private final long nsPid;
     private final List<String> warnings;
+    /** The PID the process had when it was checkpointed (0: unknown), for its own /proc files. */
+    private long savedPid;
     private final List<String> fallbacks = new java.util.ArrayList<>();
 
     /**
@@ -115,7 +117,7 @@ public final class FileRestore {
 
     private void openSeized(SyscallInjector inj, FdImage f, Relocation relocate, Path fallback)
             throws CheckpointException {
-        String path = relocate.file(f.path(), f.inode());
+        String path = ownProcFile(relocate.file(f.path(), f.inode()));
         // never create, truncate or take a controlling terminal on reopen; close-on-exec is set afterwards
         int flags = f.flags() & ~(LibC.O_CREAT | LibC.O_TRUNC | LibC.O_EXCL | LibC.O_CLOEXEC) | LibC.O_NOCTTY;
         long tmp = inj.call(Syscalls.OPEN, inj.putPath(path), flags, 0);
@@ -219,6 +221,21 @@ public final class FileRestore {
         }
         moveSeized(inj, tmp, f.fd());
         inj.check("fcntl(F_SETFL) of fd " + f.fd(), Syscalls.FCNTL, f.fd(), Syscalls.F_SETFL, f.flags());
+    }
+
+    /**
+     * A file of the process's own /proc directory (/proc/self/maps reads as /proc/PID/maps with the PID it had) is
+     * opened through /proc/self: the open runs inside the rebuilt process, whose PID may differ.
+     */
+    private String ownProcFile(String path) {
+        String own = "/proc/" + savedPid + "/";
+        return savedPid > 0 && path.startsWith(own) ? "/proc/self/" + path.substring(own.length()) : path;
+    }
+
+    /** @return this, knowing the PID the process had at checkpoint */
+    public FileRestore savedPid(long pid) {
+        this.savedPid = pid;
+        return this;
     }
 
     /** Moves a temporary descriptor to its saved number. */
