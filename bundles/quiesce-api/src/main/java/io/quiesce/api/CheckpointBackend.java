@@ -62,7 +62,9 @@ public interface CheckpointBackend {
     /**
      * Starts rebuilding the processes saved by this backend in an image folder.
      *
-     * @param imageFolder the committed checkpoint folder holding this backend's files
+     * @param imageFolder this host's part of a committed checkpoint: the folder holding this backend's files (the
+     *                    checkpoint folder itself for an image of format 2, else its host subfolder; the manifest
+     *                    is in the checkpoint folder)
      * @param options     how to restore (relocation, PID policy, where output goes)
      * @return a session driven through restore and release; the caller always closes it
      * @throws CheckpointException   when the image is unusable; the message names the file and the cause

@@ -27,7 +27,7 @@ public interface CheckpointSession extends AutoCloseable {
     /**
      * Writes the frozen processes into a staging folder (0700) with files created 0600. Must not resume them.
      *
-     * @param stagingFolder an empty folder that becomes the checkpoint once the platform commits it
+     * @param stagingFolder an empty folder (0700) that becomes this host's part of the checkpoint once the platform commits it
      * @return what was written, for the manifest
      * @throws CheckpointException when the dump fails; the platform then aborts and deletes the folder
      */

@@ -39,7 +39,7 @@ public interface Fabric {
     /**
      * Starts the network part of a restart. The processes are rebuilt and still stopped.
      *
-     * @param imageFolder the committed checkpoint holding this fabric's saved records
+     * @param imageFolder this host's part of the committed checkpoint, holding this fabric's saved records
      * @param restored    the rebuilt, stopped processes
      * @param rendezvous  where channel ends publish and look up their new addresses (across hosts)
      * @return the session; the caller always closes it
@@ -51,7 +51,7 @@ public interface Fabric {
      * Starts the network part of a restart with the user's options (e.g. the {@link ExternalPolicy}). The platform
      * calls this one; the default ignores the options.
      *
-     * @param imageFolder the committed checkpoint holding this fabric's saved records
+     * @param imageFolder this host's part of the committed checkpoint, holding this fabric's saved records
      * @param restored    the rebuilt, stopped processes
      * @param rendezvous  where channel ends publish and look up their new addresses (across hosts)
      * @param options     how the restart was asked for

@@ -28,7 +28,7 @@ public interface FabricCheckpoint extends AutoCloseable {
     /**
      * Writes what was drained and each endpoint's options into the staging folder (files 0600).
      *
-     * @param stagingFolder the checkpoint's staging folder
+     * @param stagingFolder this host's part of the checkpoint's staging folder, where the backend wrote its files
      * @return the files written, relative to the folder
      * @throws CheckpointException when writing fails
      */

@@ -70,7 +70,7 @@ final class UserspaceRestoreSession implements RestoreSession {
         this.proc = proc;
         this.stub = stub;
         this.init = init;
-        checkManifest(folder.resolve(ImageFormat.MANIFEST));
+        checkManifest(manifestOf(folder));
         ImageIndex index = ImageFiles.readIndex(folder);
         files = new FileTable(folder, index.pipesOrEmpty(), folder.resolve(ImageFiles.INDEX));
         files.useTerminals(io.quiesce.backend.userspace.terminals.Terminals.read(folder));
@@ -101,6 +101,14 @@ final class UserspaceRestoreSession implements RestoreSession {
         tracer = new Tracer("quiesce-restorer-" + folder.getFileName());
     }
 
+    /** @return the checkpoint's manifest: in the folder for one host's flat image, else in its parent (a host's part) */
+    private static Path manifestOf(Path folder) {
+        Path here = folder.resolve(ImageFormat.MANIFEST);
+        Path parent = folder.toAbsolutePath().getParent();
+        return java.nio.file.Files.exists(here, java.nio.file.LinkOption.NOFOLLOW_LINKS) || parent == null ? here
+                : parent.resolve(ImageFormat.MANIFEST);
+    }
+
     /** The platform's manifest is checked for magic and version only; its schema belongs to the API. */
     private static void checkManifest(Path manifest) throws ImageException {
         JsonNode m = ImageFiles.readTree(manifest);
@@ -108,9 +116,9 @@ final class UserspaceRestoreSession implements RestoreSession {
             throw new ImageException("not a Quiesce checkpoint manifest (magic " + m.path("magic") + ")", manifest);
         }
         int v = m.path("formatVersion").asInt(-1);
-        if (v != ImageFormat.VERSION && v != ImageFormat.VERSION_UNSEALED) {
+        if (!ImageFormat.readable(v)) {
             throw new ImageException("image format version " + v + " is not supported (this platform reads versions "
-                    + ImageFormat.VERSION_UNSEALED + " and " + ImageFormat.VERSION + ")", manifest);
+                    + ImageFormat.readableVersions() + ")", manifest);
         }
         String backend = m.path("backend").asText("");
         if (!backend.isEmpty() && !UserspaceBackend.NAME_VALUE.equals(backend)) {

@@ -46,11 +46,14 @@ public record Manifest(String magic, int formatVersion, String jobId, String job
 
     /**
      * @param digests the checkpoint's files
-     * @return this manifest in the current format, listing them
+     * @return this manifest in the current format for its layout (3 with host part folders, 2 for one host's files
+     *         at the top of the folder), listing them
      */
     public Manifest withFiles(List<FileDigest> digests) {
-        return new Manifest(magic, ImageFormat.VERSION, jobId, jobName, argv, epoch, created, backend, fabrics, hosts, bytes,
-                warnings, digests);
+        // hosts with part folders are format 3; one host whose files lie at the top is the sealed flat format 2
+        boolean flat = !hosts.isEmpty() && hosts.stream().allMatch(h -> h != null && h.folder() == null);
+        return new Manifest(magic, flat ? ImageFormat.VERSION_FLAT : ImageFormat.VERSION, jobId, jobName, argv, epoch, created, backend,
+                fabrics, hosts, bytes, warnings, digests);
     }
 
     private static <T> List<T> copy(List<T> list) {
@@ -74,9 +77,9 @@ public record Manifest(String magic, int formatVersion, String jobId, String job
             throw new ImageException("not a Quiesce checkpoint manifest (magic " + quote(magic) + ", expected "
                     + quote(ImageFormat.MAGIC) + ")", file);
         }
-        if (formatVersion != ImageFormat.VERSION && formatVersion != ImageFormat.VERSION_UNSEALED) {
+        if (!ImageFormat.readable(formatVersion)) {
             throw new ImageException("image format version " + formatVersion + " is not supported (this platform reads versions "
-                    + ImageFormat.VERSION_UNSEALED + " and " + ImageFormat.VERSION + ")", file);
+                    + ImageFormat.readableVersions() + ")", file);
         }
         if (jobId == null || jobId.isBlank()) {
             throw new ImageException("manifest has no job ID", file);
@@ -101,11 +104,22 @@ public record Manifest(String magic, int formatVersion, String jobId, String job
         for (String f : noNulls(fabrics, "fabrics", file)) {
             ImageFields.id(f, "fabrics", file);
         }
+        java.util.Set<String> folders = new java.util.HashSet<>();
         for (HostRecord h : noNulls(hosts, "hosts", file)) {
             for (String f : noNulls(h.files(), "hosts.files", file)) {
                 ImageFields.relative(f, "hosts.files", file);
             }
             noNulls(h.processes(), "hosts.processes", file);
+            if (formatVersion >= 3) {
+                ImageFields.id(ImageFields.present(h.folder(), "hosts.folder", file), "hosts.folder", file);
+                if (!folders.add(h.folder())) {
+                    throw new ImageException("field 'hosts.folder' names " + ImageFields.quote(h.folder()) + " for two hosts", file);
+                }
+            } else if (h.folder() != null) {
+                throw new ImageException("field 'hosts.folder' is set in a format " + formatVersion + " manifest, which has none", file);
+            } else if (hosts.size() > 1) {
+                throw new ImageException("a format " + formatVersion + " manifest lists " + hosts.size() + " hosts; it holds one", file);
+            }
         }
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (FileDigest d : noNulls(files, "files", file)) {

@@ -5,5 +5,5 @@
  * reader could misread a new image.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package io.quiesce.api.image;

@@ -52,4 +52,34 @@ public class ManifestTest {
         assertEquals(List.of(ResourceKind.REGULAR_FILE, ResourceKind.PIPE, ResourceKind.CHAR_DEVICE, ResourceKind.TCP_SOCKET,
                 ResourceKind.UNIX_SOCKET, ResourceKind.FIFO, ResourceKind.OTHER_FD), fds.stream().map(FdEntry::kind).toList());
     }
+
+    private static Manifest hosts(int version, HostRecord... hosts) {
+        return new Manifest(ImageFormat.MAGIC, version, "1", "sim", List.of("x"), 1, "2026-01-01T00:00:00Z", "userspace", null,
+                List.of(hosts), 0, null);
+    }
+
+    @Test
+    public void hostPartFoldersAreCheckedInFormat3AndAbsentBefore() throws ImageException {
+        HostRecord a = new HostRecord("a", List.of(), List.of("a/x.img"), "a");
+        HostRecord b = new HostRecord("b", List.of(), List.of("b/x.img"), "b");
+        hosts(3, a, b).check(FILE);
+        hosts(ImageFormat.VERSION_FLAT, new HostRecord("a", List.of(), List.of("x.img"))).check(FILE);
+        for (Manifest bad : List.of(hosts(3, a, new HostRecord("b", List.of(), List.of(), "a")),
+                hosts(3, new HostRecord("a", List.of(), List.of(), null)),
+                hosts(3, new HostRecord("a", List.of(), List.of(), "../etc")),
+                hosts(3, new HostRecord("a", List.of(), List.of(), "x/y")),
+                hosts(ImageFormat.VERSION_FLAT, a),
+                hosts(ImageFormat.VERSION_FLAT, new HostRecord("a", List.of(), List.of()), new HostRecord("b", List.of(), List.of())))) {
+            ImageException e = assertThrows(ImageException.class, () -> bad.check(FILE));
+            assertTrue(e.getMessage(), e.getMessage().contains("hosts.folder") || e.getMessage().contains("hosts; it holds one"));
+        }
+    }
+
+    @Test
+    public void withFilesKeepsTheLayoutsFormat() {
+        HostRecord flat = new HostRecord("a", List.of(), List.of("x.img"));
+        HostRecord part = new HostRecord("a", List.of(), List.of("a/x.img"), "a");
+        assertEquals(ImageFormat.VERSION_FLAT, hosts(1, flat).withFiles(List.of()).formatVersion());
+        assertEquals(ImageFormat.VERSION, hosts(1, part).withFiles(List.of()).formatVersion());
+    }
 }
