@@ -10,7 +10,9 @@ import java.util.Map;
 /**
  * Pairs the endpoints that every host discovered into channels: two endpoints of one fabric whose local and
  * remote addresses mirror each other are the two ends of an intra-job connection; an endpoint with no mirror talks
- * to a peer outside the job (or listens).
+ * to a peer outside the job (or listens). Addresses that mean something on one host only (loopback, link-local,
+ * Unix sockets) pair only with endpoints of the same host; others (the addresses of hosts' interfaces) pair across
+ * hosts, which is how a connection between two hosts of the job is found.
  */
 final class ChannelPairing {
     private ChannelPairing() {
@@ -25,14 +27,14 @@ final class ChannelPairing {
         Map<String, Endpoint> byLocal = new HashMap<>();
         for (Endpoint e : endpoints) {
             if (e.remote() != null) {
-                byLocal.put(key(e.fabric(), e.local(), e.remote()), e);
+                byLocal.put(key(e, e.local(), e.remote()), e);
             }
         }
         List<Channel> out = new ArrayList<>();
         Map<String, String> ids = new HashMap<>();
         int n = 0;
         for (Endpoint e : endpoints) {
-            Endpoint peer = e.remote() == null ? null : byLocal.get(key(e.fabric(), e.remote(), e.local()));
+            Endpoint peer = e.remote() == null ? null : byLocal.get(key(e, e.remote(), e.local()));
             if (peer == e) {
                 peer = null; // a socket connected to itself is not a channel between two ends
             }
@@ -46,12 +48,31 @@ final class ChannelPairing {
         return out;
     }
 
-    private static String key(String fabric, String local, String remote) {
-        return fabric + "|" + local + "|" + remote;
+    private static String key(Endpoint e, String local, String remote) {
+        return e.fabric() + "|" + (hostScoped(e) ? e.host() : "") + "|" + local + "|" + remote;
     }
 
     /** The same text for both ends of one connection. */
     private static String canonical(Endpoint e) {
-        return e.local().compareTo(e.remote()) < 0 ? key(e.fabric(), e.local(), e.remote()) : key(e.fabric(), e.remote(), e.local());
+        return e.local().compareTo(e.remote()) < 0 ? key(e, e.local(), e.remote()) : key(e, e.remote(), e.local());
+    }
+
+    /** @return true when the endpoint's addresses name something on its own host only */
+    static boolean hostScoped(Endpoint e) {
+        if (e.kind() != null && e.kind().startsWith("unix")) {
+            return true;
+        }
+        return local(e.local()) || e.remote() != null && local(e.remote());
+    }
+
+    private static boolean local(String address) {
+        String a = address.startsWith("[") ? address.substring(1, Math.max(1, address.indexOf(']'))) : address;
+        int colon = a.lastIndexOf(':');
+        if (!address.startsWith("[") && colon > 0) {
+            a = a.substring(0, colon);
+        }
+        a = a.toLowerCase(java.util.Locale.ROOT);
+        return a.startsWith("127.") || a.equals("::1") || a.startsWith("::ffff:127.") || a.startsWith("fe80:") || a.contains("%")
+                || a.equals("localhost") || !a.matches("[0-9a-f.:]+");
     }
 }

@@ -1,208 +1,161 @@
 package io.quiesce.coordinator;
 
-import io.quiesce.api.BackendCapability;
 import io.quiesce.api.Channel;
-import io.quiesce.api.CheckpointBackend;
 import io.quiesce.api.CheckpointException;
 import io.quiesce.api.CheckpointHook;
 import io.quiesce.api.CheckpointResult;
-import io.quiesce.api.CheckpointSession;
-import io.quiesce.api.DumpResult;
 import io.quiesce.api.Endpoint;
-import io.quiesce.api.Fabric;
-import io.quiesce.api.FabricCheckpoint;
-import io.quiesce.api.FabricRestore;
-import io.quiesce.api.FrozenProcess;
 import io.quiesce.api.HookEvent;
-import io.quiesce.api.HostJob;
 import io.quiesce.api.RestartRequest;
 import io.quiesce.api.RestartResult;
-import io.quiesce.api.RestoreOptions;
-import io.quiesce.api.RestoreSession;
 import io.quiesce.api.image.HostRecord;
 import io.quiesce.api.image.ImageFormat;
 import io.quiesce.api.image.Manifest;
-import io.quiesce.process.ProcFs;
 import io.quiesce.coordinator.store.CheckpointStore;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The phases of the quiesce protocol for one host, in order, with abort on any failure.
+ * The quiesce protocol as named phases over the hosts' agents, each phase a {@link Barrier} with a deadline.
  *
- * <p>Checkpoint: prepare → freeze → drain → dump → commit → resume or kill. Until commit, any failure resumes
- * every process, puts back what fabrics drained, and deletes the staging folder: the previous checkpoint and the
- * {@code latest} link stay as they were. Restart: restore → reconnect → refill → release; any failure before
- * release kills what was rebuilt.
+ * <p>Checkpoint: prepare → freeze → (pairing) → drain → dump (every host's vote) → resume, if the job continues →
+ * commit → kill, if asked. Until commit, any failure on any host aborts on every host: channels put back, every
+ * process resumed, every staged part and the staging folder deleted; the previous checkpoint and {@code latest} stay
+ * as they were. A job that continues runs again as soon as every part is durable, before the commit is written; a
+ * commit that fails then leaves it running with nothing committed, as an abort does.
  *
- * <p>Plug-ins are third-party code: a runtime exception from one is turned into a {@link CheckpointException}
- * naming the plug-in and phase, and handled like any other failure.
+ * <p>Restart: restore → reconnect → refill → release, each on every host; any failure before release kills what
+ * was rebuilt on every host.
  */
 final class CheckpointProtocol {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointProtocol.class);
 
-    private final ProcFs proc;
-    private final ChildReaper reaper;
-    private final Watchdog watchdog;
+    private final ExecutorService pool;
+    private final IntSupplier phaseSeconds;
 
-    CheckpointProtocol(ProcFs proc, ChildReaper reaper, Watchdog watchdog) {
-        this.proc = proc;
-        this.reaper = reaper;
-        this.watchdog = watchdog;
+    /**
+     * @param pool         runs phases on several hosts at once
+     * @param phaseSeconds each phase's deadline over all hosts, read at each operation
+     */
+    CheckpointProtocol(ExecutorService pool, IntSupplier phaseSeconds) {
+        this.pool = pool;
+        this.phaseSeconds = phaseSeconds;
     }
 
-    /** A step of a plug-in that may throw. */
-    private interface Step<T> {
-        T run() throws CheckpointException;
+    private Barrier barrier() {
+        return new Barrier(pool, Duration.ofSeconds(Math.max(1, phaseSeconds.getAsInt())));
     }
 
-    private static <T> T call(String who, String phase, Step<T> step) throws CheckpointException {
-        try {
-            return step.run();
-        } catch (CheckpointException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new CheckpointException(who + " failed in " + phase + ": " + e, e);
-        }
+    /** What to checkpoint, and where the result goes. */
+    record Order(Job job, List<HostAgent> agents, String backend, List<String> fabrics, boolean saveFiles, boolean kill,
+            List<CheckpointHook> hooks, CheckpointStore store, String restartLine) {
     }
 
-    CheckpointResult checkpoint(Job job, List<Long> pids, CheckpointBackend backend, List<Fabric> fabrics,
-            List<CheckpointHook> hooks, CheckpointStore store, boolean kill, String restartLine,
-            boolean saveFiles) throws CheckpointException {
+    CheckpointResult checkpoint(Order o) throws CheckpointException {
         long t0 = System.nanoTime();
-        JobRecord r = job.record();
-        String who = "backend '" + backend.name() + "'";
+        JobRecord r = o.job().record();
         long epoch;
         try {
-            epoch = store.nextEpoch(r.id());
+            epoch = o.store().nextEpoch(r.id());
         } catch (IOException e) {
-            throw new CheckpointException("cannot read checkpoint store " + store.jobFolder(r.id()) + ": " + e.getMessage(), e);
+            throw new CheckpointException("cannot read checkpoint store " + o.store().jobFolder(r.id()) + ": " + e.getMessage(), e);
         }
-        HookEvent before = new HookEvent(r.id(), r.name(), epoch, null, backend.name());
-        for (CheckpointHook h : hooks) {
-            call("hook " + h.getClass().getName(), "before-freeze", () -> {
-                h.beforeFreeze(before);
-                return null;
-            });
+        HookEvent before = new HookEvent(r.id(), r.name(), epoch, null, o.backend());
+        for (CheckpointHook h : o.hooks()) {
+            PluginCall.run("hook " + h.getClass().getName(), "before-freeze", () -> h.beforeFreeze(before));
         }
-        // prepare
-        HostJob hostJob = new HostJob(r.id(), r.name(), r.rootPid(), pids, job.folder, saveFiles);
         Path staging;
         try {
-            staging = store.stage(r.id(), epoch);
+            staging = o.store().stage(r.id(), epoch);
         } catch (IOException e) {
-            throw new CheckpointException("cannot create staging folder in " + store.jobFolder(r.id()) + ": " + e.getMessage(), e);
+            throw new CheckpointException("cannot create staging folder in " + o.store().jobFolder(r.id()) + ": " + e.getMessage(), e);
         }
-        pids.forEach(reaper::hold);
-        List<FabricCheckpoint> drains = new ArrayList<>();
-        List<String> fabricNames = new ArrayList<>();
+        CheckpointPlan plan = new CheckpointPlan(r.id(), r.name(), epoch, o.backend(), o.fabrics(), o.saveFiles());
+        Barrier barrier = barrier();
+        List<HostCheckpoint> hosts = new ArrayList<>();
         boolean committed = false;
         boolean resumed = false;
-        long frozenAt = 0;
-        CheckpointSession session = null;
-        Watchdog.Armed deadline = null;
         try {
-            session = call(who, "prepare", () -> backend.openCheckpoint(hostJob));
-            deadline = watchdog.arm(); // from here until the job runs again, a platform that stops is ended
-            CheckpointSession s = session;
-            // freeze
-            frozenAt = System.nanoTime();
-            List<FrozenProcess> frozen = call(who, "freeze", s::freeze);
+            // prepare: every host opens its part; one that cannot take part fails the checkpoint before any freeze
+            prepare(o.agents(), plan, hosts);
+            long frozenAt = System.nanoTime();
+            List<List<Endpoint>> found = barrier.all("freeze", hosts, HostCheckpoint::host, HostCheckpoint::freeze);
             long frozenEnd = System.nanoTime();
-            // drain
-            List<Endpoint> endpoints = new ArrayList<>();
-            for (Fabric f : fabrics) {
-                String fw = "fabric '" + f.name() + "'";
-                FabricCheckpoint fc = call(fw, "discover", () -> f.openCheckpoint(hostJob, frozen));
-                drains.add(fc);
-                fabricNames.add(f.name());
-                endpoints.addAll(call(fw, "discover", fc::discover));
-            }
-            if (backend.capabilities().contains(BackendCapability.FABRIC_ACCESS)) {
-                UnclaimedSockets.refuse(hostJob, frozen, endpoints);
-            }
+            List<Endpoint> endpoints = found.stream().flatMap(List::stream).toList();
             List<Channel> channels = ChannelPairing.pair(r.id() + ":" + epoch, endpoints);
-            for (int i = 0; i < drains.size(); i++) {
-                FabricCheckpoint fc = drains.get(i);
-                String name = fabricNames.get(i);
-                List<Channel> mine = channels.stream().filter(c -> c.a().fabric().equals(name)).toList();
-                call("fabric '" + name + "'", "drain", () -> {
-                    fc.drain(mine);
-                    return null;
-                });
-            }
-            // dump
+            barrier.all("drain", hosts, HostCheckpoint::host, h -> {
+                h.drain(channels.stream().filter(c -> c.a().host().equals(h.host())).toList());
+                return null;
+            });
             long drainedAt = System.nanoTime();
-            DumpResult dump = call(who, "dump", () -> s.dump(staging));
-            List<String> warnings = new ArrayList<>(dump.warnings());
-            for (int i = 0; i < drains.size(); i++) {
-                String name = fabricNames.get(i);
-                FabricCheckpoint fc = drains.get(i);
-                warnings.addAll(call("fabric '" + name + "'", "save", fc::warnings));
-            }
-            List<String> files = new ArrayList<>(dump.files());
-            for (int i = 0; i < drains.size(); i++) {
-                FabricCheckpoint fc = drains.get(i);
-                files.addAll(call("fabric '" + fabricNames.get(i) + "'", "save", () -> fc.save(staging)));
-            }
+            List<HostPart> parts = barrier.all("dump", hosts, HostCheckpoint::host, HostCheckpoint::dump);
             long dumpedAt = System.nanoTime();
-            // resume, when the job continues: every image is written and durable, so the job runs on while the
-            // commit is written; a commit that fails then leaves it running with nothing committed, as an abort does
             long resumedAt = 0;
-            if (!kill) {
-                resumeFabrics(drains, fabricNames);
-                call(who, "resume", () -> {
-                    s.resume();
+            if (!o.kill()) {
+                barrier.all("resume", hosts, HostCheckpoint::host, h -> {
+                    h.resume();
                     return null;
                 });
                 resumed = true;
                 resumedAt = System.nanoTime();
-                deadline.close();
-                deadline = null;
             }
-            // commit
+            // commit: the checkpoint exists exactly when the manifest listing every host's part is written
+            List<HostRecord> records = new ArrayList<>();
+            List<String> warnings = new ArrayList<>();
+            Map<String, String> digests = new HashMap<>();
+            long bytes = 0;
+            for (HostPart p : parts) {
+                records.add(p.record());
+                String prefix = parts.size() > 1 ? "host " + p.record().host() + ": " : "";
+                p.warnings().forEach(w -> warnings.add(prefix + w));
+                digests.putAll(p.digests());
+                bytes += p.bytes();
+            }
             Manifest manifest = new Manifest(ImageFormat.MAGIC, ImageFormat.VERSION, r.id(), r.name(), r.argv(), epoch,
-                    Instant.now().toString(), backend.name(), fabricNames, List.of(new HostRecord(hostName(), dump.records(), files)),
-                    dump.bytes(), warnings);
+                    Instant.now().toString(), o.backend(), o.fabrics(), records, bytes, warnings);
             Path committedFolder;
             try {
-                committedFolder = store.commit(staging, manifest, restartLine, dump.digests());
+                committedFolder = o.store().commit(staging, manifest, o.restartLine(), digests);
             } catch (IOException e) {
                 throw new CheckpointException("cannot commit checkpoint " + staging + ": " + e.getMessage(), -1, null, staging, e);
             }
             committed = true;
-            HookEvent after = new HookEvent(r.id(), r.name(), epoch, committedFolder, backend.name());
-            for (CheckpointHook h : hooks) {
+            HookEvent after = new HookEvent(r.id(), r.name(), epoch, committedFolder, o.backend());
+            for (CheckpointHook h : o.hooks()) {
                 try {
                     h.afterCommit(after);
                 } catch (RuntimeException e) {
                     LOG.warn("hook {} failed after commit of {}: {}", h.getClass().getName(), committedFolder, e.toString());
                 }
             }
-            // kill, once committed
-            if (kill) {
-                call(who, "kill", () -> {
-                    s.kill();
+            if (o.kill()) {
+                barrier.all("kill", hosts, HostCheckpoint::host, h -> {
+                    h.kill();
                     return null;
                 });
             }
             long end = System.nanoTime();
-            long paused = ((kill ? end : resumedAt) - frozenAt) / 1_000_000;
-            LOG.info("checkpoint of job {} epoch {} committed at {} ({} bytes, {} ms, paused {} ms: freeze {} ms, drain {} ms, dump {} ms{})",
-                    r.id(), epoch, committedFolder, dump.bytes(), (end - t0) / 1_000_000, paused, (frozenEnd - frozenAt) / 1_000_000,
-                    (drainedAt - frozenEnd) / 1_000_000, (dumpedAt - drainedAt) / 1_000_000, kill ? ", killed" : "");
-            return new CheckpointResult(r.id(), committedFolder, epoch, dump.bytes(), (end - t0) / 1_000_000, paused, backend.name(),
-                    fabricNames, kill, warnings);
+            long paused = ((o.kill() ? end : resumedAt) - frozenAt) / 1_000_000;
+            LOG.info("checkpoint of job {} epoch {} committed at {} ({} bytes from {} host{}, {} ms, paused {} ms: freeze {} ms, drain {} ms, dump {} ms{})",
+                    r.id(), epoch, committedFolder, bytes, parts.size(), parts.size() == 1 ? "" : "s", (end - t0) / 1_000_000, paused,
+                    (frozenEnd - frozenAt) / 1_000_000, (drainedAt - frozenEnd) / 1_000_000, (dumpedAt - drainedAt) / 1_000_000,
+                    o.kill() ? ", killed" : "");
+            return new CheckpointResult(r.id(), committedFolder, epoch, bytes, (end - t0) / 1_000_000, paused, o.backend(),
+                    o.fabrics(), o.kill(), warnings);
         } catch (CheckpointException e) {
             if (!committed) {
-                abort(resumed ? null : session, resumed ? List.of() : drains, fabricNames, store, staging);
-                for (CheckpointHook h : hooks) {
+                abort(hosts, o.store(), staging);
+                for (CheckpointHook h : o.hooks()) {
                     try {
                         h.afterAbort(before, e);
                     } catch (RuntimeException ex) {
@@ -214,41 +167,52 @@ final class CheckpointProtocol {
             }
             throw new CheckpointException("checkpoint committed, but then: " + e.getMessage(), e.pid(), e.errno(), e.path(), e);
         } finally {
-            for (FabricCheckpoint fc : drains) {
-                fc.close();
-            }
-            if (session != null) {
-                session.close();
-            }
-            if (deadline != null) {
-                deadline.close();
-            }
-            pids.forEach(reaper::release);
+            hosts.forEach(HostCheckpoint::close);
         }
     }
 
-    private void resumeFabrics(List<FabricCheckpoint> drains, List<String> names) throws CheckpointException {
-        for (int i = 0; i < drains.size(); i++) {
-            FabricCheckpoint fc = drains.get(i);
-            call("fabric '" + names.get(i) + "'", "resume", () -> {
-                fc.resume();
+    /**
+     * Phase prepare on every agent. Each host's checkpoint joins {@code hosts} as soon as it opens, in the agents'
+     * order, so that after a failure elsewhere the caller aborts and closes it; one that opens after the phase failed
+     * (it missed the deadline) is aborted and closed at once.
+     */
+    private void prepare(List<HostAgent> agents, CheckpointPlan plan, List<HostCheckpoint> hosts) throws CheckpointException {
+        HostCheckpoint[] slots = new HostCheckpoint[agents.size()];
+        boolean[] over = new boolean[1];
+        try {
+            barrier().all("prepare", agents, HostAgent::host, a -> {
+                HostCheckpoint h = a.prepare(plan);
+                synchronized (slots) {
+                    if (!over[0]) {
+                        slots[agents.indexOf(a)] = h;
+                        return h;
+                    }
+                }
+                h.abort();
+                h.close();
+                return h;
+            });
+        } finally {
+            synchronized (slots) {
+                over[0] = true;
+                for (HostCheckpoint h : slots) {
+                    if (h != null) {
+                        hosts.add(h);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Aborts on every host at once; every host resumes whatever happens on the others. Never throws. */
+    private void abort(List<HostCheckpoint> hosts, CheckpointStore store, Path staging) {
+        try {
+            barrier().all("abort", hosts, HostCheckpoint::host, h -> {
+                h.abort();
                 return null;
             });
-        }
-    }
-
-    private void abort(CheckpointSession session, List<FabricCheckpoint> drains, List<String> names, CheckpointStore store, Path staging) {
-        try {
-            resumeFabrics(drains, names);
         } catch (CheckpointException e) {
-            LOG.error("abort: channels could not all be put back: {}", e.getMessage());
-        }
-        if (session != null) {
-            try {
-                session.resume();
-            } catch (CheckpointException | RuntimeException e) {
-                LOG.error("abort: processes could not all be resumed: {}", e.getMessage());
-            }
+            LOG.error("abort: {}", e.getMessage());
         }
         try {
             store.discard(staging);
@@ -257,38 +221,34 @@ final class CheckpointProtocol {
         }
     }
 
-    RestartResult restart(Job job, Path folder, Manifest manifest, CheckpointBackend backend, List<Fabric> fabrics,
-            RestartRequest request, List<CheckpointHook> hooks, List<String> notes) throws CheckpointException {
-        String who = "backend '" + backend.name() + "'";
-        RestoreOptions options = new RestoreOptions(job.folder, job.folder.resolve("output.log"), request.relocations(), request.exactPids(),
-                request.external(), request.keepFiles());
-        List<FabricRestore> rebuilt = new ArrayList<>();
-        RestoreSession session = call(who, "restore", () -> backend.openRestore(folder, options));
+    /** What to restart: each host part with the agent that restores it. */
+    record Placement(HostAgent agent, HostRecord part) {
+    }
+
+    RestartResult restart(Path folder, Manifest manifest, List<Placement> placements, RestartRequest request,
+            List<CheckpointHook> hooks, List<String> notes) throws CheckpointException {
+        Barrier barrier = barrier();
+        LocalRendezvous rendezvous = new LocalRendezvous(); // one name service for every host of this restart
+        List<HostRestart> hosts = new ArrayList<>();
         try {
-            List<FrozenProcess> restored = call(who, "restore", session::restore);
-            LocalRendezvous rendezvous = new LocalRendezvous();
-            for (Fabric f : fabrics) {
-                rebuilt.add(call("fabric '" + f.name() + "'", "reconnect", () -> f.openRestore(folder, restored, rendezvous, options)));
+            for (Placement p : placements) {
+                hosts.add(p.agent().openRestart(new RestartPlan(folder, manifest, p.part(), request), rendezvous));
             }
-            for (int i = 0; i < rebuilt.size(); i++) {
-                FabricRestore fr = rebuilt.get(i);
-                call("fabric '" + fabrics.get(i).name() + "'", "reconnect", () -> {
-                    fr.reconnect();
-                    return null;
-                });
-            }
-            for (int i = 0; i < rebuilt.size(); i++) {
-                FabricRestore fr = rebuilt.get(i);
-                call("fabric '" + fabrics.get(i).name() + "'", "refill", () -> {
-                    fr.refill();
-                    return null;
-                });
-            }
-            List<Long> pids = call(who, "release", session::release);
-            if (pids.isEmpty()) {
-                throw new CheckpointException(who + " released no process");
-            }
-            HookEvent ev = new HookEvent(manifest.jobId(), manifest.jobName(), manifest.epoch(), folder, backend.name());
+            barrier.all("restore", hosts, HostRestart::host, h -> {
+                h.restore();
+                return null;
+            });
+            barrier.all("reconnect", hosts, HostRestart::host, h -> {
+                h.reconnect();
+                return null;
+            });
+            barrier.all("refill", hosts, HostRestart::host, h -> {
+                h.refill();
+                return null;
+            });
+            List<List<Long>> released = barrier.all("release", hosts, HostRestart::host, HostRestart::release);
+            List<Long> pids = released.stream().flatMap(List::stream).toList();
+            HookEvent ev = new HookEvent(manifest.jobId(), manifest.jobName(), manifest.epoch(), folder, manifest.backend());
             for (CheckpointHook h : hooks) {
                 try {
                     h.afterRestart(ev);
@@ -297,7 +257,10 @@ final class CheckpointProtocol {
                 }
             }
             List<String> warnings = new ArrayList<>(notes);
-            warnings.addAll(session.warnings());
+            for (HostRestart h : hosts) {
+                String prefix = hosts.size() > 1 ? "host " + h.host() + ": " : "";
+                h.warnings().forEach(w -> warnings.add(prefix + w));
+            }
             warnings.forEach(w -> LOG.warn("restart of job {}: {}", manifest.jobId(), w));
             LOG.info("job {} restarted from {} as PIDs {}", manifest.jobId(), folder, pids);
             return new RestartResult(manifest.jobId(), folder, pids, warnings);
@@ -305,18 +268,7 @@ final class CheckpointProtocol {
             LOG.warn("restart of job {} from {} failed, its restored processes killed: {}", manifest.jobId(), folder, e.getMessage());
             throw e;
         } finally {
-            for (FabricRestore fr : rebuilt) {
-                fr.close();
-            }
-            session.close();
-        }
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
+            hosts.forEach(HostRestart::close);
         }
     }
 }

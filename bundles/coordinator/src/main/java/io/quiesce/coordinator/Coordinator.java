@@ -10,6 +10,7 @@ import io.quiesce.api.CheckpointRequest;
 import io.quiesce.api.CheckpointResult;
 import io.quiesce.api.CheckpointService;
 import io.quiesce.api.Fabric;
+import io.quiesce.api.HostJob;
 import io.quiesce.api.JobInfo;
 import io.quiesce.api.JobState;
 import io.quiesce.api.LaunchRequest;
@@ -20,6 +21,7 @@ import io.quiesce.api.PluginInfo;
 import io.quiesce.api.RestartRequest;
 import io.quiesce.api.RestartResult;
 import io.quiesce.api.UnavailableException;
+import io.quiesce.api.image.HostRecord;
 import io.quiesce.api.image.ImageFormat;
 import io.quiesce.api.image.Manifest;
 import io.quiesce.process.Spawner;
@@ -33,6 +35,7 @@ import io.quiesce.coordinator.store.ManifestCodec;
 import io.quiesce.api.home.HomeFiles;
 import io.quiesce.api.image.SecureFiles;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -44,6 +47,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -60,8 +65,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The platform's checkpoint service on the embedded single-host default: the job registry, the node agent for
- * this host and the coordinator of the quiesce protocol in one component. Backends, fabrics and hooks are bound
+ * The platform's checkpoint service: the job registry, and the coordinator that drives the quiesce protocol
+ * ({@link CheckpointProtocol}) over the hosts' agents; on the embedded single-host default, one {@link LocalAgent}. Backends, fabrics and hooks are bound
  * dynamically; each operation takes a snapshot of them when it starts and keeps it to the end.
  */
 @Component(service = CheckpointService.class, immediate = true, configurationPid = "io.quiesce.coordinator")
@@ -90,6 +95,7 @@ public class Coordinator implements CheckpointService {
     private ChildReaper reaper;
     private CheckpointProtocol protocol;
     private Watchdog watchdog;
+    private ExecutorService phases;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindBackend(CheckpointBackend backend, Map<String, Object> props) {
@@ -127,7 +133,12 @@ public class Coordinator implements CheckpointService {
         modified(cfg);
         reaper = new ChildReaper();
         watchdog = new Watchdog(() -> config.freezeDeadlineSeconds());
-        protocol = new CheckpointProtocol(proc, reaper, watchdog);
+        phases = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "quiesce-phase");
+            t.setDaemon(true);
+            return t;
+        });
+        protocol = new CheckpointProtocol(phases, () -> config.phaseTimeoutSeconds());
         loadJobs();
         LOG.info("coordinator ready: home {}, store {}", home, store.root());
     }
@@ -144,6 +155,7 @@ public class Coordinator implements CheckpointService {
 
     @Deactivate
     void deactivate() {
+        phases.shutdown();
         watchdog.close();
         reaper.close();
     }
@@ -358,16 +370,11 @@ public class Coordinator implements CheckpointService {
             throw new CheckpointException("job " + job.id() + " is busy with another checkpoint or restart");
         }
         try {
-            JobRecord r = job.record();
-            List<Long> pids = r.rootPid() > 0 ? proc.tree(r.rootPid(), r.rootStartTime()) : List.of();
-            if (pids.isEmpty()) {
-                throw new CheckpointException("job " + r.id() + " (" + r.name() + ") has no running process to checkpoint");
-            }
-            CheckpointResult result = protocol.checkpoint(job, pids, backend.service(), availableFabrics(),
-                    hooks.all().stream().map(Plugins.Bound::service).toList(), store, request.kill(), restartLine(),
-                    request.saveFiles());
+            CheckpointResult result = protocol.checkpoint(new CheckpointProtocol.Order(job, List.of(localAgent()), backend.name(),
+                    availableFabrics().stream().map(Fabric::name).toList(), request.saveFiles(), request.kill(),
+                    hooks.all().stream().map(Plugins.Bound::service).toList(), store, restartLine()));
             if (result.killed()) {
-                reaper.forget(r.rootPid());
+                reaper.forget(job.record().rootPid());
                 job.update(JobRecord::checkpointedAndKilled);
                 save(job);
             }
@@ -410,10 +417,10 @@ public class Coordinator implements CheckpointService {
                 throw new CheckpointException("job " + job.id() + " (" + now.name() + ") is still running as PIDs " + now.pids()
                         + ": stop it (or checkpoint it with --kill) before restarting it");
             }
-            List<Plugins.Bound<Fabric>> needed = new ArrayList<>();
             for (String f : manifest.fabrics()) {
-                needed.add(fabrics.named(f).orElseThrow(() -> new UnavailableException(
-                        "checkpoint " + folder + " needs fabric '" + f + "', which is not installed")));
+                if (fabrics.named(f).isEmpty()) {
+                    throw new UnavailableException("checkpoint " + folder + " needs fabric '" + f + "', which is not installed");
+                }
             }
             Job j = job;
             List<String> notes = new ArrayList<>(opened.warnings());
@@ -422,9 +429,12 @@ public class Coordinator implements CheckpointService {
                 notes.add("job " + j.id() + " had ended by itself (exit status " + before.exitStatus() + ") after its last run; it is"
                         + " restarted from epoch " + manifest.epoch() + " as asked");
             }
-            RestartResult result = protocol.restart(j, folder, manifest, backend.service(),
-                    needed.stream().map(Plugins.Bound::service).toList(), request, hooks.all().stream().map(Plugins.Bound::service).toList(),
-                    notes);
+            // every host part is restored by this host's agent (the single-host default has no other)
+            HostAgent local = localAgent();
+            List<HostRecord> parts = manifest.hosts().isEmpty() ? List.of(new HostRecord(local.host(), List.of(), List.of()))
+                    : manifest.hosts();
+            RestartResult result = protocol.restart(folder, manifest, parts.stream().map(p -> new CheckpointProtocol.Placement(local, p)).toList(),
+                    request, hooks.all().stream().map(Plugins.Bound::service).toList(), notes);
             long root = result.pids().get(0);
             long start = proc.stat(root).map(ProcStat::startTime).orElse(0L);
             j.update(x -> x.running(manifest.backend(), root, start));
@@ -491,6 +501,58 @@ public class Coordinator implements CheckpointService {
     private String restartLine() {
         String bin = System.getProperty("quiesce.bin");
         return "exec " + (bin == null ? "quiesce" : "'" + bin.replace("'", "'\\''") + "'") + " restart \"$DIR\"";
+    }
+
+    // ---- this host's agent -----------------------------------------------------------------------------------
+
+    /** @return the agent of this host, on the current store and plug-ins */
+    HostAgent localAgent() {
+        return new LocalAgent(hostName(), new LocalAgent.Platform() {
+            @Override
+            public CheckpointBackend backend(String name) throws CheckpointException {
+                return usableBackend(name).service();
+            }
+
+            @Override
+            public Fabric fabric(String name) throws CheckpointException {
+                Fabric f = fabrics.named(name).map(Plugins.Bound::service).orElseThrow(() -> new UnavailableException(
+                        "fabric '" + name + "' is not installed"));
+                Availability a = f.availability();
+                if (!a.available()) {
+                    throw new UnavailableException("fabric '" + name + "' is unavailable: " + a.reason());
+                }
+                return f;
+            }
+
+            @Override
+            public HostJob piece(String jobId, boolean saveFiles) throws CheckpointException {
+                Job job = find(jobId);
+                JobRecord r = job.record();
+                List<Long> pids = r.rootPid() > 0 ? proc.tree(r.rootPid(), r.rootStartTime()) : List.of();
+                if (pids.isEmpty()) {
+                    throw new CheckpointException("job " + r.id() + " (" + r.name() + ") has no running process to checkpoint");
+                }
+                return new HostJob(r.id(), r.name(), r.rootPid(), pids, job.folder, saveFiles);
+            }
+
+            @Override
+            public Path jobFolder(String jobId, String jobName) throws CheckpointException {
+                return find(jobId).folder;
+            }
+        }, store, reaper, watchdog);
+    }
+
+    /** @return the name this host is known by: configured, or the system's */
+    String hostName() {
+        String configured = config.host();
+        if (!configured.isBlank()) {
+            return configured;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
     }
 
     // ---- plug-ins ----------------------------------------------------------------------------------------------

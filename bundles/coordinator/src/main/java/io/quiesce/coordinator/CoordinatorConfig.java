@@ -4,7 +4,7 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /** Configuration of the coordinator (Config Admin PID {@code io.quiesce.coordinator}). */
-@ObjectClassDefinition(name = "Quiesce coordinator", description = "Backend choice, checkpoint store and freeze deadline.")
+@ObjectClassDefinition(name = "Quiesce coordinator", description = "Backend choice, checkpoint store, host name and deadlines.")
 public @interface CoordinatorConfig {
 
     /** @return the backend checkpoints use; empty for the highest-ranked available one */
@@ -21,4 +21,12 @@ public @interface CoordinatorConfig {
      */
     @AttributeDefinition(description = "Seconds a job may stay frozen while the platform shows no sign of life (heartbeats stop); then a watchdog process kills the platform and the job runs on. 0 = no deadline")
     int freezeDeadlineSeconds() default 30;
+
+    /** @return the name this host is known by among the job's hosts; empty for the system's host name */
+    @AttributeDefinition(description = "Name of this host among a job's hosts (names its part of each checkpoint); empty = the system host name")
+    String host() default "";
+
+    /** @return how long one protocol phase may take over all hosts */
+    @AttributeDefinition(description = "Seconds one phase of the quiesce protocol (freeze, drain, dump, ...) may take over all hosts before the checkpoint is aborted")
+    int phaseTimeoutSeconds() default 300;
 }

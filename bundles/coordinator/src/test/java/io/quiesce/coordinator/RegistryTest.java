@@ -64,6 +64,14 @@ public class RegistryTest {
                 return 0;
             }
 
+            public String host() {
+                return "";
+            }
+
+            public int phaseTimeoutSeconds() {
+                return 300;
+            }
+
             public Class<? extends java.lang.annotation.Annotation> annotationType() {
                 return CoordinatorConfig.class;
             }

@@ -106,6 +106,28 @@ public final class CheckpointStore {
     }
 
     /**
+     * Creates one host's empty part folder (0700) in a checkpoint's staging folder, creating that if needed and
+     * replacing a stale part of the same name.
+     *
+     * @param jobId the job
+     * @param epoch the epoch being taken
+     * @param part  the host's part folder name, a plain identifier
+     * @return the part folder
+     * @throws IOException when it cannot be created
+     */
+    public Path stagePart(String jobId, long epoch, String part) throws IOException {
+        try {
+            io.quiesce.api.image.ImageFields.id(part, "part", root);
+        } catch (ImageException e) {
+            throw new IOException(e.getMessage());
+        }
+        Path staging = SecureFiles.folder(SecureFiles.folder(jobFolder(jobId)).resolve(STAGING + epoch));
+        Path folder = staging.resolve(part);
+        SecureFiles.deleteTree(folder);
+        return SecureFiles.folder(folder);
+    }
+
+    /**
      * Commits a staging folder: writes a {@code restart.sh}, lists every file with its SHA-256 in the manifest,
      * writes the manifest and its seal last, fsyncs, renames it to its epoch and then points {@code latest} at it.
      *

@@ -3,32 +3,20 @@ package io.quiesce.fabric.tcp;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.fail;
 
-import io.quiesce.api.Channel;
-import io.quiesce.api.CheckpointException;
-import io.quiesce.api.CheckpointSession;
-import io.quiesce.api.DumpResult;
-import io.quiesce.api.Endpoint;
 import io.quiesce.api.ExternalPolicy;
-import io.quiesce.api.FabricCheckpoint;
 import io.quiesce.api.FabricRestore;
-import io.quiesce.api.FrozenProcess;
 import io.quiesce.api.HostJob;
 import io.quiesce.api.LaunchSpec;
-import io.quiesce.api.RestoreOptions;
-import io.quiesce.api.RestoreSession;
-import io.quiesce.api.image.ImageFormat;
-import io.quiesce.api.image.Manifest;
 import io.quiesce.backend.userspace.ActivatedBackend;
 import io.quiesce.backend.userspace.Scenarios;
 import io.quiesce.backend.userspace.UserspaceBackend;
-import io.quiesce.backend.userspace.image.ImageFiles;
 import io.quiesce.backend.userspace.linux.LibC;
-import io.quiesce.coordinator.CoordinatorSteps;
+import io.quiesce.coordinator.LocalAgentDriver;
+import io.quiesce.api.CheckpointResult;
 import io.quiesce.process.Spawner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,9 +27,9 @@ import org.junit.Rule;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * Drives the real userspace backend and this fabric through the coordinator's order (freeze → discover → the
- * coordinator's unclaimed-socket check and pairing → drain → dump → warnings → save → commit → resume or kill;
- * restore → reconnect → refill → release) on jobs launched as the platform launches them (quiesce-init, own PID
+ * Drives the real userspace backend and this fabric through the platform's own local agent and protocol phases
+ * (prepare → freeze (discover, the unclaimed-socket check) → pairing → drain → dump → resume → commit, or kill
+ * after it; restore → reconnect → refill → release) on jobs launched as the platform launches them (quiesce-init, own PID
  * namespace). Scenario programs from src/test/c are compiled with gcc into target/scenarios.
  */
 abstract class FabricTest {
@@ -55,7 +43,9 @@ abstract class FabricTest {
     protected final TcpFabric fabric = new TcpFabric();
     /** outer inits of jobs still running: their namespaces are killed after the test */
     protected final List<Integer> roots = new ArrayList<>();
-    private int epoch;
+    /** the host name the tests' agent goes by: names its part folder in each checkpoint */
+    static final String HOST = LocalAgentDriver.HOST;
+    private LocalAgentDriver driver;
     /** the fabric's restore session of the last {@link #restart} (closed, but its refill report stays readable) */
     protected FabricRestore lastRestore;
 
@@ -80,6 +70,9 @@ abstract class FabricTest {
             }
             LibC.INSTANCE.kill(r, LibC.SIGKILL);
             LibC.INSTANCE.waitpid(r, new int[1], 0);
+        }
+        if (driver != null) {
+            driver.close();
         }
         ActivatedBackend.deactivate(backend);
     }
@@ -131,68 +124,38 @@ abstract class FabricTest {
         return new HostJob("job1", "job1", outer, pids, folder);
     }
 
-    /** A checkpoint in the coordinator's order; on failure everything is put back and resumed, as the coordinator does. */
+    /** A checkpoint through the platform's own agent and protocol; on failure the job is resumed, as the platform does. */
     protected Checkpoint checkpoint(int outer, boolean kill) throws Exception {
-        HostJob job = job(outer, root());
-        Path folder = Files.createDirectory(root().resolve("cp" + (++epoch)),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        List<String> warnings = new ArrayList<>();
-        long frozenAt;
-        long end;
-        try (CheckpointSession s = backend.openCheckpoint(job)) {
-            frozenAt = System.nanoTime();
-            List<FrozenProcess> frozen = s.freeze();
-            FabricCheckpoint fc = fabric.openCheckpoint(job, frozen);
-            try {
-                List<Endpoint> endpoints = fc.discover();
-                CoordinatorSteps.refuseUnclaimed(job, frozen, endpoints);
-                List<Channel> channels = CoordinatorSteps.pair("job1:" + epoch, endpoints);
-                fc.drain(channels);
-                DumpResult dump = s.dump(folder);
-                warnings.addAll(dump.warnings());
-                warnings.addAll(fc.warnings());
-                fc.save(folder);
-                Manifest m = new Manifest(ImageFormat.MAGIC, ImageFormat.VERSION, "job1", "job1", List.of("x"), epoch, "2026-01-01T00:00:00Z",
-                        "userspace", List.of("tcp"), List.of(), dump.bytes(), warnings);
-                Files.write(folder.resolve(ImageFormat.MANIFEST), ImageFiles.json().writeValueAsBytes(m));
-                if (kill) {
-                    s.kill();
-                    roots.remove((Integer) outer);
-                    LibC.INSTANCE.waitpid(outer, new int[1], 0);
-                } else {
-                    fc.resume();
-                    s.resume();
-                }
-                end = System.nanoTime();
-            } catch (CheckpointException | RuntimeException e) {
-                try {
-                    fc.resume();
-                } finally {
-                    s.resume();
-                }
-                throw e;
-            } finally {
-                fc.close();
-            }
+        CheckpointResult r = driver().checkpoint(job(outer, root()), kill);
+        if (kill) {
+            roots.remove((Integer) outer);
+            LibC.INSTANCE.waitpid(outer, new int[1], 0);
         }
-        return new Checkpoint(folder, warnings, (end - frozenAt) / 1_000_000, ImageStore.load(folder));
+        return new Checkpoint(r.checkpoint(), r.warnings(), r.pauseMillis(), ImageStore.load(part(r.checkpoint())));
     }
 
-    /** Restarts a checkpoint in the coordinator's order; @return the released PIDs (outer init first) */
+    /** @return the folder of this host's part in a checkpoint */
+    static Path part(Path checkpoint) {
+        return checkpoint.resolve(HOST);
+    }
+
+    /** Restarts a checkpoint through the platform's own agent and protocol; @return the released PIDs (outer init first) */
     protected List<Long> restart(Path folder, ExternalPolicy policy) throws Exception {
-        RestoreOptions options = new RestoreOptions(root(), root().resolve("restart.log"), Map.of(), false, policy);
         List<Long> pids;
-        try (RestoreSession rs = backend.openRestore(folder, options)) {
-            List<FrozenProcess> restored = rs.restore();
-            try (FabricRestore fr = fabric.openRestore(folder, restored, CoordinatorSteps.rendezvous(), options)) {
-                lastRestore = fr;
-                fr.reconnect();
-                fr.refill();
-            }
-            pids = rs.release();
+        try {
+            pids = driver().restart(folder, root(), policy);
+        } finally {
+            lastRestore = driver().lastRestore();
         }
         roots.add((int) (long) pids.get(0));
         return pids;
+    }
+
+    protected LocalAgentDriver driver() {
+        if (driver == null) {
+            driver = new LocalAgentDriver(root().resolve("store"), backend, fabric);
+        }
+        return driver;
     }
 
     /** Kills a running job (every process below the outer init, then it) and reaps the outer init. */
