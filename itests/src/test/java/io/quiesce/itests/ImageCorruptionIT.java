@@ -129,11 +129,13 @@ public class ImageCorruptionIT {
         JsonNode c = Cli.of(home).ok("checkpoint", "rows", "--kill", "--json");
         Path good = Path.of(c.get("checkpoint").asText());
         List<String> files;
-        try (Stream<Path> s = Files.list(good)) {
-            files = s.map(p -> p.getFileName().toString()).sorted().toList();
+        try (Stream<Path> s = Files.walk(good)) {
+            files = s.filter(Files::isRegularFile).map(p -> good.relativize(p).toString()).sorted().toList();
         }
-        assertTrue(files.toString(), files.contains("manifest.hmac") && files.contains("userspace.json"));
-        String process = files.stream().filter(n -> n.startsWith("process-")).findFirst().orElseThrow();
+        // this host's part lies in a folder of its own beside the manifest
+        String index = files.stream().filter(n -> n.endsWith("/userspace.json")).findFirst().orElseThrow(() -> new AssertionError(files));
+        assertTrue(files.toString(), files.contains("manifest.hmac"));
+        String process = files.stream().filter(n -> Path.of(n).getFileName().toString().startsWith("process-")).findFirst().orElseThrow();
 
         List<Case> cases = new ArrayList<>();
         for (String f : files) {
@@ -152,7 +154,7 @@ public class ImageCorruptionIT {
             }, true));
             cases.add(new Case(f + ": link to /dev/zero", d -> link(d.resolve(f), Path.of("/dev/zero")), true));
             if (meta || f.equals(process)) {
-                cases.add(new Case(f + ": link to another file", d -> link(d.resolve(f), d.resolve(f.equals(process) ? "userspace.json" : process)),
+                cases.add(new Case(f + ": link to another file", d -> link(d.resolve(f), d.resolve(f.equals(process) ? index : process)),
                         true));
             }
         }
@@ -174,10 +176,10 @@ public class ImageCorruptionIT {
         cases.add(new Case("pagesFile ../../etc/passwd", d -> editJson(d, process, p -> p.put("pagesFile", "../../../../etc/passwd")), true));
         cases.add(new Case("vmas null", d -> editJson(d, process, p -> p.putNull("vmas")), true));
         cases.add(new Case("vma unaligned", d -> editJson(d, process, p -> ((ObjectNode) p.get("vmas").get(0)).put("start", 1)), true));
-        cases.add(new Case("index processes outside", d -> editJson(d, "userspace.json", p -> p.putArray("processes").add("../" + process)), true));
+        cases.add(new Case("index processes outside", d -> editJson(d, index, p -> p.putArray("processes").add("../" + Path.of(process).getFileName())), true));
         cases.add(new Case("index not JSON", d -> {
-            Files.writeString(d.resolve("userspace.json"), "{\"magic\": [");
-            fixDigest(d, "userspace.json");
+            Files.writeString(d.resolve(index), "{\"magic\": [");
+            fixDigest(d, index);
         }, true));
 
         int n = 0;
