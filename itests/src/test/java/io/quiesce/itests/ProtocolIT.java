@@ -118,6 +118,13 @@ public class ProtocolIT {
         }
     }
 
+    /** @return the folder of this host's part in a checkpoint, as its manifest names it */
+    private Path part(CheckpointResult r) throws CheckpointException {
+        Manifest m = service.inspect(r.checkpoint().toString());
+        assertEquals(1, m.hosts().size());
+        return m.hosts().get(0).folderIn(r.checkpoint());
+    }
+
     private CheckpointResult checkpoint(boolean kill) throws CheckpointException {
         return service.checkpoint(new CheckpointRequest(job.id(), "signal", kill));
     }
@@ -130,10 +137,13 @@ public class ProtocolIT {
         assertEquals("every process was stopped while it was dumped", List.of('T', 'T', 'T'), backend.statesAtDump);
         assertTrue("the job runs again", jobPids().stream().allMatch(p -> state(p) != 'T'));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(r.checkpoint())));
-        for (String f : List.of("manifest.json", "processes.txt", "restart.sh")) {
+        for (String f : List.of("manifest.json", "restart.sh")) {
             assertTrue(f, Files.isRegularFile(r.checkpoint().resolve(f)));
         }
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(r.checkpoint().resolve("processes.txt"))));
+        Path part = part(r); // the backend's files lie in this host's part folder
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(part)));
+        assertTrue(Files.isRegularFile(part.resolve("processes.txt")));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(part.resolve("processes.txt"))));
         Manifest m = service.inspect(job.id());
         assertEquals("signal", m.backend());
         assertEquals(1, m.epoch());
@@ -213,7 +223,7 @@ public class ProtocolIT {
         backend.dumpGate.countDown();
         CheckpointResult r = running.get(20, TimeUnit.SECONDS);
         assertEquals("signal", r.backend());
-        assertTrue(Files.isRegularFile(r.checkpoint().resolve("processes.txt")));
+        assertTrue(Files.isRegularFile(part(r).resolve("processes.txt")));
         assertTrue(jobPids().stream().noneMatch(p -> state(p) == 'T'));
         assertEquals(List.of("signal"), service.checkpoints(job.id()).stream().map(c -> c.backend()).toList());
     }
