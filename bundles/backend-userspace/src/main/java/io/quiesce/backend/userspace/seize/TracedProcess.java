@@ -67,17 +67,12 @@ public final class TracedProcess {
     public static TracedProcess seize(Path proc, int pid) throws CheckpointException {
         TracedProcess p = new TracedProcess(proc, pid);
         Tracee leader = new Tracee(pid);
-        try {
-            leader.seize(FREEZE_OPTIONS);
-        } catch (CheckpointException e) {
-            if ("ESRCH".equals(e.errno())) {
-                return null; // ended (or a zombie) before we came
-            }
-            throw e;
+        // a shell loop's short-lived child may be exiting as we come (EPERM until it is a zombie): as for threads
+        if (!p.seizeThread(leader, true)) {
+            return null; // ended (or a zombie) before we came
         }
         p.threads.put(pid, leader);
         p.unstopped.add(pid);
-        leader.interrupt();
         p.seizeListed();
         return p;
     }
@@ -98,7 +93,7 @@ public final class TracedProcess {
                     continue;
                 }
                 Tracee x = new Tracee(tid);
-                if (!seizeThread(x)) {
+                if (!seizeThread(x, false)) {
                     continue; // it ended between the listing and the seize
                 }
                 threads.put(tid, x);
@@ -117,11 +112,13 @@ public final class TracedProcess {
      * Seizes and interrupts a listed thread. EPERM has two harmless causes: the thread was made by one we hold and
      * is auto-attached already (TRACECLONE; its creator's EVENT_CLONE is not taken yet), or it is exiting (the
      * kernel refuses to attach to an exiting task, whose /proc entry stays until it is reaped): then it is tried
-     * again until it is gone, or taken as ended once /proc calls it a zombie or dead.
+     * again until it is gone, or taken as ended once /proc calls it a zombie or dead. A process's leader is never
+     * auto-attached (forks are not traced), so for it a tracing stop under another tracer is the EPERM it is.
      *
+     * @param leader true for the leader of a process not held yet
      * @return false when the thread has ended
      */
-    private boolean seizeThread(Tracee x) throws CheckpointException {
+    private boolean seizeThread(Tracee x, boolean leader) throws CheckpointException {
         int tid = x.tid();
         long deadline = System.nanoTime() + EXITING_WAIT_MS * 1_000_000;
         while (true) {
@@ -136,7 +133,7 @@ public final class TracedProcess {
                 if (!"EPERM".equals(e.errno())) {
                     throw e;
                 }
-                if (tracedByUs(tid) || tracingStop(tid)) {
+                if (tracedByUs(tid) || !leader && tracingStop(tid)) {
                     // its first stop comes like the others'. A thread auto-attached by its creator's clone is in a
                     // tracing stop at once; it has been seen there with a TracerPid that did not read as ours (a
                     // qtest run under load), so that state counts too: if it is not ours after all, waiting for its
