@@ -57,7 +57,8 @@ public final class Main {
 
     int run(List<String> args) {
         if (args.isEmpty() || args.get(0).equals("help") || args.get(0).equals("--help") || args.get(0).equals("-h")) {
-            out.println("usage: quiesce start | stop | console | COMMAND [ARGS]   (QUIESCE_HOME=" + home + ")");
+            out.println("usage: quiesce start [--host NAME] [--listen [ADDRESS:]PORT] [--join HOST:PORT] | stop | console | cluster init|show"
+                    + " | COMMAND [ARGS]   (QUIESCE_HOME=" + home + ")");
             return args.isEmpty() ? 2 : forwardOrHelp();
         }
         String command = args.get(0);
@@ -67,6 +68,7 @@ public final class Main {
                 case "start" -> start(rest, false);
                 case "console" -> start(rest, true);
                 case "stop" -> stop();
+                case "cluster" -> cluster(rest);
                 default -> print(request(command, rest));
             };
         } catch (NotRunning e) {
@@ -230,10 +232,57 @@ public final class Main {
         }
     }
 
+    /**
+     * {@code cluster init} makes this home's cluster key (once per cluster; then copy the folder to every host);
+     * {@code cluster show} prints where it is and its fingerprint, which must be the same on every host.
+     */
+    private int cluster(List<String> args) throws IOException {
+        if (args.size() != 1 || !List.of("init", "show").contains(args.get(0))) {
+            err.println("usage: quiesce cluster init | show");
+            return 2;
+        }
+        Path h = HomeFiles.root(home);
+        try {
+            io.quiesce.cluster.ClusterKey key = args.get(0).equals("init") ? io.quiesce.cluster.ClusterKey.init(h)
+                    : io.quiesce.cluster.ClusterKey.load(h);
+            if (args.get(0).equals("init")) {
+                out.println("made the cluster key in " + key.folder() + "; copy that folder (mode 0700, its files 0600) into"
+                        + " $QUIESCE_HOME of every host of the cluster, e.g. with: scp -rp " + key.folder() + " HOST:.quiesce/");
+            }
+            out.println("cluster key " + key.folder().resolve(io.quiesce.cluster.ClusterKey.STORE));
+            out.println("fingerprint SHA-256 " + key.fingerprint());
+            out.println("valid until " + key.certificate().getNotAfter().toInstant());
+            return 0;
+        } catch (IOException e) {
+            err.println("quiesce cluster " + args.get(0) + ": " + e.getMessage());
+            return 1;
+        }
+    }
+
     /** Starts the platform headless in the background, or with the Gogo console in the foreground. */
     private int start(List<String> args, boolean console) throws IOException {
-        if (!args.isEmpty()) {
-            err.println("quiesce " + (console ? "console" : "start") + ": takes no arguments");
+        String listen = null;
+        String join = null;
+        String host = null;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--host") && i + 1 < args.size() && args.get(i + 1).matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
+                host = args.get(++i);
+            } else if ((a.equals("--listen") || a.equals("--join")) && i + 1 < args.size()
+                    && args.get(i + 1).matches("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._-]{1,253})?:?\\d{1,5}")) {
+                if (a.equals("--listen")) {
+                    listen = args.get(++i);
+                } else {
+                    join = args.get(++i);
+                }
+            } else {
+                err.println("usage: quiesce " + (console ? "console" : "start") + " [--host NAME] [--listen [ADDRESS:]PORT] [--join HOST:PORT]"
+                        + (i + 1 < args.size() || a.startsWith("--") ? " (bad " + a + (i + 1 < args.size() ? " " + args.get(i + 1) : "") + ")" : ""));
+                return 2;
+            }
+        }
+        if (join != null && !join.contains(":")) {
+            err.println("quiesce start: --join needs HOST:PORT, got " + join);
             return 2;
         }
         Path h = HomeFiles.root(home); // refuses a home another user could have prepared
@@ -277,6 +326,15 @@ public final class Main {
                 "-Dquiesce.home=" + h, "-Dfelix.fileinstall.dir=" + h.resolve("deploy"),
                 "-Dorg.osgi.framework.storage=" + h.resolve("felix-cache"), "-Dorg.osgi.framework.storage.clean=onFirstInit",
                 "-Dquiesce.bin=" + System.getProperty("quiesce.bin", "quiesce")));
+        if (listen != null) {
+            cmd.add("-Dquiesce.listen=" + listen);
+        }
+        if (join != null) {
+            cmd.add("-Dquiesce.join=" + join);
+        }
+        if (host != null) {
+            cmd.add("-Dquiesce.host=" + host);
+        }
         if (!console) {
             cmd.addAll(List.of("-Dgosh.args=--nointeractive --noshutdown", "-Dgosh.home=" + h.resolve("gosh"), "-Dquiesce.log=" + log));
         }

@@ -21,7 +21,7 @@ import org.ops4j.pax.exam.Option;
  * {@code QUIESCE_HOME} and a FileInstall deploy folder inside it.
  */
 final class PlatformOptions {
-    static final String[] OURS = { "quiesce-api", "process", "coordinator", "shell", "backend-userspace", "backend-kernel-blcr", "fabric-tcp",
+    static final String[] OURS = { "quiesce-api", "process", "cluster", "coordinator", "shell", "backend-userspace", "backend-kernel-blcr", "fabric-tcp",
             "fabric-verbs", "fabric-mx" };
     private static final String[] RUNTIME = { "org.apache.felix.scr-", "org.apache.felix.configadmin-", "org.apache.felix.fileinstall-",
             "org.apache.felix.gogo.runtime-", "org.osgi.service.component-", "org.osgi.util.promise-", "org.osgi.util.function-",
@@ -48,6 +48,7 @@ final class PlatformOptions {
         o.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
         o.add(frameworkProperty("felix.fileinstall.log.level").value("1"));
         o.add(systemProperty("org.slf4j.simpleLogger.defaultLogLevel").value("warn"));
+        o.add(systemProperty("org.slf4j.simpleLogger.log.org.apache.mina.filter.ssl").value("off"));
         o.add(systemProperty("org.ops4j.pax.url.mvn.offline").value("true"));
         o.add(systemProperty("org.ops4j.pax.url.mvn.localRepository").value(System.getProperty("org.ops4j.pax.url.mvn.localRepository",
                 System.getProperty("user.home") + "/.m2/repository")));

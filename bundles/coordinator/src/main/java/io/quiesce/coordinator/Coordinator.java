@@ -96,6 +96,8 @@ public class Coordinator implements CheckpointService {
     private CheckpointProtocol protocol;
     private Watchdog watchdog;
     private ExecutorService phases;
+    private volatile ClusterMembership cluster;
+    private String clusterSettings = "";
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindBackend(CheckpointBackend backend, Map<String, Object> props) {
@@ -140,6 +142,7 @@ public class Coordinator implements CheckpointService {
         });
         protocol = new CheckpointProtocol(phases, () -> config.phaseTimeoutSeconds());
         loadJobs();
+        cluster();
         LOG.info("coordinator ready: home {}, store {}", home, store.root());
     }
 
@@ -151,10 +154,60 @@ public class Coordinator implements CheckpointService {
         for (Path stale : store.discardStaleStaging()) {
             LOG.warn("removed an incomplete checkpoint left by an interrupted run: {}", stale);
         }
+        if (reaper != null) { // a change after activation
+            cluster();
+        }
+    }
+
+    /**
+     * (Re)starts this platform's cluster role from the settings: the configuration, unless {@code bin/quiesce start
+     * --listen/--join} gave them for this run (framework properties {@code quiesce.listen}, {@code quiesce.join}).
+     */
+    private synchronized void cluster() {
+        String listen = setting("quiesce.listen", config.listen());
+        String join = setting("quiesce.join", config.join());
+        String settings = listen + "|" + join + "|" + hostName();
+        if (cluster != null && settings.equals(clusterSettings)) {
+            return;
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+        clusterSettings = settings;
+        cluster = new ClusterMembership(home, identity(), listen, join, io.quiesce.cluster.Timing.DEFAULT,
+                () -> status().running());
+    }
+
+    private String setting(String property, String configured) {
+        String p = context.getProperty(property);
+        return p != null && !p.isBlank() ? p.trim() : configured.trim();
+    }
+
+    private io.quiesce.cluster.Identity identity() {
+        String user = System.getProperty("user.name", "unknown").replaceAll("[^A-Za-z0-9._-]", "_");
+        String version = context.getBundle().getVersion().toString();
+        return new io.quiesce.cluster.Identity(hostName(), user.length() > 32 ? user.substring(0, 32) : user, version);
+    }
+
+    /** A host name as the cluster protocol accepts it: the first label of a long name, odd characters replaced. */
+    static String clusterName(String host) {
+        String n = host.replaceAll("[^A-Za-z0-9._-]", "-").replaceFirst("^[^A-Za-z0-9]+", "");
+        if (n.length() > 63) {
+            n = n.substring(0, 63);
+        }
+        return n.isEmpty() ? "localhost" : n;
+    }
+
+    @Override
+    public List<io.quiesce.api.HostInfo> hosts() {
+        return cluster.hosts(context.getBundle().getVersion().toString());
     }
 
     @Deactivate
     void deactivate() {
+        if (cluster != null) {
+            cluster.close();
+        }
         phases.shutdown();
         watchdog.close();
         reaper.close();
@@ -544,12 +597,12 @@ public class Coordinator implements CheckpointService {
 
     /** @return the name this host is known by: configured, or the system's */
     String hostName() {
-        String configured = config.host();
+        String configured = setting("quiesce.host", config.host());
         if (!configured.isBlank()) {
-            return configured;
+            return clusterName(configured);
         }
         try {
-            return InetAddress.getLocalHost().getHostName();
+            return clusterName(InetAddress.getLocalHost().getHostName());
         } catch (IOException e) {
             return "localhost";
         }

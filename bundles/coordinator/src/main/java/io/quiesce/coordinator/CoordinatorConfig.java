@@ -29,4 +29,12 @@ public @interface CoordinatorConfig {
     /** @return how long one protocol phase may take over all hosts */
     @AttributeDefinition(description = "Seconds one phase of the quiesce protocol (freeze, drain, dump, ...) may take over all hosts before the checkpoint is aborted")
     int phaseTimeoutSeconds() default 300;
+
+    /** @return where this platform listens for agents ({@code PORT} or {@code ADDRESS:PORT}); empty for none */
+    @AttributeDefinition(description = "Listen for agents of other hosts on PORT or ADDRESS:PORT (cluster key required); empty = single host. bin/quiesce start --listen sets it for one run")
+    String listen() default "";
+
+    /** @return the coordinator this platform joins as an agent ({@code HOST:PORT}); empty for none */
+    @AttributeDefinition(description = "Join the coordinator at HOST:PORT as this host's agent (cluster key required); empty = not an agent. bin/quiesce start --join sets it for one run")
+    String join() default "";
 }

@@ -72,6 +72,14 @@ public class RegistryTest {
                 return 300;
             }
 
+            public String listen() {
+                return "";
+            }
+
+            public String join() {
+                return "";
+            }
+
             public Class<? extends java.lang.annotation.Annotation> annotationType() {
                 return CoordinatorConfig.class;
             }

@@ -75,6 +75,9 @@ public interface CheckpointService {
     /** @return where the platform keeps its state and what it is using */
     PlatformStatus status();
 
+    /** @return this platform's host first, then the cluster's other hosts it knows (joined agents, or its coordinator) */
+    List<HostInfo> hosts();
+
     /**
      * Where checkpoints of a job are stored.
      *

@@ -46,6 +46,7 @@ public final class Commands {
         u.put("backends", "backends [--json]");
         u.put("fabrics", "fabrics [--json]");
         u.put("status", "status [--json]");
+        u.put("hosts", "hosts [--json]");
         return u;
     }
 
@@ -70,6 +71,7 @@ public final class Commands {
                 case "backends" -> Formatter.plugins(service.backends(), noArgs(name, args).has("--json"), true);
                 case "fabrics" -> Formatter.plugins(service.fabrics(), noArgs(name, args).has("--json"), false);
                 case "status" -> Formatter.status(service.status(), controlAddress.get(), noArgs(name, args).has("--json"));
+                case "hosts" -> Formatter.hosts(service.hosts(), noArgs(name, args).has("--json"));
                 case "help" -> help();
                 default -> throw new CommandFailure(CommandFailure.USAGE, "unknown command '" + name + "'\n" + help());
             };

@@ -14,7 +14,8 @@ import org.osgi.service.component.annotations.Reference;
 @Component(service = CrCommands.class, immediate = true, property = { "osgi.command.scope=cr",
         "osgi.command.function=launch", "osgi.command.function=jobs", "osgi.command.function=checkpoint",
         "osgi.command.function=restart", "osgi.command.function=checkpoints", "osgi.command.function=inspect",
-        "osgi.command.function=backends", "osgi.command.function=fabrics", "osgi.command.function=status" })
+        "osgi.command.function=backends", "osgi.command.function=fabrics", "osgi.command.function=status",
+        "osgi.command.function=hosts" })
 public class CrCommands {
     private Commands commands;
 
@@ -71,6 +72,11 @@ public class CrCommands {
     @Descriptor("list network fabrics with their availability: fabrics [--json]")
     public String fabrics(@Descriptor("[--json]") String... args) {
         return run("fabrics", args);
+    }
+
+    @Descriptor("list the cluster's hosts: this platform, and the agents that joined it or the coordinator it joined: hosts [--json]")
+    public String hosts(@Descriptor("[--json]") String... args) {
+        return run("hosts", args);
     }
 
     @Descriptor("show the platform's state: status [--json]")

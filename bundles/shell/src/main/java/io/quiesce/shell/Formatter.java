@@ -158,6 +158,22 @@ public final class Formatter {
         return table(rows);
     }
 
+    static String hosts(List<io.quiesce.api.HostInfo> list, boolean json) {
+        if (json) {
+            return json(list);
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] { "NAME", "ROLE", "STATE", "ADDRESS", "VERSION", "JOBS" });
+        StringBuilder notes = new StringBuilder();
+        for (var h : list) {
+            rows.add(new String[] { h.name(), h.role(), h.state(), h.address(), h.version(), h.jobs() < 0 ? "?" : Integer.toString(h.jobs()) });
+            if (h.note() != null) {
+                notes.append("\n  ").append(h.name()).append(": ").append(h.note());
+            }
+        }
+        return table(rows) + notes;
+    }
+
     static String manifest(Manifest m, boolean json) {
         if (json) {
             return json(m);
