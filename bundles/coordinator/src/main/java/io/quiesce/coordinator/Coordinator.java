@@ -179,13 +179,13 @@ public class Coordinator implements CheckpointService {
     }
 
     private String setting(String property, String configured) {
-        String p = context.getProperty(property);
+        String p = context == null ? System.getProperty(property) : context.getProperty(property);
         return p != null && !p.isBlank() ? p.trim() : configured.trim();
     }
 
     private io.quiesce.cluster.Identity identity() {
         String user = System.getProperty("user.name", "unknown").replaceAll("[^A-Za-z0-9._-]", "_");
-        String version = context.getBundle().getVersion().toString();
+        String version = context == null ? "0.0.0" : context.getBundle().getVersion().toString();
         return new io.quiesce.cluster.Identity(hostName(), user.length() > 32 ? user.substring(0, 32) : user, version);
     }
 
