@@ -33,11 +33,22 @@ final class Cli {
     private final Path bin;
     private final Path home;
     private final String user;
+    private final String netns;
 
     private Cli(Path bin, Path home, String user) {
+        this(bin, home, user, null);
+    }
+
+    private Cli(Path bin, Path home, String user, String netns) {
         this.bin = bin;
         this.home = home;
         this.user = user;
+        this.netns = netns;
+    }
+
+    /** @return this client run inside network namespace {@code netns} (ip netns exec), with the platform it starts */
+    Cli inNamespace(String netns) {
+        return new Cli(bin, home, user, netns);
     }
 
     /** @return a client for {@code home} as the test's own user, from the build tree */
@@ -103,6 +114,9 @@ final class Cli {
 
     Run run(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
+        if (netns != null) {
+            cmd.addAll(List.of("ip", "netns", "exec", netns));
+        }
         if (user != null) {
             cmd.addAll(List.of("runuser", "-u", user, "--", "env", "QUIESCE_HOME=" + home, "HOME=/home/" + user));
         }

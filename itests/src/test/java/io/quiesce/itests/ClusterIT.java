@@ -3,6 +3,7 @@ package io.quiesce.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assume.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -23,6 +24,8 @@ import org.junit.Test;
  */
 public class ClusterIT {
     private final List<Path> homes = new ArrayList<>();
+    private final List<Cli> namespaced = new ArrayList<>();
+    private final List<String> namespaces = new ArrayList<>();
 
     private Path home(String name) throws IOException {
         Path h = Files.createTempDirectory("quiesce-cluster-" + name + "-");
@@ -36,9 +39,25 @@ public class ClusterIT {
 
     @After
     public void cleanUp() throws Exception {
+        for (Cli c : namespaced) {
+            c.run("stop");
+        }
         for (Path h : homes) {
             quiesce(h, "stop");
         }
+        for (String ns : namespaces) {
+            sh("ip", "netns", "del", ns);
+        }
+    }
+
+    private static int sh(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertTrue(String.join(" ", cmd) + " finished", p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        return p.exitValue();
+    }
+
+    private static void ok(String... cmd) throws IOException, InterruptedException {
+        assertEquals(String.join(" ", cmd), 0, sh(cmd));
     }
 
     /** Copies a cluster key as the README says: the folder 0700, its files 0600. */
@@ -50,7 +69,11 @@ public class ClusterIT {
     }
 
     private static JsonNode hosts(Path home) throws IOException, InterruptedException {
-        Cli.Run r = quiesce(home, "hosts", "--json");
+        return hosts(Cli.of(home));
+    }
+
+    private static JsonNode hosts(Cli cli) throws IOException, InterruptedException {
+        Cli.Run r = cli.run("hosts", "--json");
         assertEquals(r.err(), 0, r.exit());
         return r.json();
     }
@@ -66,14 +89,23 @@ public class ClusterIT {
 
     /** Asks {@code hosts} until what it lists passes, for at most 60 s. */
     private static JsonNode awaitHosts(Path home, Predicate<JsonNode> until) throws Exception {
+        return awaitHosts(Cli.of(home), until);
+    }
+
+    private static JsonNode awaitHosts(Cli cli, Predicate<JsonNode> until) throws Exception {
         long deadline = System.nanoTime() + 60_000_000_000L;
-        JsonNode h = hosts(home);
+        JsonNode h = hosts(cli);
         while (!until.test(h)) {
             assertTrue("hosts never reached the expected state: " + h, System.nanoTime() < deadline);
             Thread.sleep(200); // polling a state the platform reports; the deadline bounds it
-            h = hosts(home);
+            h = hosts(cli);
         }
         return h;
+    }
+
+    private static boolean state(JsonNode hosts, String name, String state) {
+        JsonNode h = host(hosts, name);
+        return h != null && h.path("state").asText().equals(state);
     }
 
     private static String fingerprint(Cli.Run show) {
@@ -156,5 +188,56 @@ public class ClusterIT {
 
         assertEquals(2, quiesce(d, "cluster", "frob").exit());
         assertEquals(2, quiesce(home("e"), "start", "--join", "nowhere").exit());
+    }
+
+    /**
+     * Two hosts for real: a network namespace each, joined by a veth link the test makes, one platform in each with
+     * its own home. The agent joins across the link; the link is cut ({@code ip link set down}): both ends notice
+     * within the loss deadline; it comes back: the agent joins again, listed once.
+     */
+    @Test
+    public void agentsOnNamespaceHostsJoinOverAVethLinkAndRejoinAfterTheLinkIsCut() throws Exception {
+        assumeTrue("network namespaces need root", "root".equals(System.getProperty("user.name")));
+        long tag = ProcessHandle.current().pid() % 200 + 20;
+        String nsA = "qzc" + tag + "a";
+        String nsB = "qzc" + tag + "b";
+        String net = "10.231." + tag + ".";
+        for (String ns : List.of(nsA, nsB)) {
+            sh("ip", "netns", "del", ns); // a leftover of an interrupted run
+            ok("ip", "netns", "add", ns);
+            namespaces.add(ns);
+            ok("ip", "-n", ns, "link", "set", "lo", "up");
+        }
+        ok("ip", "link", "add", "qzv" + tag + "a", "netns", nsA, "type", "veth", "peer", "name", "qzv" + tag + "b", "netns", nsB);
+        ok("ip", "-n", nsA, "addr", "add", net + "1/24", "dev", "qzv" + tag + "a");
+        ok("ip", "-n", nsB, "addr", "add", net + "2/24", "dev", "qzv" + tag + "b");
+        ok("ip", "-n", nsA, "link", "set", "qzv" + tag + "a", "up");
+        ok("ip", "-n", nsB, "link", "set", "qzv" + tag + "b", "up");
+
+        Path a = home("ns-a");
+        Path b = home("ns-b");
+        Cli hostA = Cli.of(a).inNamespace(nsA);
+        Cli hostB = Cli.of(b).inNamespace(nsB);
+        namespaced.add(hostB);
+        namespaced.add(hostA);
+        assertEquals(0, hostA.run("cluster", "init").exit());
+        copyKey(a, b);
+        assertEquals(0, hostA.run("start", "--host", "node-a", "--listen", net + "1:7710").exit());
+        assertEquals(0, hostB.run("start", "--host", "node-b", "--join", net + "1:7710").exit());
+
+        JsonNode onA = awaitHosts(hostA, h -> state(h, "node-b", "up"));
+        assertTrue(onA.toString(), host(onA, "node-b").path("address").asText().startsWith(net + "2:"));
+        assertEquals(net + "1:7710", host(awaitHosts(hostB, h -> state(h, "node-a", "up")), "node-a").path("address").asText());
+
+        ok("ip", "-n", nsB, "link", "set", "qzv" + tag + "b", "down");
+        JsonNode lost = awaitHosts(hostA, h -> state(h, "node-b", "lost"));
+        assertTrue(lost.toString(), host(lost, "node-b").path("note").asText().contains("nothing heard for 5 s"));
+        JsonNode alone = awaitHosts(hostB, h -> h.size() > 1 && h.get(1).path("state").asText().equals("joining"));
+        assertFalse(alone.toString(), alone.get(1).path("note").isNull());
+
+        ok("ip", "-n", nsB, "link", "set", "qzv" + tag + "b", "up");
+        JsonNode back = awaitHosts(hostA, h -> state(h, "node-b", "up"));
+        assertEquals(back.toString(), 2, back.size());
+        awaitHosts(hostB, h -> state(h, "node-a", "up"));
     }
 }
