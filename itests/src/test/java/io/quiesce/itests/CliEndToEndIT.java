@@ -8,10 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.After;
+import org.junit.Rule;
 import org.junit.Test;
 
 /**
@@ -19,27 +18,15 @@ import org.junit.Test;
  * second platform on another home beside the first. Real processes, real sockets, real files.
  */
 public class CliEndToEndIT {
-    private final List<Path> homes = new ArrayList<>();
-    private final List<Long> pids = new ArrayList<>();
+    @Rule
+    public final Platforms platforms = new Platforms("e2e");
 
     private Path home(String name) throws IOException {
-        Path h = Files.createTempDirectory("quiesce-e2e-" + name + "-");
-        homes.add(h);
-        return h;
+        return platforms.home(name);
     }
 
     private static Cli.Run quiesce(Path home, String... args) throws IOException, InterruptedException {
-        return Cli.of(home).run(args);
-    }
-
-    @After
-    public void cleanUp() throws Exception {
-        for (Path h : homes) {
-            quiesce(h, "stop");
-        }
-        for (long pid : pids) {
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-        }
+        return Platforms.quiesce(home, args);
     }
 
     @Test
@@ -65,7 +52,7 @@ public class CliEndToEndIT {
         assertEquals(launch.err(), 0, launch.exit());
         String id = launch.json().get("job").asText();
         long pid = launch.json().get("pids").get(0).asLong();
-        pids.add(pid);
+        platforms.kill(pid);
         assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
         Cli.Run jobs = quiesce(home, "jobs");
         assertTrue(jobs.out(), jobs.out().contains("e2e") && jobs.out().contains("running") && jobs.out().contains(Long.toString(pid)));
@@ -132,7 +119,7 @@ public class CliEndToEndIT {
         Cli.Run launch = quiesce(home, "launch", "--json", "--name", "ctr", "--", counter().toString(), out.toString(), "16", "20");
         assertEquals(launch.err(), 0, launch.exit());
         long pid = launch.json().get("pids").get(0).asLong();
-        pids.add(pid);
+        platforms.kill(pid);
         assertTrue(PlatformOptions.await(10000, () -> lastCounterOr0(out) >= 5));
 
         Cli.Run first = quiesce(home, "checkpoint", "ctr", "--json");
@@ -173,7 +160,7 @@ public class CliEndToEndIT {
         Cli.Run restart = quiesce(home, "restart", "ctr", "--json");
         assertEquals(restart.err(), 0, restart.exit());
         long restored = restart.json().get("pids").get(0).asLong();
-        pids.add(restored);
+        platforms.kill(restored);
         assertTrue("the restored job counts on", PlatformOptions.await(10000, () -> lastCounterOr0(out) >= saved + 5));
         List<String> lines = Files.readAllLines(out);
         String next = lines.stream().filter(l -> l.startsWith("counter=" + (saved + 1) + " ")).findFirst().orElseThrow();
@@ -223,7 +210,7 @@ public class CliEndToEndIT {
         // 512 MiB keeps the dump busy long enough to be interrupted
         Cli.Run launch = quiesce(home, "launch", "--json", "--name", "big", "--", counter().toString(), out.toString(), "512", "20");
         long pid = launch.json().get("pids").get(0).asLong();
-        pids.add(pid);
+        platforms.kill(pid);
         assertTrue(PlatformOptions.await(30000, () -> lastCounterOr0(out) >= 2));
         ProcessBuilder background = new ProcessBuilder(PlatformOptions.root().resolve("bin/quiesce").toString(), "checkpoint", "big")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
@@ -253,7 +240,7 @@ public class CliEndToEndIT {
         assertEquals(0, quiesce(a, "start").exit());
         assertEquals(0, quiesce(b, "start").exit());
         Cli.Run launched = quiesce(a, "launch", "--json", "sleep", "50");
-        pids.add(launched.json().get("pids").get(0).asLong());
+        platforms.kill(launched.json().get("pids").get(0).asLong());
         assertEquals(1, quiesce(a, "jobs", "--json").json().size());
         assertEquals(0, quiesce(b, "jobs", "--json").json().size());
         assertFalse(Files.readString(a.resolve("control")).equals(Files.readString(b.resolve("control"))));

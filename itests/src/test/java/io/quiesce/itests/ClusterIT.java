@@ -10,10 +10,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
-import org.junit.After;
+import org.junit.Rule;
 import org.junit.Test;
 
 /**
@@ -23,31 +22,15 @@ import org.junit.Test;
  * state {@code hosts} reports, with a deadline.
  */
 public class ClusterIT {
-    private final List<Path> homes = new ArrayList<>();
-    private final List<Cli> namespaced = new ArrayList<>();
-    private final List<String> namespaces = new ArrayList<>();
+    @Rule
+    public final Platforms platforms = new Platforms("cluster");
 
     private Path home(String name) throws IOException {
-        Path h = Files.createTempDirectory("quiesce-cluster-" + name + "-");
-        homes.add(h);
-        return h;
+        return platforms.home(name);
     }
 
     private static Cli.Run quiesce(Path home, String... args) throws IOException, InterruptedException {
-        return Cli.of(home).run(args);
-    }
-
-    @After
-    public void cleanUp() throws Exception {
-        for (Cli c : namespaced) {
-            c.run("stop");
-        }
-        for (Path h : homes) {
-            quiesce(h, "stop");
-        }
-        for (String ns : namespaces) {
-            sh("ip", "netns", "del", ns);
-        }
+        return Platforms.quiesce(home, args);
     }
 
     private static int sh(String... cmd) throws IOException, InterruptedException {
@@ -205,7 +188,7 @@ public class ClusterIT {
         for (String ns : List.of(nsA, nsB)) {
             sh("ip", "netns", "del", ns); // a leftover of an interrupted run
             ok("ip", "netns", "add", ns);
-            namespaces.add(ns);
+            platforms.atEnd(() -> sh("ip", "netns", "del", ns));
             ok("ip", "-n", ns, "link", "set", "lo", "up");
         }
         ok("ip", "link", "add", "qzv" + tag + "a", "netns", nsA, "type", "veth", "peer", "name", "qzv" + tag + "b", "netns", nsB);
@@ -218,8 +201,8 @@ public class ClusterIT {
         Path b = home("ns-b");
         Cli hostA = Cli.of(a).inNamespace(nsA);
         Cli hostB = Cli.of(b).inNamespace(nsB);
-        namespaced.add(hostB);
-        namespaced.add(hostA);
+        platforms.track(hostA);
+        platforms.track(hostB); // stopped first, then hostA, then the namespaces deleted
         assertEquals(0, hostA.run("cluster", "init").exit());
         copyKey(a, b);
         assertEquals(0, hostA.run("start", "--host", "node-a", "--listen", net + "1:7710").exit());

@@ -28,7 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.After;
+import org.junit.Rule;
 import org.junit.Test;
 
 /**
@@ -38,27 +38,15 @@ import org.junit.Test;
  */
 public class SecurityIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final List<Path> homes = new ArrayList<>();
-    private final List<Long> pids = new ArrayList<>();
+    @Rule
+    public final Platforms platforms = new Platforms("sec");
 
     private Path home(String name) throws IOException {
-        Path h = Files.createTempDirectory("quiesce-sec-" + name + "-");
-        homes.add(h);
-        return h;
+        return platforms.home(name);
     }
 
     private static Cli.Run quiesce(Path home, String... args) throws IOException, InterruptedException {
-        return Cli.of(home).run(args);
-    }
-
-    @After
-    public void cleanUp() throws Exception {
-        for (Path h : homes) {
-            quiesce(h, "stop");
-        }
-        for (long pid : pids) {
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-        }
+        return Platforms.quiesce(home, args);
     }
 
     private static boolean alive(long pid) {
@@ -375,7 +363,7 @@ public class SecurityIT {
         JsonNode jp = launch.json().get("pids");
         long root = jp.get(0).asLong();
         long counterPid = jp.get(jp.size() - 1).asLong();
-        pids.add(root);
+        platforms.kill(root);
         assertTrue(PlatformOptions.await(60000, () -> CliEndToEndIT.lastCounterOr0(out) >= 2));
         Path status = Path.of("/proc/" + counterPid + "/status");
         boolean stoppedWhileFrozen = false;
