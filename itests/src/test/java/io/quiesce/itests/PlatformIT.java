@@ -117,7 +117,7 @@ public class PlatformIT {
         assertNotNull(refs);
         Set<String> functions = Arrays.stream(refs).flatMap(r -> Arrays.stream((String[]) r.getProperty("osgi.command.function")))
                 .collect(Collectors.toSet());
-        assertEquals(Set.of("launch", "jobs", "checkpoint", "restart", "checkpoints", "inspect", "backends", "fabrics", "status"), functions);
+        assertEquals(Set.of("launch", "jobs", "checkpoint", "restart", "checkpoints", "inspect", "backends", "fabrics", "status", "hosts"), functions);
         CommandSession session = gogo.createSession(System.in, System.out, System.err);
         try {
             String json = (String) session.execute("cr:backends --json");
