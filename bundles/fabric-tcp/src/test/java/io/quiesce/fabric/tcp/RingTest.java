@@ -46,27 +46,27 @@ public class RingTest extends FabricTest {
     }
 
     @Test(timeout = 300000)
-    public void ringCheckpointedTwentyTimesWhileRunningLosesNothing() throws Exception {
+    public void ringCheckpointedFiveTimesWhileRunningLosesNothing() throws Exception {
         Path out = root().resolve("ring.out");
         Path hopsFile = root().resolve("ring.hops");
-        int outer = launch(out, "ring00", "4", "1000000", "65536", hopsFile.toString());
-        await(hopsFile, l -> l.startsWith("hop 10000 "), 30000);
+        int outer = launch(out, "ring00", "4", "300000", "65536", hopsFile.toString());
+        await(hopsFile, l -> l.startsWith("hop 30000 "), 30000); // every 100th of the run is logged: 3000, 6000, ...
         long maxPause = 0;
         long sumPause = 0;
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 5; i++) {
             int before = hops(hopsFile).size();
             Checkpoint c = checkpoint(outer, false);
             maxPause = Math.max(maxPause, c.pausedMillis());
             sumPause += c.pausedMillis();
-            if (i == 0 || i == 19) {
+            if (i == 0 || i == 4) {
                 System.out.println("ring continue " + (i + 1) + ": " + captured(c));
             }
             awaitLines(hopsFile, before + 1, 30000); // it moves on after each checkpoint
         }
-        System.out.println("ring: 20 checkpoints, pause mean " + sumPause / 20 + " ms, max " + maxPause + " ms");
+        System.out.println("ring: 5 checkpoints, pause mean " + sumPause / 5 + " ms, max " + maxPause + " ms");
         assertExit0(waitExit(outer, 240000));
         clean(out);
-        assertTrue(Files.readString(out), Files.readString(out).contains("ring ok hops=1000000"));
-        assertEquals(1000000L, (long) hops(hopsFile).get(hops(hopsFile).size() - 1));
+        assertTrue(Files.readString(out), Files.readString(out).contains("ring ok hops=300000"));
+        assertEquals(300000L, (long) hops(hopsFile).get(hops(hopsFile).size() - 1));
     }
 }
