@@ -14,9 +14,11 @@ import java.util.Map;
  * @param stdout      file for standard output; null for {@code output.log} in the job's folder
  * @param stderr      file for standard error; null for the same file as stdout
  * @param backend     backend to prepare the launch for; null for the selected one
+ * @param host        the host to start it on, by its cluster name; null for this platform's own host
+ * @param job         the job this command joins as another piece (on {@code host}); null for a new job
  */
 public record LaunchRequest(List<String> argv, String name, Map<String, String> environment, Path workingDir,
-        Path stdout, Path stderr, String backend) {
+        Path stdout, Path stderr, String backend, String host, String job) {
     /** Copies the collections; checks the command is not empty. */
     public LaunchRequest {
         if (argv == null || argv.isEmpty()) {
@@ -24,5 +26,11 @@ public record LaunchRequest(List<String> argv, String name, Map<String, String> 
         }
         argv = List.copyOf(argv);
         environment = environment == null ? null : Map.copyOf(environment);
+    }
+
+    /** A new job on this platform's own host (API 1.2). */
+    public LaunchRequest(List<String> argv, String name, Map<String, String> environment, Path workingDir, Path stdout,
+            Path stderr, String backend) {
+        this(argv, name, environment, workingDir, stdout, stderr, backend, null, null);
     }
 }
