@@ -24,9 +24,18 @@ import java.util.stream.Stream;
  * backends' files (0600), a {@code latest} link updated only after commit, and staging folders
  * ({@code .staging-<epoch>}) that are never visible as checkpoints. A checkpoint is committed by writing its
  * manifest last, fsyncing and renaming the staging folder into place.
+ *
+ * <p>On an agent of a cluster, a host's part of a coordinator's epoch is staged as {@code <job>/.part-<epoch>/<host>}
+ * and moved to {@code <job>/<epoch>/<host>} when the coordinator says the epoch is committed (its manifest, on the
+ * coordinator, lists every part); until then it is neither a checkpoint nor deleted at start: it waits for the
+ * decision (two-phase commit).
  */
 public final class CheckpointStore {
     private static final String STAGING = ".staging-";
+    /** An agent's part of a coordinator's epoch, written and voted, waiting for the coordinator's decision. */
+    private static final String PART = ".part-";
+    /** In an agent's epoch folder: names the coordinator whose checkpoint it holds a part of. */
+    public static final String COORDINATOR = "coordinator";
     private final Path root;
     private final ImageSeal seal;
 
@@ -116,11 +125,7 @@ public final class CheckpointStore {
      * @throws IOException when it cannot be created
      */
     public Path stagePart(String jobId, long epoch, String part) throws IOException {
-        try {
-            io.quiesce.api.image.ImageFields.id(part, "part", root);
-        } catch (ImageException e) {
-            throw new IOException(e.getMessage());
-        }
+        checkPart(part);
         Path staging = SecureFiles.folder(SecureFiles.folder(jobFolder(jobId)).resolve(STAGING + epoch));
         Path folder = staging.resolve(part);
         SecureFiles.deleteTree(folder);
@@ -153,6 +158,17 @@ public final class CheckpointStore {
      * @throws IOException when any step fails; then nothing is committed and {@code latest} is unchanged
      */
     public Path commit(Path staging, Manifest manifest, String restartLine, java.util.Map<String, String> digests) throws IOException {
+        return commit(staging, manifest, restartLine, digests, List.of());
+    }
+
+    /**
+     * Commits a checkpoint of several hosts: as {@link #commit(Path, Manifest, String, java.util.Map)}, the manifest
+     * also listing the files of parts staged on other hosts (their agents' votes), which are not here.
+     *
+     * @param elsewhere every file of the parts on other hosts, with size and SHA-256
+     */
+    public Path commit(Path staging, Manifest manifest, String restartLine, java.util.Map<String, String> digests,
+            List<io.quiesce.api.image.FileDigest> elsewhere) throws IOException {
         Path jobFolder = staging.getParent();
         Path target = jobFolder.resolve(Long.toString(manifest.epoch()));
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
@@ -163,7 +179,10 @@ public final class CheckpointStore {
         Path restart = staging.resolve("restart.sh");
         SecureFiles.write(restart, script.getBytes(StandardCharsets.UTF_8));
         Files.setPosixFilePermissions(restart, PosixFilePermissions.fromString("rwx------"));
-        byte[] bytes = ManifestCodec.encode(manifest.withFiles(seal.digest(staging, digests)));
+        List<io.quiesce.api.image.FileDigest> files = new ArrayList<>(seal.digest(staging, digests));
+        files.addAll(elsewhere);
+        files.sort(Comparator.comparing(io.quiesce.api.image.FileDigest::name));
+        byte[] bytes = ManifestCodec.encode(manifest.withFiles(files));
         SecureFiles.write(staging.resolve(ImageFormat.MANIFEST), bytes);
         seal.seal(staging, bytes);
         SecureFiles.syncFolder(staging);
@@ -263,8 +282,9 @@ public final class CheckpointStore {
         try (Stream<Path> s = Files.list(folder)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 String n = p.getFileName().toString();
-                if (n.isEmpty() || n.length() > 18 || !n.chars().allMatch(Character::isDigit) || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-                    continue;
+                if (n.isEmpty() || n.length() > 18 || !n.chars().allMatch(Character::isDigit) || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+                        || Files.exists(p.resolve(COORDINATOR), LinkOption.NOFOLLOW_LINKS)) {
+                    continue; // not a folder of a checkpoint, or an agent's part of its coordinator's
                 }
                 try {
                     Manifest m = ManifestCodec.read(p.resolve(ImageFormat.MANIFEST));
@@ -282,5 +302,123 @@ public final class CheckpointStore {
         }
         out.sort(Comparator.comparingLong(CheckpointInfo::epoch));
         return out;
+    }
+
+    /** A part an agent staged for a coordinator's epoch and voted for, waiting for the decision. */
+    public record StagedPart(String jobId, long epoch, String part, Path folder) {
+    }
+
+    /**
+     * Creates an agent's empty part folder (0700) for a coordinator's epoch, replacing a stale one of the same epoch
+     * (a coordinator that asks for epoch E again never committed the first: it would not reuse a committed epoch).
+     *
+     * @param jobId the job
+     * @param epoch the coordinator's epoch
+     * @param part  the host's part folder name, a plain identifier
+     * @return the part folder
+     * @throws IOException when it cannot be created
+     */
+    public Path stageRemotePart(String jobId, long epoch, String part) throws IOException {
+        checkPart(part);
+        Path parts = SecureFiles.folder(SecureFiles.folder(jobFolder(jobId)).resolve(PART + epoch));
+        Path folder = parts.resolve(part);
+        SecureFiles.deleteTree(folder);
+        return SecureFiles.folder(folder);
+    }
+
+    /**
+     * Moves a staged part into place once its coordinator committed the epoch: {@code <job>/<epoch>/<part>}.
+     * Idempotent: a part already in place is left as it is.
+     *
+     * @return the part's folder in place
+     * @throws IOException when nothing is staged or in place for it, or the move fails
+     */
+    public Path commitRemotePart(String jobId, long epoch, String part, byte[] manifest, String coordinator) throws IOException {
+        checkPart(part);
+        Path job = jobFolder(jobId);
+        Path staged = job.resolve(PART + epoch).resolve(part);
+        Path epochFolder = job.resolve(Long.toString(epoch));
+        Path target = epochFolder.resolve(part);
+        if (!Files.exists(staged, LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                return target;
+            }
+            throw new IOException("no staged part " + staged + " to commit");
+        }
+        SecureFiles.folder(epochFolder);
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(target + " exists already: refusing to overwrite a committed part");
+        }
+        // the backend reads the checkpoint's manifest beside the part; the marker keeps it from being listed as a
+        // checkpoint of this host (it is the coordinator's, which holds the seal and the other parts)
+        if (!Files.exists(epochFolder.resolve(ImageFormat.MANIFEST), LinkOption.NOFOLLOW_LINKS)) {
+            SecureFiles.write(epochFolder.resolve(COORDINATOR), (coordinator + "\n").getBytes(StandardCharsets.UTF_8));
+            SecureFiles.write(epochFolder.resolve(ImageFormat.MANIFEST), manifest);
+        }
+        Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
+        SecureFiles.syncFolder(epochFolder);
+        Files.deleteIfExists(job.resolve(PART + epoch));
+        SecureFiles.syncFolder(job);
+        return target;
+    }
+
+    /** Deletes a staged part after its coordinator aborted the epoch (or never committed it). */
+    public void discardRemotePart(String jobId, long epoch, String part) throws IOException {
+        checkPart(part);
+        Path parts = jobFolder(jobId).resolve(PART + epoch);
+        SecureFiles.deleteTree(parts.resolve(part));
+        try {
+            Files.deleteIfExists(parts);
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            // another host's part of the same epoch (two agents sharing a store): left to its own decision
+        }
+    }
+
+    /** @return every part staged for a coordinator's epoch and not yet decided, by job and epoch */
+    public List<StagedPart> stagedRemoteParts() {
+        List<StagedPart> out = new ArrayList<>();
+        for (String job : jobs()) {
+            try (Stream<Path> s = Files.list(jobFolder(job))) {
+                for (Path p : (Iterable<Path>) s::iterator) {
+                    String n = p.getFileName().toString();
+                    String digits = n.startsWith(PART) ? n.substring(PART.length()) : "";
+                    if (digits.isEmpty() || digits.length() > 18 || !digits.chars().allMatch(Character::isDigit)
+                            || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                        continue;
+                    }
+                    try (Stream<Path> parts = Files.list(p)) {
+                        for (Path part : (Iterable<Path>) parts::iterator) {
+                            if (Files.isDirectory(part, LinkOption.NOFOLLOW_LINKS)) {
+                                out.add(new StagedPart(job, Long.parseLong(digits), part.getFileName().toString(), part));
+                            }
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // an unreadable job folder holds nothing this agent can decide on
+            }
+        }
+        return out;
+    }
+
+    /**
+     * @return a committed part's folder on this agent, {@code <job>/<epoch>/<part>}, checked to be a real folder
+     * @throws IOException when it is missing or not a folder
+     */
+    public Path committedRemotePart(String jobId, long epoch, String part) throws IOException {
+        checkPart(part);
+        Path p = jobFolder(jobId).resolve(Long.toString(epoch)).resolve(part);
+        if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException("this host holds no part " + part + " of job " + jobId + " epoch " + epoch + " (" + p + ")");
+        }
+        return p;
+    }
+
+    private void checkPart(String part) throws IOException {
+        try {
+            io.quiesce.api.image.ImageFields.id(part, "part", root);
+        } catch (ImageException e) {
+            throw new IOException(e.getMessage());
+        }
     }
 }

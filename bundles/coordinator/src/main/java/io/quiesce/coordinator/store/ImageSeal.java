@@ -133,6 +133,16 @@ public final class ImageSeal {
      * @throws ImageException naming the file and what is wrong; nothing has been restored
      */
     public Opened open(Path folder, boolean trust) throws ImageException {
+        return open(folder, trust, name -> false);
+    }
+
+    /**
+     * As {@link #open(Path, boolean)} for a checkpoint of several hosts whose parts lie on their agents: the files
+     * {@code elsewhere} accepts are not looked for here (each agent checks its part against the same manifest).
+     *
+     * @param elsewhere true for a file name (relative to the folder) that lies on another host
+     */
+    public Opened open(Path folder, boolean trust, java.util.function.Predicate<String> elsewhere) throws ImageException {
         Path dir;
         try {
             dir = folder.toRealPath();
@@ -173,8 +183,6 @@ public final class ImageSeal {
         if (why != null) {
             warnings.add(dir + ": " + why + "; restored because of --trust");
         }
-        Map<String, FileDigest> listed = new HashMap<>();
-        m.files().forEach(d -> listed.put(d.name(), d));
         if (m.formatVersion() == ImageFormat.VERSION_UNSEALED || m.files().isEmpty()) {
             if (!trust) {
                 throw new ImageException("is of format " + m.formatVersion() + " and records no file digests: refused"
@@ -182,14 +190,56 @@ public final class ImageSeal {
             }
             warnings.add(dir + ": format " + m.formatVersion() + " image without file digests: its files are unverified");
         }
+        checkFiles(dir, dir, m.files().stream().filter(d -> !elsewhere.test(d.name())).toList(), !m.files().isEmpty(), elsewhere, me, trust,
+                warnings);
+        return new Opened(m, why == null, warnings);
+    }
+
+    /**
+     * On an agent of a cluster, checks its part of a checkpoint its coordinator committed and verified: the part's
+     * folder and files private and regular, every file listed in the manifest under the part's folder present with
+     * its size and SHA-256, and no other file there.
+     *
+     * @param epochFolder the agent's folder of the epoch ({@code <job>/<epoch>})
+     * @param part        the part's folder name in it
+     * @param manifest    the coordinator's manifest (sealed and checked there)
+     * @throws ImageException naming the file and what is wrong
+     */
+    public void checkPart(Path epochFolder, String part, Manifest manifest) throws ImageException {
+        Path dir = epochFolder.resolve(part);
+        PosixFileAttributes da = attributes(dir);
+        if (!da.isDirectory()) {
+            throw new ImageException("is " + SecureFiles.kind(da) + ", not a part folder", dir);
+        }
+        List<String> warnings = new ArrayList<>();
+        checkOwnership(dir, da, euid(), false, warnings);
+        String prefix = part + "/";
+        List<FileDigest> mine = manifest.files().stream().filter(d -> d.name().startsWith(prefix)).toList();
+        if (mine.isEmpty()) {
+            throw new ImageException("the manifest lists no file of this host's part " + part, dir);
+        }
+        checkFiles(epochFolder, dir, mine, true, n -> false, euid(), false, warnings);
+    }
+
+    /**
+     * Checks the files under {@code scope} (names relative to {@code dir}): each private and regular, none missing
+     * from {@code listed} when {@code complete}, and each listed one of its size and SHA-256.
+     */
+    private static void checkFiles(Path dir, Path scope, List<FileDigest> listedFiles, boolean complete,
+            java.util.function.Predicate<String> elsewhere, int me, boolean trust, List<String> warnings) throws ImageException {
+        Map<String, FileDigest> listed = new HashMap<>();
+        listedFiles.forEach(d -> listed.put(d.name(), d));
         List<Path> present;
         try {
-            present = entries(dir);
+            present = entries(scope);
         } catch (IOException e) {
-            throw new ImageException("cannot be listed (" + e.getMessage() + ")", dir);
+            throw new ImageException("cannot be listed (" + e.getMessage() + ")", scope);
         }
         for (Path p : present) {
             String name = dir.relativize(p).toString();
+            if (elsewhere.test(name)) {
+                continue;
+            }
             PosixFileAttributes a = attributes(p);
             checkOwnership(p, a, me, trust, warnings);
             if (a.isDirectory()) {
@@ -198,11 +248,11 @@ public final class ImageSeal {
             if (!a.isRegularFile()) {
                 throw new ImageException("is " + SecureFiles.kind(a) + ", not a regular file: refused", p);
             }
-            if (!m.files().isEmpty() && !listed.containsKey(name)) {
+            if (complete && !listed.containsKey(name)) {
                 throw new ImageException("is not listed in the manifest: the folder was changed after commit", p);
             }
         }
-        for (FileDigest d : m.files()) {
+        for (FileDigest d : listedFiles) {
             Path p = dir.resolve(d.name());
             PosixFileAttributes a = SecureFiles.regular(p);
             if (a.size() != d.size()) {
@@ -216,7 +266,6 @@ public final class ImageSeal {
                 throw new ImageException("cannot be read (" + e.getMessage() + ")", p);
             }
         }
-        return new Opened(m, why == null, warnings);
     }
 
     private static void checkOwnership(Path p, PosixFileAttributes a, int me, boolean trust, List<String> warnings)

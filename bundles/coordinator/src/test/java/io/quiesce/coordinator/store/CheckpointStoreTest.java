@@ -108,4 +108,35 @@ public class CheckpointStoreTest {
         Files.delete(file);
         assertTrue(assertThrows(ImageException.class, () -> ManifestCodec.read(file)).getMessage().contains("no manifest"));
     }
+
+    /** An agent's part of a coordinator's epoch: staged apart, never listed or deleted at start, moved by the decision. */
+    @Test
+    public void anAgentsPartWaitsForTheDecisionThenMovesIntoPlaceOrIsDeleted() throws IOException, ImageException {
+        Path part = store.stageRemotePart("7", 4, "h2");
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(part)));
+        Files.writeString(part.resolve("pages-9.img"), "data");
+        assertEquals("a staged part is not deleted as a stale staging folder", List.of(), store.discardStaleStaging());
+        assertEquals(1, store.stagedRemoteParts().size());
+        assertEquals(4, store.stagedRemoteParts().get(0).epoch());
+        assertEquals(List.of(), store.list("7"));
+
+        byte[] manifest = ManifestCodec.encode(manifest(4));
+        Path placed = store.commitRemotePart("7", 4, "h2", manifest, "h1");
+        assertEquals(store.jobFolder("7").resolve("4").resolve("h2"), placed);
+        assertEquals("data", Files.readString(placed.resolve("pages-9.img")));
+        assertTrue(Files.exists(placed.getParent().resolve(ImageFormat.MANIFEST)));
+        assertEquals("h1\n", Files.readString(placed.getParent().resolve(CheckpointStore.COORDINATOR)));
+        assertEquals("the agent lists no checkpoint of its own", List.of(), store.list("7"));
+        assertEquals(List.of(), store.stagedRemoteParts());
+        assertEquals("deciding twice changes nothing", placed, store.commitRemotePart("7", 4, "h2", manifest, "h1"));
+        assertEquals(placed, store.committedRemotePart("7", 4, "h2"));
+        assertThrows(IOException.class, () -> store.committedRemotePart("7", 5, "h2"));
+
+        Path aborted = store.stageRemotePart("7", 5, "h2");
+        store.discardRemotePart("7", 5, "h2");
+        assertFalse(Files.exists(aborted));
+        assertFalse(Files.exists(aborted.getParent()));
+        assertThrows(IOException.class, () -> store.commitRemotePart("7", 5, "h2", manifest, "h1"));
+        assertThrows("a part name is a plain name", IOException.class, () -> store.stageRemotePart("7", 6, "../x"));
+    }
 }

@@ -182,4 +182,44 @@ public class ImageSealTest {
         store.seal().open(folder, false);
         assertEquals(new String(Files.readAllBytes(folder.resolve(ImageFormat.SEAL)), StandardCharsets.US_ASCII).length(), 64);
     }
+
+    /**
+     * A checkpoint of two hosts: the coordinator holds its part and the manifest, the agent its part. Each checks
+     * what it holds against the one manifest: the coordinator skips the agent's files only when told they lie
+     * elsewhere, and the agent's part is refused when a file differs or one was added.
+     */
+    @Test
+    public void aPartOnAnotherHostIsCheckedThereAgainstTheCoordinatorsManifest() throws Exception {
+        Path agentStore = tmp.getRoot().toPath().resolve("agent-store");
+        CheckpointStore agent = new CheckpointStore(agentStore, new ImageSeal(tmp.getRoot().toPath().resolve("agent.key")));
+        Path part = agent.stageRemotePart("8", 1, "h2");
+        Files.write(part.resolve("pages-9.img"), new byte[4096]);
+        List<io.quiesce.api.image.FileDigest> theirs = agent.seal().digest(part).stream()
+                .map(d -> new io.quiesce.api.image.FileDigest("h2/" + d.name(), d.size(), d.sha256())).toList();
+
+        Path staging = store.stage("8", 1);
+        Path mine = store.stagePart("8", 1, "h1");
+        Files.write(mine.resolve("pages-42.img"), new byte[8192]);
+        Manifest m = new Manifest(ImageFormat.MAGIC, ImageFormat.VERSION, "8", "sim", List.of("./sim"), 1, "2026-11-24T10:00:00Z",
+                "userspace", List.of(), List.of(new HostRecord("h1", List.of(), List.of("h1/pages-42.img"), "h1"),
+                        new HostRecord("h2", List.of(), List.of("h2/pages-9.img"), "h2")), 12288, List.of());
+        Path committed = store.commit(staging, m, "true", java.util.Map.of(), theirs);
+        assertThrows("the agent's file is not here", ImageException.class, () -> store.seal().open(committed, false));
+        Manifest opened = store.seal().open(committed, false, n -> n.startsWith("h2/")).manifest();
+        assertTrue(opened.files().stream().anyMatch(d -> d.name().equals("h2/pages-9.img")));
+
+        Path placed = agent.commitRemotePart("8", 1, "h2", ManifestCodec.encode(opened), "h1");
+        agent.seal().checkPart(placed.getParent(), "h2", opened);
+        Path added = placed.resolve("extra.img");
+        Files.write(added, new byte[1]);
+        ImageException extra = assertThrows(ImageException.class, () -> agent.seal().checkPart(placed.getParent(), "h2", opened));
+        assertTrue(extra.getMessage(), extra.getMessage().startsWith(added.toString()) && extra.getMessage().contains("not listed"));
+        Files.delete(added);
+        byte[] b = Files.readAllBytes(placed.resolve("pages-9.img"));
+        b[100] ^= 1;
+        Files.write(placed.resolve("pages-9.img"), b);
+        ImageException flipped = assertThrows(ImageException.class, () -> agent.seal().checkPart(placed.getParent(), "h2", opened));
+        assertTrue(flipped.getMessage(), flipped.getMessage().contains("SHA-256"));
+        assertThrows("a part the manifest does not list", ImageException.class, () -> agent.seal().checkPart(placed.getParent(), "h3", opened));
+    }
 }
