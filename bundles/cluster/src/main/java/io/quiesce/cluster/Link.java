@@ -37,6 +37,7 @@ public final class Link {
     private final CompletableFuture<String> closed = new CompletableFuture<>();
     private final ExecutorService worker;
     private volatile RequestHandler handler;
+    private final Map<String, java.util.function.Consumer<ObjectNode>> inline = new ConcurrentHashMap<>();
     private volatile long lastHeard = System.nanoTime();
 
     Link(IoSession session, Identity self, Identity peer) {
@@ -82,6 +83,15 @@ public final class Link {
     /** @param handler answers the peer's requests from now on */
     public void onRequest(RequestHandler handler) {
         this.handler = handler;
+    }
+
+    /**
+     * Takes the notices {@code op} as they arrive, on the I/O thread, ahead of any request still being answered:
+     * for small signs of life (lease renewals) that must not wait behind a long request. The consumer must be quick
+     * and must not block.
+     */
+    public void onNotice(String op, java.util.function.Consumer<ObjectNode> consumer) {
+        inline.put(checkOp(op), consumer);
     }
 
     /** @return completes with the reason once the link is closed (by either end, or the peer lost) */
@@ -186,6 +196,11 @@ public final class Link {
             throw new FrameCodec.FrameException("a request whose 'id' is not a number");
         }
         ObjectNode body = body(m);
+        java.util.function.Consumer<ObjectNode> quick = id == null ? inline.get(op) : null;
+        if (quick != null) {
+            quick.accept(body);
+            return;
+        }
         worker.execute(() -> answer(op, id == null ? null : id.asLong(), body));
     }
 
