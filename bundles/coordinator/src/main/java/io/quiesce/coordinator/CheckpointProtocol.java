@@ -12,6 +12,7 @@ import io.quiesce.api.image.HostRecord;
 import io.quiesce.api.image.ImageFormat;
 import io.quiesce.api.image.Manifest;
 import io.quiesce.coordinator.store.CheckpointStore;
+import io.quiesce.coordinator.store.ManifestCodec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -113,8 +114,10 @@ final class CheckpointProtocol {
             List<HostRecord> records = new ArrayList<>();
             List<String> warnings = new ArrayList<>();
             Map<String, String> digests = new HashMap<>();
+            List<io.quiesce.api.image.FileDigest> elsewhere = new ArrayList<>();
             long bytes = 0;
             for (HostPart p : parts) {
+                elsewhere.addAll(p.files());
                 records.add(p.record());
                 String prefix = parts.size() > 1 ? "host " + p.record().host() + ": " : "";
                 p.warnings().forEach(w -> warnings.add(prefix + w));
@@ -125,11 +128,20 @@ final class CheckpointProtocol {
                     Instant.now().toString(), o.backend(), o.fabrics(), records, bytes, warnings);
             Path committedFolder;
             try {
-                committedFolder = o.store().commit(staging, manifest, o.restartLine(), digests);
+                // an agent's vote is checked as a manifest read back would be, before it can be committed
+                manifest.withFiles(elsewhere).check(staging.resolve(ImageFormat.MANIFEST));
+                committedFolder = o.store().commit(staging, manifest, o.restartLine(), digests, elsewhere);
+            } catch (io.quiesce.api.ImageException e) {
+                throw new CheckpointException("cannot commit checkpoint " + staging + ": a host's part is invalid: " + e.getMessage(), e);
             } catch (IOException e) {
                 throw new CheckpointException("cannot commit checkpoint " + staging + ": " + e.getMessage(), -1, null, staging, e);
             }
             committed = true;
+            // the decision is made: parts staged on other hosts move into place (a host that cannot be told now
+            // asks at its next join: two-phase commit)
+            Manifest committedManifest = ManifestCodec.read(committedFolder.resolve(ImageFormat.MANIFEST));
+            List<String> told = barrier.all("commit", hosts, HostCheckpoint::host, h -> h.committed(committedManifest));
+            told.stream().filter(java.util.Objects::nonNull).forEach(warnings::add);
             HookEvent after = new HookEvent(r.id(), r.name(), epoch, committedFolder, o.backend());
             for (CheckpointHook h : o.hooks()) {
                 try {
@@ -225,7 +237,14 @@ final class CheckpointProtocol {
     record Placement(HostAgent agent, HostRecord part) {
     }
 
-    RestartResult restart(Path folder, Manifest manifest, List<Placement> placements, RestartRequest request,
+    /** A restart's result, and the processes each host released (root first). */
+    record Restarted(RestartResult result, Map<String, List<Long>> pidsByHost) {
+        List<Long> pids() {
+            return result.pids();
+        }
+    }
+
+    Restarted restart(Path folder, Manifest manifest, List<Placement> placements, RestartRequest request,
             List<CheckpointHook> hooks, List<String> notes) throws CheckpointException {
         Barrier barrier = barrier();
         LocalRendezvous rendezvous = new LocalRendezvous(); // one name service for every host of this restart
@@ -263,7 +282,11 @@ final class CheckpointProtocol {
             }
             warnings.forEach(w -> LOG.warn("restart of job {}: {}", manifest.jobId(), w));
             LOG.info("job {} restarted from {} as PIDs {}", manifest.jobId(), folder, pids);
-            return new RestartResult(manifest.jobId(), folder, pids, warnings);
+            Map<String, List<Long>> byHost = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < hosts.size(); i++) {
+                byHost.put(hosts.get(i).host(), released.get(i));
+            }
+            return new Restarted(new RestartResult(manifest.jobId(), folder, pids, warnings), byHost);
         } catch (CheckpointException e) {
             LOG.warn("restart of job {} from {} failed, its restored processes killed: {}", manifest.jobId(), folder, e.getMessage());
             throw e;

@@ -42,6 +42,8 @@ final class ClusterMembership implements AutoCloseable {
     private final Identity self;
     private final IntSupplier runningJobs;
     private final Timing timing;
+    private final io.quiesce.cluster.RequestHandler requests;
+    private final java.util.function.Consumer<Link> onJoined;
     private final Map<String, Agent> agents = new ConcurrentHashMap<>();
     private final List<String> problems = new ArrayList<>();
     private ClusterServer server;
@@ -51,8 +53,16 @@ final class ClusterMembership implements AutoCloseable {
     private record Agent(Link link, InetSocketAddress from, long joinedAt) {
     }
 
-    ClusterMembership(Path home, Identity self, String listen, String join, Timing timing, IntSupplier runningJobs) {
+    /**
+     * @param requests answers what the other end asks beyond {@code status}: an agent's coordinator its phases, a
+     *                 coordinator's agents their decisions
+     * @param onJoined called (on the joining thread) each time this agent joined its coordinator
+     */
+    ClusterMembership(Path home, Identity self, String listen, String join, Timing timing, IntSupplier runningJobs,
+            io.quiesce.cluster.RequestHandler requests, java.util.function.Consumer<Link> onJoined) {
         this.self = self;
+        this.requests = requests;
+        this.onJoined = onJoined;
         this.timing = timing;
         this.runningJobs = runningJobs;
         if (listen.isBlank() && join.isBlank()) {
@@ -148,12 +158,32 @@ final class ClusterMembership implements AutoCloseable {
         }
     }
 
-    /** What an agent answers its coordinator. */
-    private ObjectNode answer(String op, ObjectNode body) throws ClusterException {
+    /** What this end answers the other. */
+    private ObjectNode answer(Link link, String op, ObjectNode body) throws Exception {
         if (op.equals("status")) {
             return JsonNodeFactory.instance.objectNode().put("host", self.host()).put("running", runningJobs.getAsInt());
         }
-        throw new ClusterException(self.host() + " does not answer '" + op + "'");
+        return requests.handle(link, op, body);
+    }
+
+    /** @return the link of the agent of that host, when it is up */
+    java.util.Optional<Link> agent(String host) {
+        Agent a = agents.get(host);
+        return a != null && a.link().isOpen() ? java.util.Optional.of(a.link()) : java.util.Optional.empty();
+    }
+
+    /** @return true when an agent of that host joined since this platform started (up or lost now) */
+    boolean knows(String host) {
+        return agents.containsKey(host);
+    }
+
+    /** @return why the agent of that host cannot be used: lost (with why) or never joined */
+    String whyNot(String host) {
+        Agent a = agents.get(host);
+        if (a == null) {
+            return server == null ? "this platform is not a coordinator (config listen)" : "no agent of host " + host + " has joined (see hosts)";
+        }
+        return "the agent of host " + host + " is lost: " + a.link().closed().getNow("?");
     }
 
     @Override
@@ -189,7 +219,7 @@ final class ClusterMembership implements AutoCloseable {
 
         @Override
         public void joined(Link link) {
-            link.onRequest((l, op, body) -> answer(op, body));
+            link.onRequest(ClusterMembership.this::answer);
             agents.put(link.peer().host(), new Agent(link, link.remoteAddress(), System.currentTimeMillis()));
             link.closed().thenAccept(why -> LOG.warn("agent {} lost: {}", link.peer().host(), why));
         }
@@ -215,8 +245,9 @@ final class ClusterMembership implements AutoCloseable {
             while (joiner == this) {
                 try {
                     Link l = ClusterClient.join(coordinator, key, self, timing, Duration.ofSeconds(15));
-                    l.onRequest((x, op, body) -> answer(op, body));
+                    l.onRequest(ClusterMembership.this::answer);
                     link = l;
+                    onJoined.accept(l);
                     lastProblem = null;
                     backoff = 1000;
                     LOG.info("agent {} joined the coordinator {} at {}", self.host(), l.peer().host(), coordinator);

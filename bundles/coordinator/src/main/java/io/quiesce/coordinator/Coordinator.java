@@ -97,6 +97,7 @@ public class Coordinator implements CheckpointService {
     private Watchdog watchdog;
     private ExecutorService phases;
     private volatile ClusterMembership cluster;
+    private volatile AgentRequests agentRequests;
     private String clusterSettings = "";
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -173,9 +174,61 @@ public class Coordinator implements CheckpointService {
         if (cluster != null) {
             cluster.close();
         }
+        if (agentRequests != null) {
+            agentRequests.close();
+        }
         clusterSettings = settings;
+        AgentRequests requests = new AgentRequests(hostName(), () -> localAgent(true), () -> store, new AgentPieces(),
+                () -> config.leaseSeconds());
+        agentRequests = requests;
         cluster = new ClusterMembership(home, identity(), listen, join, io.quiesce.cluster.Timing.DEFAULT,
-                () -> status().running());
+                () -> status().running(), (link, op, body) -> op.equals("cp.decision") ? decision(link, body) : requests.handle(link, op, body),
+                link -> {
+                    link.onNotice("cp.renew", requests::renew);
+                    requests.recover(link);
+                });
+    }
+
+    /**
+     * Two-phase commit, a coordinator's side of recovery: an agent asks what became of an epoch it voted for.
+     * Committed exactly when this store holds the epoch's manifest listing that agent's part; pending while the job
+     * is in a checkpoint here; otherwise aborted (never committed: the coordinator stopped first, or aborted).
+     */
+    private com.fasterxml.jackson.databind.node.ObjectNode decision(io.quiesce.cluster.Link link,
+            com.fasterxml.jackson.databind.node.ObjectNode body) throws CheckpointException {
+        String jobId = Wire.name(body.get("job"), "job");
+        long epoch = Wire.epoch(body.get("epoch"));
+        String agent = link.peer().host();
+        String decision = "aborted";
+        Path manifest = store.jobFolder(jobId).resolve(Long.toString(epoch)).resolve(ImageFormat.MANIFEST);
+        if (Files.exists(manifest, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                Manifest m = ManifestCodec.read(manifest);
+                if (m.hosts().stream().anyMatch(h -> h.host().equals(agent))) {
+                    decision = "committed";
+                    com.fasterxml.jackson.databind.node.ObjectNode out = Wire.object().put("decision", decision);
+                    out.set("manifest", ManifestCodec.JSON.valueToTree(m));
+                    LOG.info("host {} asked about job {} epoch {}: committed", agent, jobId, epoch);
+                    return out;
+                }
+            } catch (ImageException e) {
+                LOG.warn("cannot tell host {} about job {} epoch {}: {}", agent, jobId, epoch, e.getMessage());
+                decision = "pending";
+            }
+        } else {
+            Job job = jobs.get(jobId);
+            if (job != null && job.busy()) {
+                decision = "pending";
+            }
+        }
+        LOG.info("host {} asked about job {} epoch {}: {}", agent, jobId, epoch, decision);
+        return Wire.object().put("decision", decision);
+    }
+
+    /** @return the link of a host's agent, up, or an error saying why it cannot be used */
+    private io.quiesce.cluster.Link agentLink(String host) throws CheckpointException {
+        ClusterMembership c = cluster;
+        return c.agent(host).orElseThrow(() -> new UnavailableException("host " + host + ": " + c.whyNot(host)));
     }
 
     private String setting(String property, String configured) {
@@ -208,6 +261,9 @@ public class Coordinator implements CheckpointService {
         if (cluster != null) {
             cluster.close();
         }
+        if (agentRequests != null) {
+            agentRequests.close();
+        }
         phases.shutdown();
         watchdog.close();
         reaper.close();
@@ -218,53 +274,111 @@ public class Coordinator implements CheckpointService {
     @Override
     public JobInfo launch(LaunchRequest request) throws CheckpointException {
         String name = request.name();
-        if (name != null) {
+        if (name != null && request.job() == null) {
             checkName(name);
         }
+        String host = request.host() == null || request.host().isBlank() || request.host().equals(hostName()) ? null : request.host();
+        io.quiesce.cluster.Link link = host == null ? null : agentLink(host);
         CheckpointBackend backend = null;
         if (request.backend() != null) {
             backend = usableBackend(request.backend()).service();
-        } else {
+        } else if (host == null) {
             Optional<Plugins.Bound<CheckpointBackend>> sel = selectedBackend();
             if (sel.isPresent()) {
                 backend = sel.get().service();
             }
         }
-        String id;
-        Path folder;
+        Job job;
+        boolean created = request.job() == null;
+        if (created) {
+            job = newJob(name, request.argv(), backend == null ? null : backend.name(), null);
+        } else {
+            job = find(request.job());
+            checkNewPiece(job, host);
+        }
+        if (!job.operation.tryLock()) {
+            throw new CheckpointException("job " + job.id() + " is busy with a checkpoint or restart: launch its piece afterwards");
+        }
+        try {
+            if (host == null) {
+                spawn(job, request, backend);
+            } else {
+                com.fasterxml.jackson.databind.node.ObjectNode body = Wire.object().put("id", job.id()).put("name", job.record().name());
+                body.put("cwd", request.workingDir() == null ? null : request.workingDir().toString());
+                request.argv().forEach(body.putArray("argv")::add);
+                long pid;
+                try {
+                    pid = link.call("job.launch", body, java.time.Duration.ofSeconds(30)).path("rootPid").asLong(-1);
+                } catch (io.quiesce.cluster.ClusterException e) {
+                    throw new CheckpointException("cannot launch on host " + host + ": " + e.getMessage(), e);
+                }
+                job.update(r -> r.withHost(host));
+                save(job);
+                LOG.info("launched a piece of job {} ({}) on host {} as PID {}: {}", job.id(), job.record().name(), host, pid,
+                        String.join(" ", request.argv()));
+            }
+        } catch (CheckpointException | RuntimeException e) {
+            if (created) {
+                jobs.remove(job.id());
+                deleteQuietly(job.folder);
+            }
+            throw e;
+        } finally {
+            job.operation.unlock();
+        }
+        return info(job);
+    }
+
+    /** Refuses a second piece of a job on one host, and a piece of a job another coordinator owns. */
+    private void checkNewPiece(Job job, String host) throws CheckpointException {
+        JobRecord r = job.record();
+        if (r.coordinator() != null) {
+            throw new CheckpointException("job " + r.id() + " is a piece of a job of the coordinator " + r.coordinator()
+                    + ": launch its pieces there");
+        }
+        String where = host == null ? hostName() : host;
+        for (io.quiesce.api.JobPiece p : info(job).pieces()) {
+            if (p.host().equals(where) && !p.pids().isEmpty()) {
+                throw new CheckpointException("job " + r.id() + " (" + r.name() + ") already runs on host " + where + " as PIDs " + p.pids()
+                        + ": a job has one piece per host (start the command from that piece, or as a new job)");
+            }
+        }
+    }
+
+    /** Registers a new job, with its folder; nothing runs yet. */
+    private Job newJob(String name, List<String> argv, String backend, String coordinator) throws CheckpointException {
         synchronized (jobs) {
-            id = nextJobId();
+            String id = nextJobId();
+            Path folder;
             try {
                 folder = SecureFiles.folder(jobsFolder.resolve(id));
             } catch (IOException e) {
                 throw new CheckpointException("cannot create job folder " + jobsFolder.resolve(id) + ": " + e.getMessage(), e);
             }
-            jobs.put(id, new Job(new JobRecord(id, name == null ? id : name, request.argv(), Instant.now().toString(),
-                    backend == null ? null : backend.name(), -1, 0, null, false), folder));
+            Job job = new Job(new JobRecord(id, name == null ? id : name, argv, Instant.now().toString(), backend, -1, 0, null, false,
+                    List.of(), coordinator), folder);
+            jobs.put(id, job);
+            return job;
         }
-        Job job = jobs.get(id);
-        try {
-            Path cwd = request.workingDir() != null ? request.workingDir() : Path.of(System.getProperty("user.dir"));
-            Map<String, String> env = new HashMap<>(request.environment() != null ? request.environment() : System.getenv());
-            env.put("QUIESCE_JOB", id);
-            Path out = request.stdout() != null ? cwd.resolve(request.stdout()) : folder.resolve("output.log");
-            Path err = request.stderr() != null ? cwd.resolve(request.stderr()) : out;
-            LaunchSpec spec = new LaunchSpec(request.argv(), env, cwd, out, err);
-            if (backend != null) {
-                spec = backend.prepareLaunch(spec);
-            }
-            long pid = Spawner.spawn(spec);
-            long start = proc.stat(pid).map(ProcStat::startTime).orElse(0L);
-            job.update(r -> r.running(r.backend(), pid, start));
-            reaper.watch(pid, status -> exited(job, status));
-            save(job);
-            LOG.info("launched job {} ({}) as PID {}: {}", id, job.record().name(), pid, String.join(" ", request.argv()));
-            return info(job);
-        } catch (CheckpointException | RuntimeException e) {
-            jobs.remove(id);
-            deleteQuietly(folder);
-            throw e;
+    }
+
+    /** Starts a job's piece on this host as its root process. */
+    private void spawn(Job job, LaunchRequest request, CheckpointBackend backend) throws CheckpointException {
+        Path cwd = request.workingDir() != null ? request.workingDir() : Path.of(System.getProperty("user.dir"));
+        Map<String, String> env = new HashMap<>(request.environment() != null ? request.environment() : System.getenv());
+        env.put("QUIESCE_JOB", job.id());
+        Path out = request.stdout() != null ? cwd.resolve(request.stdout()) : job.folder.resolve("output.log");
+        Path err = request.stderr() != null ? cwd.resolve(request.stderr()) : out;
+        LaunchSpec spec = new LaunchSpec(request.argv(), env, cwd, out, err);
+        if (backend != null) {
+            spec = backend.prepareLaunch(spec);
         }
+        long pid = Spawner.spawn(spec);
+        long start = proc.stat(pid).map(ProcStat::startTime).orElse(0L);
+        job.update(r -> r.running(backend == null ? r.backend() : backend.name(), pid, start));
+        reaper.watch(pid, status -> exited(job, status));
+        save(job);
+        LOG.info("launched job {} ({}) as PID {}: {}", job.id(), job.record().name(), pid, String.join(" ", request.argv()));
     }
 
     private void checkName(String name) throws CheckpointException {
@@ -334,21 +448,69 @@ public class Coordinator implements CheckpointService {
     JobInfo info(Job job) {
         JobRecord r = job.record();
         List<Long> pids = r.rootPid() > 0 ? proc.tree(r.rootPid(), r.rootStartTime()) : List.of();
+        JobState here = !pids.isEmpty() ? JobState.RUNNING : r.checkpointed() ? JobState.CHECKPOINTED
+                : r.exitStatus() != null ? JobState.EXITED : JobState.LOST;
+        List<io.quiesce.api.JobPiece> pieces = new ArrayList<>();
+        if (r.hosts().isEmpty() || r.rootPid() > 0 || !pids.isEmpty()) {
+            pieces.add(new io.quiesce.api.JobPiece(hostName(), here, pids.isEmpty() ? -1 : r.rootPid(), pids, null));
+        }
+        pieces.addAll(remotePieces(r));
         JobState state;
         if (job.busy()) {
             state = JobState.BUSY;
-        } else if (!pids.isEmpty()) {
+        } else if (pieces.stream().anyMatch(p -> p.state() == JobState.RUNNING)) {
             state = JobState.RUNNING;
         } else if (r.checkpointed()) {
             state = JobState.CHECKPOINTED;
-        } else if (r.exitStatus() != null) {
+        } else if (r.exitStatus() != null || !pieces.isEmpty() && pieces.stream().allMatch(p -> p.state() == JobState.EXITED)) {
             state = JobState.EXITED;
         } else {
             state = JobState.LOST;
         }
         long epochs = store.list(r.id()).size();
         return new JobInfo(r.id(), r.name(), state, pids.isEmpty() ? -1 : r.rootPid(), pids, r.argv(), Instant.parse(r.started()),
-                job.folder, r.backend(), state == JobState.EXITED ? r.exitStatus() : null, epochs);
+                job.folder, r.backend(), state == JobState.EXITED ? r.exitStatus() : null, epochs, pieces);
+    }
+
+    /** @return the job's pieces on other hosts, each asked of its agent at once (a host that cannot answer is lost) */
+    private List<io.quiesce.api.JobPiece> remotePieces(JobRecord r) {
+        if (r.hosts().isEmpty()) {
+            return List.of();
+        }
+        Map<String, java.util.concurrent.CompletableFuture<com.fasterxml.jackson.databind.node.ObjectNode>> asked = new java.util.LinkedHashMap<>();
+        Map<String, String> why = new HashMap<>();
+        for (String h : r.hosts()) {
+            try {
+                asked.put(h, agentLink(h).request("job.status", Wire.object().put("id", r.id())));
+            } catch (CheckpointException e) {
+                why.put(h, e.getMessage());
+            }
+        }
+        List<io.quiesce.api.JobPiece> out = new ArrayList<>();
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(3);
+        for (String h : r.hosts()) {
+            String note = why.get(h);
+            if (note == null) {
+                try {
+                    com.fasterxml.jackson.databind.node.ObjectNode st = asked.get(h).get(Math.max(0, end - System.nanoTime()),
+                            java.util.concurrent.TimeUnit.NANOSECONDS);
+                    JobState s = JobState.valueOf(st.path("state").asText("LOST"));
+                    out.add(new io.quiesce.api.JobPiece(h, s, st.path("rootPid").asLong(-1), Wire.pids(st), null));
+                    continue;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    note = e.getCause().getMessage();
+                } catch (java.util.concurrent.TimeoutException e) {
+                    note = "host " + h + " did not answer within 3 s";
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    note = "interrupted";
+                } catch (CheckpointException | IllegalArgumentException e) {
+                    note = "host " + h + " answered with a malformed status: " + e.getMessage();
+                }
+            }
+            out.add(new io.quiesce.api.JobPiece(h, JobState.LOST, -1, List.of(), note));
+        }
+        return out;
     }
 
     private void save(Job job) {
@@ -423,7 +585,20 @@ public class Coordinator implements CheckpointService {
             throw new CheckpointException("job " + job.id() + " is busy with another checkpoint or restart");
         }
         try {
-            CheckpointResult result = protocol.checkpoint(new CheckpointProtocol.Order(job, List.of(localAgent()), backend.name(),
+            JobRecord r = job.record();
+            if (r.coordinator() != null) {
+                throw new CheckpointException("job " + r.id() + " here is a piece of a job of the coordinator " + r.coordinator()
+                        + ": checkpoint it there (every piece at once)");
+            }
+            // every host with a piece of the job takes part: this one (unless all its pieces are elsewhere), then the agents
+            List<HostAgent> agents = new ArrayList<>();
+            if (r.hosts().isEmpty() || r.rootPid() > 0 && !proc.tree(r.rootPid(), r.rootStartTime()).isEmpty()) {
+                agents.add(localAgent(false));
+            }
+            for (String h : r.hosts()) {
+                agents.add(new RemoteAgent(agentLink(h), () -> config.phaseTimeoutSeconds()));
+            }
+            CheckpointResult result = protocol.checkpoint(new CheckpointProtocol.Order(job, agents, backend.name(),
                     availableFabrics().stream().map(Fabric::name).toList(), request.saveFiles(), request.kill(),
                     hooks.all().stream().map(Plugins.Bound::service).toList(), store, restartLine()));
             if (result.killed()) {
@@ -440,9 +615,22 @@ public class Coordinator implements CheckpointService {
     @Override
     public RestartResult restart(RestartRequest request) throws CheckpointException {
         Path folder = resolveCheckpoint(request.target());
+        String self = hostName();
+        // parts of other hosts lie in their agents' stores: each agent checks its own against this manifest
+        java.util.Set<String> remoteFolders;
+        try {
+            remoteFolders = remoteFolders(ManifestCodec.read(folder.resolve(ImageFormat.MANIFEST)), self);
+        } catch (ImageException e) {
+            remoteFolders = java.util.Set.of(); // the checks below name what is wrong with it
+        }
         // every file checked against the manifest, the manifest against this platform's key, before anything else
-        ImageSeal.Opened opened = store.seal().open(folder, request.trust());
+        java.util.Set<String> elsewhere = remoteFolders;
+        ImageSeal.Opened opened = store.seal().open(folder, request.trust(),
+                name -> elsewhere.stream().anyMatch(f -> name.startsWith(f + "/")));
         Manifest manifest = opened.manifest();
+        if (!remoteFolders(manifest, self).equals(remoteFolders)) {
+            throw new ImageException("changed while it was being read: refused", folder.resolve(ImageFormat.MANIFEST));
+        }
         Plugins.Bound<CheckpointBackend> backend = backends.named(manifest.backend()).orElseThrow(() -> new UnavailableException(
                 "checkpoint " + folder + " was made by backend '" + manifest.backend() + "', which is not installed"));
         Availability a = backend.service().availability();
@@ -461,14 +649,20 @@ public class Coordinator implements CheckpointService {
                 throw new CheckpointException("cannot create job folder for " + manifest.jobId() + ": " + e.getMessage(), e);
             }
         }
+        if (job.record().coordinator() != null) {
+            throw new CheckpointException("job " + job.id() + " here is a piece of a job of the coordinator " + job.record().coordinator()
+                    + ": restart it there");
+        }
         if (!job.operation.tryLock()) {
             throw new CheckpointException("job " + job.id() + " is busy with another checkpoint or restart");
         }
         try {
-            JobInfo now = info(job);
-            if (!now.pids().isEmpty()) {
-                throw new CheckpointException("job " + job.id() + " (" + now.name() + ") is still running as PIDs " + now.pids()
-                        + ": stop it (or checkpoint it with --kill) before restarting it");
+            for (io.quiesce.api.JobPiece p : info(job).pieces()) {
+                if (!p.pids().isEmpty()) {
+                    throw new CheckpointException("job " + job.id() + " (" + job.record().name() + ") is still running as PIDs " + p.pids()
+                            + (p.host().equals(self) ? "" : " on host " + p.host())
+                            + ": stop it (or checkpoint it with --kill) before restarting it");
+                }
             }
             for (String f : manifest.fabrics()) {
                 if (fabrics.named(f).isEmpty()) {
@@ -482,23 +676,59 @@ public class Coordinator implements CheckpointService {
                 notes.add("job " + j.id() + " had ended by itself (exit status " + before.exitStatus() + ") after its last run; it is"
                         + " restarted from epoch " + manifest.epoch() + " as asked");
             }
-            // every host part is restored by this host's agent (the single-host default has no other)
-            HostAgent local = localAgent();
-            List<HostRecord> parts = manifest.hosts().isEmpty() ? List.of(new HostRecord(local.host(), List.of(), List.of()))
+            // each host part is restored by its host's agent: this host's own, or the agent that saved it
+            List<HostRecord> parts = manifest.hosts().isEmpty() ? List.of(new HostRecord(self, List.of(), List.of()))
                     : manifest.hosts();
-            RestartResult result = protocol.restart(folder, manifest, parts.stream().map(p -> new CheckpointProtocol.Placement(local, p)).toList(),
-                    request, hooks.all().stream().map(Plugins.Bound::service).toList(), notes);
-            long root = result.pids().get(0);
-            long start = proc.stat(root).map(ProcStat::startTime).orElse(0L);
-            j.update(x -> x.running(manifest.backend(), root, start));
-            reaper.watch(root, status -> exited(j, status));
-            // Restored processes are children of this JVM whatever their saved tree was: reap every one of them.
-            result.pids().stream().skip(1).forEach(pid -> reaper.watch(pid, status -> LOG.info("job {} process {} ended with status {}", j.id(), pid, status)));
+            List<CheckpointProtocol.Placement> placements = new ArrayList<>();
+            HostAgent local = null;
+            for (HostRecord p : parts) {
+                boolean here = p.folder() == null || !remoteFolders.contains(p.folder());
+                if (here && local == null) {
+                    local = localAgent(false);
+                }
+                placements.add(new CheckpointProtocol.Placement(here ? local : new RemoteAgent(agentLink(p.host()),
+                        () -> config.phaseTimeoutSeconds()), p));
+            }
+            CheckpointProtocol.Restarted restarted = protocol.restart(folder, manifest, placements, request,
+                    hooks.all().stream().map(Plugins.Bound::service).toList(), notes);
+            List<Long> mine = local == null ? List.of() : restarted.pidsByHost().getOrDefault(local.host(), List.of());
+            if (mine.isEmpty()) {
+                j.update(x -> x.running(manifest.backend(), -1, 0));
+            } else {
+                long root = mine.get(0);
+                long start = proc.stat(root).map(ProcStat::startTime).orElse(0L);
+                j.update(x -> x.running(manifest.backend(), root, start));
+                reaper.watch(root, status -> exited(j, status));
+                // Restored processes are children of this JVM whatever their saved tree was: reap every one of them.
+                mine.stream().skip(1).forEach(pid -> reaper.watch(pid, status -> LOG.info("job {} process {} ended with status {}", j.id(), pid, status)));
+            }
+            for (HostRecord p : parts) {
+                if (p.folder() != null && remoteFolders.contains(p.folder())) {
+                    j.update(x -> x.withHost(p.host()));
+                }
+            }
             save(j);
-            return result;
+            return restarted.result();
         } finally {
             job.operation.unlock();
         }
+    }
+
+    /**
+     * @return the part folders of a manifest's hosts whose files lie in their agents' stores: hosts other than this
+     *         one that are agents of this coordinator, or that the job ran on; a part of a host this platform knows no
+     *         agent of (a one-host image from a renamed or other machine) is restored here, as on a single host
+     */
+    private java.util.Set<String> remoteFolders(Manifest m, String self) {
+        Job job = jobs.get(m.jobId());
+        List<String> ran = job == null ? List.of() : job.record().hosts();
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (HostRecord h : m.hosts()) {
+            if (h.folder() != null && !h.host().equals(self) && (cluster.knows(h.host()) || ran.contains(h.host()))) {
+                out.add(h.folder());
+            }
+        }
+        return out;
     }
 
     private Path resolveCheckpoint(String target) throws CheckpointException {
@@ -558,8 +788,107 @@ public class Coordinator implements CheckpointService {
 
     // ---- this host's agent -----------------------------------------------------------------------------------
 
-    /** @return the agent of this host, on the current store and plug-ins */
-    HostAgent localAgent() {
+    /** This host's registry as an agent's coordinator sees it: pieces of its jobs, kept as jobs of this platform. */
+    private final class AgentPieces implements AgentRequests.Pieces {
+        @Override
+        public long launch(String jobId, String jobName, List<String> argv, String cwd, String coordinator) throws CheckpointException {
+            Job job = pieceOf(jobId, jobName, argv, coordinator);
+            if (!job.operation.tryLock()) {
+                throw new CheckpointException("job " + jobId + " is busy on host " + hostName());
+            }
+            try {
+                JobRecord r = job.record();
+                List<Long> running = r.rootPid() > 0 ? proc.tree(r.rootPid(), r.rootStartTime()) : List.of();
+                if (!running.isEmpty()) {
+                    throw new CheckpointException("job " + jobId + " already runs on host " + hostName() + " as PIDs " + running);
+                }
+                Path wd = null;
+                if (cwd != null) {
+                    wd = Path.of(cwd);
+                    if (!wd.isAbsolute() || !Files.isDirectory(wd)) {
+                        throw new CheckpointException("working directory " + cwd + " does not exist on host " + hostName());
+                    }
+                }
+                spawn(job, new LaunchRequest(argv, jobName, null, wd, null, null, null), selectedBackend().map(Plugins.Bound::service).orElse(null));
+                return job.record().rootPid();
+            } finally {
+                job.operation.unlock();
+            }
+        }
+
+        @Override
+        public com.fasterxml.jackson.databind.node.ObjectNode status(String jobId) {
+            Job j = jobs.get(jobId);
+            com.fasterxml.jackson.databind.node.ObjectNode o = Wire.object();
+            if (j == null) {
+                o.put("state", JobState.LOST.name()).put("rootPid", -1).putArray("pids");
+                return o;
+            }
+            JobInfo i = info(j);
+            o.put("state", i.state().name()).put("rootPid", i.rootPid());
+            i.pids().forEach(o.putArray("pids")::add);
+            return o;
+        }
+
+        @Override
+        public void killed(String jobId) {
+            Job j = jobs.get(jobId);
+            if (j != null) {
+                reaper.forget(j.record().rootPid());
+                j.update(JobRecord::checkpointedAndKilled);
+                save(j);
+            }
+        }
+
+        @Override
+        public void restarted(String jobId, String jobName, List<String> argv, String backend, List<Long> pids, String coordinator)
+                throws CheckpointException {
+            Job j = pieceOf(jobId, jobName, argv, coordinator);
+            long root = pids.get(0);
+            long start = proc.stat(root).map(ProcStat::startTime).orElse(0L);
+            j.update(x -> x.running(backend, root, start));
+            reaper.watch(root, status -> exited(j, status));
+            pids.stream().skip(1).forEach(pid -> reaper.watch(pid, status -> LOG.info("job {} process {} ended with status {}", jobId, pid, status)));
+            save(j);
+        }
+
+        @Override
+        public Path folder(String jobId, String jobName, List<String> argv, String coordinator) throws CheckpointException {
+            return pieceOf(jobId, jobName, argv, coordinator).folder;
+        }
+
+        /** @return this host's piece of a coordinator's job, registered on first use; a job ID of this host's own is refused */
+        private Job pieceOf(String jobId, String jobName, List<String> argv, String coordinator) throws CheckpointException {
+            synchronized (jobs) {
+                Job j = jobs.get(jobId);
+                if (j != null) {
+                    if (!coordinator.equals(j.record().coordinator())) {
+                        throw new CheckpointException("job ID " + jobId + " is taken on host " + hostName() + " by "
+                                + (j.record().coordinator() == null ? "a job of its own (" + j.record().name() + ")"
+                                        : "a job of the coordinator " + j.record().coordinator()));
+                    }
+                    return j;
+                }
+                Path folder;
+                try {
+                    folder = SecureFiles.folder(jobsFolder.resolve(store.jobFolder(jobId).getFileName().toString()));
+                } catch (IOException | IllegalArgumentException e) {
+                    throw new CheckpointException("cannot create job folder for " + jobId + " on host " + hostName() + ": " + e.getMessage(), e);
+                }
+                j = new Job(new JobRecord(jobId, jobName, argv, Instant.now().toString(), null, -1, 0, null, false, List.of(), coordinator), folder);
+                jobs.put(jobId, j);
+                save(j);
+                return j;
+            }
+        }
+    }
+
+
+    /**
+     * @param forCoordinatorElsewhere true for the agent that answers a coordinator on another host
+     * @return the agent of this host, on the current store and plug-ins
+     */
+    LocalAgent localAgent(boolean forCoordinatorElsewhere) {
         return new LocalAgent(hostName(), new LocalAgent.Platform() {
             @Override
             public CheckpointBackend backend(String name) throws CheckpointException {
@@ -592,7 +921,7 @@ public class Coordinator implements CheckpointService {
             public Path jobFolder(String jobId, String jobName) throws CheckpointException {
                 return find(jobId).folder;
             }
-        }, store, reaper, watchdog);
+        }, store, reaper, watchdog, forCoordinatorElsewhere);
     }
 
     /** @return the name this host is known by: configured, or the system's */

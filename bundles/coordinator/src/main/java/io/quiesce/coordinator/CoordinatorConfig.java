@@ -37,4 +37,8 @@ public @interface CoordinatorConfig {
     /** @return the coordinator this platform joins as an agent ({@code HOST:PORT}); empty for none */
     @AttributeDefinition(description = "Join the coordinator at HOST:PORT as this host's agent (cluster key required); empty = not an agent. bin/quiesce start --join sets it for one run")
     String join() default "";
+
+    /** @return seconds an agent keeps its processes frozen without hearing its coordinator */
+    @AttributeDefinition(description = "On an agent: seconds its frozen processes wait for the coordinator's lease renewal (sent every second) before the agent resumes them and aborts on its own")
+    int leaseSeconds() default 10;
 }

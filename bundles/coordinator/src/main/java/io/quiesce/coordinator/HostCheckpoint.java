@@ -52,6 +52,17 @@ interface HostCheckpoint extends AutoCloseable {
      */
     void kill() throws CheckpointException;
 
+    /**
+     * After the coordinator committed the checkpoint: a part staged on another host is moved into place there (a
+     * part in the coordinator's own staging folder moved with it). Never throws.
+     *
+     * @param manifest the committed manifest
+     * @return null, or what the user should know when the host could not be told (it finishes at its next join)
+     */
+    default String committed(io.quiesce.api.image.Manifest manifest) {
+        return null;
+    }
+
     /** Aborts: puts channels back, resumes what is frozen, deletes the staged part. Never throws; logs what failed. */
     void abort();
 

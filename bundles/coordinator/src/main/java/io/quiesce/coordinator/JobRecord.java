@@ -14,9 +14,30 @@ import java.util.List;
  * @param rootStartTime the root's start time in ticks (tells it from a reused PID)
  * @param exitStatus    the root's exit status once it ended by itself, else null
  * @param checkpointed  true when it was killed after a committed checkpoint and not restarted since
+ * @param hosts         the other hosts it has pieces on (their agents run them), or empty: a job of this host
+ * @param coordinator   on an agent, the coordinator whose job this piece belongs to; null for a job of this platform
  */
 public record JobRecord(String id, String name, List<String> argv, String started, String backend, long rootPid,
-        long rootStartTime, Integer exitStatus, boolean checkpointed) {
+        long rootStartTime, Integer exitStatus, boolean checkpointed, List<String> hosts, String coordinator) {
+    /** Treats a missing host list (a record of an earlier version) as empty. */
+    public JobRecord {
+        hosts = hosts == null ? List.of() : List.copyOf(hosts);
+    }
+
+    /** A new job of this host only. */
+    JobRecord(String id, String name, List<String> argv, String started, String backend, long rootPid, long rootStartTime,
+            Integer exitStatus, boolean checkpointed) {
+        this(id, name, argv, started, backend, rootPid, rootStartTime, exitStatus, checkpointed, List.of(), null);
+    }
+
+    /** @return this job with a piece on one more host */
+    JobRecord withHost(String host) {
+        List<String> more = new java.util.ArrayList<>(hosts);
+        if (!more.contains(host)) {
+            more.add(host);
+        }
+        return new JobRecord(id, name, argv, started, backend, rootPid, rootStartTime, exitStatus, checkpointed, more, coordinator);
+    }
 
     /**
      * @param backend   the backend the running processes belong to
@@ -25,7 +46,7 @@ public record JobRecord(String id, String name, List<String> argv, String starte
      * @return this job running again as {@code pid} (after launch or restart)
      */
     JobRecord running(String backend, long pid, long startTime) {
-        return new JobRecord(id, name, argv, started, backend, pid, startTime, null, false);
+        return new JobRecord(id, name, argv, started, backend, pid, startTime, null, false, hosts, coordinator);
     }
 
     /**
@@ -33,11 +54,11 @@ public record JobRecord(String id, String name, List<String> argv, String starte
      * @return this job ended by itself; a job killed after a checkpoint keeps that state instead
      */
     JobRecord exited(int status) {
-        return checkpointed ? this : new JobRecord(id, name, argv, started, backend, rootPid, rootStartTime, status, false);
+        return checkpointed ? this : new JobRecord(id, name, argv, started, backend, rootPid, rootStartTime, status, false, hosts, coordinator);
     }
 
     /** @return this job killed after a committed checkpoint */
     JobRecord checkpointedAndKilled() {
-        return new JobRecord(id, name, argv, started, backend, rootPid, rootStartTime, null, true);
+        return new JobRecord(id, name, argv, started, backend, rootPid, rootStartTime, null, true, hosts, coordinator);
     }
 }

@@ -59,8 +59,15 @@ final class LocalAgent implements HostAgent {
     private final CheckpointStore store;
     private final ChildReaper reaper;
     private final Watchdog watchdog;
+    private final boolean forCoordinatorElsewhere;
 
-    LocalAgent(String host, Platform platform, CheckpointStore store, ChildReaper reaper, Watchdog watchdog) {
+    /**
+     * @param forCoordinatorElsewhere true on an agent of a coordinator on another host: parts are staged as
+     *                                {@link CheckpointStore#stageRemotePart} (they wait for the coordinator's
+     *                                decision) and a vote lists every file with its digest
+     */
+    LocalAgent(String host, Platform platform, CheckpointStore store, ChildReaper reaper, Watchdog watchdog, boolean forCoordinatorElsewhere) {
+        this.forCoordinatorElsewhere = forCoordinatorElsewhere;
         this.host = host;
         this.folder = partFolder(host);
         this.platform = platform;
@@ -93,7 +100,8 @@ final class LocalAgent implements HostAgent {
         HostJob job = platform.piece(plan.jobId(), plan.saveFiles());
         Path part;
         try {
-            part = store.stagePart(plan.jobId(), plan.epoch(), folder);
+            part = forCoordinatorElsewhere ? store.stageRemotePart(plan.jobId(), plan.epoch(), folder)
+                    : store.stagePart(plan.jobId(), plan.epoch(), folder);
         } catch (IOException e) {
             throw new CheckpointException("cannot create staging folder in " + store.jobFolder(plan.jobId()) + ": " + e.getMessage(), e);
         }
@@ -202,7 +210,17 @@ final class LocalAgent implements HostAgent {
             Map<String, String> digests = new HashMap<>();
             dump.digests().forEach((name, sha) -> digests.put(prefix + name, sha));
             List<String> named = files.stream().map(f -> prefix + f).toList();
-            return new HostPart(new HostRecord(host, dump.records(), named, folder), dump.bytes(), digests, warnings);
+            HostPart vote = new HostPart(new HostRecord(host, dump.records(), named, folder), dump.bytes(), digests, warnings);
+            if (!forCoordinatorElsewhere) {
+                return vote;
+            }
+            // the coordinator's manifest will list this part's files, which it cannot read: every one with its digest
+            try {
+                return vote.withFiles(store.seal().digest(part, dump.digests()).stream()
+                        .map(d -> new io.quiesce.api.image.FileDigest(prefix + d.name(), d.size(), d.sha256())).toList());
+            } catch (IOException e) {
+                throw new CheckpointException("cannot digest this host's part " + part + ": " + e.getMessage(), e);
+            }
         }
 
         @Override

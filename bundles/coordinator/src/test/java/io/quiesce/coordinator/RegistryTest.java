@@ -80,6 +80,10 @@ public class RegistryTest {
                 return "";
             }
 
+            public int leaseSeconds() {
+                return 10;
+            }
+
             public Class<? extends java.lang.annotation.Annotation> annotationType() {
                 return CoordinatorConfig.class;
             }

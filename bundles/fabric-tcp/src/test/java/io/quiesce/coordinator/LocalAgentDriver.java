@@ -127,7 +127,7 @@ public final class LocalAgentDriver implements AutoCloseable {
             public Path jobFolder(String jobId, String jobName) {
                 return job.jobFolder();
             }
-        }, store, reaper, watchdog);
+        }, store, reaper, watchdog, false);
     }
 
     /** The fabric under test, keeping its last restore session for the test to read. */

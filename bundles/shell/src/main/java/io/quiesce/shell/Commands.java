@@ -37,7 +37,7 @@ public final class Commands {
 
     private static Map<String, String> usage() {
         Map<String, String> u = new LinkedHashMap<>();
-        u.put("launch", "launch [--name NAME] [--stdout FILE] [--stderr FILE] [--cwd DIR] [--backend NAME] [--json] [--] COMMAND [ARG...]");
+        u.put("launch", "launch [--name NAME] [--host HOST] [--job JOB] [--stdout FILE] [--stderr FILE] [--cwd DIR] [--backend NAME] [--json] [--] COMMAND [ARG...]");
         u.put("jobs", "jobs [JOB] [--json]");
         u.put("checkpoint", "checkpoint JOB [--kill] [--save-files] [--backend NAME] [--json]");
         u.put("restart", "restart JOB|CHECKPOINT_FOLDER [--relocate OLD=NEW]... [--exact-pids] [--external fail|close|reconnect] [--trust] [--files check|keep] [--json]");
@@ -96,7 +96,7 @@ public final class Commands {
     }
 
     private String launch(List<String> args, Caller caller) throws CheckpointException {
-        CommandLine cl = CommandLine.parse("launch", args, JSON, Set.of("--name", "--stdout", "--stderr", "--cwd", "--backend"), true);
+        CommandLine cl = CommandLine.parse("launch", args, JSON, Set.of("--name", "--host", "--job", "--stdout", "--stderr", "--cwd", "--backend"), true);
         if (cl.positional().isEmpty()) {
             throw new CommandFailure(CommandFailure.USAGE, "launch: missing COMMAND\nusage: " + USAGE.get("launch"));
         }
@@ -104,9 +104,14 @@ public final class Commands {
         if (!cwd.toFile().isDirectory()) {
             throw new CommandFailure(CommandFailure.USAGE, "launch: working directory " + cwd + " does not exist");
         }
+        String host = cl.value("--host");
+        if (host != null && (cl.value("--stdout") != null || cl.value("--stderr") != null)) {
+            throw new CommandFailure(CommandFailure.USAGE, "launch: --stdout and --stderr name files of this host; a piece on --host "
+                    + host + " writes to its jobs folder there");
+        }
         LaunchRequest req = new LaunchRequest(cl.positional(), cl.value("--name"), caller.environment(), cwd,
-                path(cwd, cl.value("--stdout")), path(cwd, cl.value("--stderr")), cl.value("--backend"));
-        return Formatter.launched(service.launch(req), cl.has("--json"));
+                path(cwd, cl.value("--stdout")), path(cwd, cl.value("--stderr")), cl.value("--backend"), host, cl.value("--job"));
+        return Formatter.launched(service.launch(req), host, cl.has("--json"));
     }
 
     private static Path path(Path cwd, String p) {

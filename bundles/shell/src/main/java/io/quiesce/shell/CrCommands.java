@@ -34,7 +34,7 @@ public class CrCommands {
         return commands.run(name, List.of(args), Caller.platform());
     }
 
-    @Descriptor("start a command as a job: launch [--name NAME] [--stdout FILE] [--stderr FILE] [--cwd DIR] [--backend NAME] [--json] [--] COMMAND [ARG...]")
+    @Descriptor("start a command as a job: launch [--name NAME] [--host HOST] [--job JOB] [--stdout FILE] [--stderr FILE] [--cwd DIR] [--backend NAME] [--json] [--] COMMAND [ARG...]")
     public String launch(@Descriptor("options, then the command and its arguments") String... args) {
         return run("launch", args);
     }

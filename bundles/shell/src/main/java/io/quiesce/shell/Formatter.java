@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.quiesce.api.CheckpointInfo;
 import io.quiesce.api.CheckpointResult;
 import io.quiesce.api.JobInfo;
+import io.quiesce.api.JobPiece;
 import io.quiesce.api.PlatformStatus;
 import io.quiesce.api.PluginInfo;
 import io.quiesce.api.RestartResult;
@@ -51,7 +52,32 @@ public final class Formatter {
         m.put("exitStatus", j.exitStatus());
         m.put("checkpoints", j.epochs());
         m.put("folder", j.folder().toString());
+        List<Map<String, Object>> pieces = new ArrayList<>();
+        for (JobPiece p : j.pieces()) {
+            Map<String, Object> pm = new LinkedHashMap<>();
+            pm.put("host", p.host());
+            pm.put("state", p.state().name().toLowerCase());
+            pm.put("rootPid", p.rootPid());
+            pm.put("pids", p.pids());
+            pm.put("note", p.note());
+            pieces.add(pm);
+        }
+        m.put("pieces", pieces);
         return m;
+    }
+
+    /** @return the job's PIDs; with each host's name when it has pieces on other hosts ({@code a:1,2 b:7}) */
+    private static String where(JobInfo j) {
+        boolean local = j.pieces().isEmpty() || j.pieces().size() == 1 && j.pieces().get(0).pids().equals(j.pids())
+                && j.pieces().get(0).rootPid() == j.rootPid() && j.pieces().get(0).note() == null;
+        if (local) {
+            return pids(j.pids());
+        }
+        List<String> out = new ArrayList<>();
+        for (JobPiece p : j.pieces()) {
+            out.add(p.host() + ":" + (p.note() != null ? "?" : pids(p.pids())));
+        }
+        return String.join(" ", out);
     }
 
     static String jobs(List<JobInfo> jobs, boolean json) {
@@ -62,14 +88,24 @@ public final class Formatter {
         rows.add(new String[] { "JOB", "NAME", "STATE", "PIDS", "CKPTS", "COMMAND" });
         for (JobInfo j : jobs) {
             String state = j.state().name().toLowerCase() + (j.exitStatus() != null ? "(" + j.exitStatus() + ")" : "");
-            rows.add(new String[] { j.id(), j.name(), state, pids(j.pids()), Long.toString(j.epochs()), String.join(" ", j.argv()) });
+            rows.add(new String[] { j.id(), j.name(), state, where(j), Long.toString(j.epochs()), String.join(" ", j.argv()) });
         }
         return table(rows);
     }
 
     static String launched(JobInfo j, boolean json) {
+        return launched(j, null, json);
+    }
+
+    /** @param host where the piece was started, or null for this platform's host */
+    static String launched(JobInfo j, String host, boolean json) {
         if (json) {
             return json(job(j));
+        }
+        if (host != null) {
+            JobPiece p = j.pieces().stream().filter(x -> x.host().equals(host)).findFirst().orElse(null);
+            return "job " + j.id() + " (" + j.name() + ") started on host " + host + ": PID "
+                    + (p == null || p.rootPid() < 0 ? "?" : Long.toString(p.rootPid())) + ", output in that host's jobs/" + j.id() + "/output.log";
         }
         return "job " + j.id() + " (" + j.name() + ") started: PID " + j.rootPid() + ", output in " + j.folder().resolve("output.log");
     }
