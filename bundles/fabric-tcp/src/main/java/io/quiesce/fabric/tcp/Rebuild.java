@@ -41,51 +41,17 @@ final class Rebuild {
      */
     static Sock[] pair(Injections inj, FrozenProcess pa, SocketImage a, int minA, FrozenProcess pb, SocketImage b, int minB,
             java.util.Map<Integer, Refill.Growth> growth) throws CheckpointException {
-        boolean tcp = "tcp".equals(a.kind());
-        int lfd = inj.socket(pa, a.family(), a.sockType(), minA);
-        try (Sock l = inj.take(pa, lfd)) {
-            String at;
+        try (Listening l = listenFor(inj, pa, a, minA, growth)) {
+            Sock sb = connect(inj, pb, b, minB, l.at(), "tcp".equals(a.kind()), growth);
+            Sock sa;
             try {
-                if (tcp) {
-                    l.setInt(Net.SOL_SOCKET, Net.SO_REUSEADDR, 1);
-                    beforeBind(l, a);
-                    if (l.bind(a.family(), a.local()) != 0) {
-                        int e = l.bind(a.family(), SockAddr.withoutPort(a.local()));
-                        if (e != 0) {
-                            throw new IOException("bind(" + SockAddr.withoutPort(a.local()) + ") failed: " + Errno.name(e));
-                        }
-                    }
-                } else {
-                    String name = "@quiesce-" + ProcessHandle.current().pid() + "-" + System.nanoTime() + "-" + NAMES.incrementAndGet();
-                    int e = l.bind(Net.AF_UNIX, name);
-                    if (e != 0) {
-                        throw new IOException("bind(" + name + ") failed: " + Errno.name(e));
-                    }
-                }
-                grow(l, a, growth);
-                l.listen(1);
-                at = l.name();
-            } catch (IOException e) {
-                throw new CheckpointException("fabric 'tcp': cannot listen for " + what(a) + ": " + e.getMessage(), pa.pid(), null, null, e);
-            }
-            Sock sb = connect(inj, pb, b, minB, at, tcp, growth);
-            try {
-                if (l.poll(Net.POLLIN, CONNECT_TIMEOUT_MS) == 0) {
-                    throw new CheckpointException("fabric 'tcp': the connection from " + what(b) + " did not arrive at " + at);
-                }
-            } catch (IOException e) {
+                sa = accept(inj, l, a, what(b));
+            } catch (CheckpointException e) {
                 sb.close();
-                throw new CheckpointException("fabric 'tcp': " + e.getMessage(), e);
+                throw e;
             }
-            int afd = (int) inj.call(pa, "accept4(" + lfd + ")", Net.SYS_ACCEPT4, lfd, 0, 0, 0);
-            inj.close(pa, lfd);
-            inj.place(pa, afd, a.fd());
-            Sock sa = inj.take(pa, a.fd());
             try {
-                if (tcp && !a.local().equals(sa.name())) {
-                    LOG.info("tcp: {} is now at {} (its saved address was taken)", what(a), sa.name());
-                }
-                if (tcp && !b.local().equals(sb.name())) {
+                if ("tcp".equals(b.kind()) && !b.local().equals(sb.name())) {
                     LOG.info("tcp: {} is now at {} (its saved address was taken)", what(b), sb.name());
                 }
             } catch (IOException e) {
@@ -93,6 +59,83 @@ final class Rebuild {
             }
             return new Sock[] { sa, sb };
         }
+    }
+
+    /**
+     * A temporary listener in a stopped process for one end of a connection: its socket, its descriptor there and
+     * the address the other end connects to.
+     */
+    record Listening(FrozenProcess process, int fd, Sock sock, String at) implements AutoCloseable {
+        @Override
+        public void close() {
+            sock.close();
+        }
+    }
+
+    /**
+     * The listening half of rebuilding a connection: a temporary listener in {@code pa} on a's saved address when
+     * free, else on port 0 of its address (an abstract name for Unix sockets), its receive buffer grown for a's
+     * captured bytes first (the accepted socket inherits it).
+     */
+    static Listening listenFor(Injections inj, FrozenProcess pa, SocketImage a, int minA, java.util.Map<Integer, Refill.Growth> growth)
+            throws CheckpointException {
+        boolean tcp = "tcp".equals(a.kind());
+        int lfd = inj.socket(pa, a.family(), a.sockType(), minA);
+        Sock l = inj.take(pa, lfd);
+        try {
+            if (tcp) {
+                l.setInt(Net.SOL_SOCKET, Net.SO_REUSEADDR, 1);
+                beforeBind(l, a);
+                if (l.bind(a.family(), a.local()) != 0) {
+                    int e = l.bind(a.family(), SockAddr.withoutPort(a.local()));
+                    if (e != 0) {
+                        throw new IOException("bind(" + SockAddr.withoutPort(a.local()) + ") failed: " + Errno.name(e));
+                    }
+                }
+            } else {
+                String name = "@quiesce-" + ProcessHandle.current().pid() + "-" + System.nanoTime() + "-" + NAMES.incrementAndGet();
+                int e = l.bind(Net.AF_UNIX, name);
+                if (e != 0) {
+                    throw new IOException("bind(" + name + ") failed: " + Errno.name(e));
+                }
+            }
+            grow(l, a, growth);
+            l.listen(1);
+            return new Listening(pa, lfd, l, l.name());
+        } catch (IOException e) {
+            l.close();
+            throw new CheckpointException("fabric 'tcp': cannot listen for " + what(a) + ": " + e.getMessage(), pa.pid(), null, null, e);
+        }
+    }
+
+    /**
+     * The accepting half: waits for the other end's connection on the temporary listener, accepts it in the
+     * listener's process at a's saved number and closes the listener there.
+     *
+     * @param from names the connecting end in errors
+     * @return this JVM's duplicate of a's new socket
+     */
+    static Sock accept(Injections inj, Listening l, SocketImage a, String from) throws CheckpointException {
+        try {
+            if (l.sock().poll(Net.POLLIN, CONNECT_TIMEOUT_MS) == 0) {
+                throw new CheckpointException("fabric 'tcp': the connection from " + from + " did not arrive at " + l.at());
+            }
+        } catch (IOException e) {
+            throw new CheckpointException("fabric 'tcp': " + e.getMessage(), e);
+        }
+        FrozenProcess pa = l.process();
+        int afd = (int) inj.call(pa, "accept4(" + l.fd() + ")", Net.SYS_ACCEPT4, l.fd(), 0, 0, 0);
+        inj.close(pa, l.fd());
+        inj.place(pa, afd, a.fd());
+        Sock sa = inj.take(pa, a.fd());
+        try {
+            if ("tcp".equals(a.kind()) && !a.local().equals(sa.name())) {
+                LOG.info("tcp: {} is now at {} (its saved address was taken)", what(a), sa.name());
+            }
+        } catch (IOException e) {
+            // only for the log
+        }
+        return sa;
     }
 
     /**
