@@ -7,6 +7,16 @@ import org.osgi.annotation.versioning.ConsumerType;
 public interface FabricRestore extends AutoCloseable {
 
     /**
+     * Before any host reconnects: the ends that accept a channel between hosts listen and publish where, through
+     * the restart's {@link Rendezvous}; the coordinator passes what every host published to every other before
+     * {@link #reconnect} (since 1.4). The default does nothing (a fabric without such channels).
+     *
+     * @throws CheckpointException when an end cannot listen; names it
+     */
+    default void listen() throws CheckpointException {
+    }
+
+    /**
      * Recreates the saved channels between the rebuilt processes (listen, connect, put the ends at their
      * original descriptor numbers, restore options).
      *

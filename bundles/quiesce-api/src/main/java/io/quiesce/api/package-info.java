@@ -5,9 +5,9 @@
  * restore the processes of a job on one host, {@link io.quiesce.api.Fabric fabrics} drain and rebuild a job's
  * network channels, and {@link io.quiesce.api.CheckpointHook hooks} let third parties act at each phase. The
  * platform's {@link io.quiesce.api.CheckpointService checkpoint service} drives them through the quiesce
- * protocol: prepare, freeze, drain, dump, commit, then resume or kill; and for restart: restore, reconnect,
- * refill, release.
+ * protocol: prepare, freeze, drain (with settle and hand-over for channels between hosts), dump, commit, then
+ * resume or kill; and for restart: restore, listen, reconnect, refill, release.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package io.quiesce.api;
