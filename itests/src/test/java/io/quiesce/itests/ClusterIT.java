@@ -33,18 +33,41 @@ public class ClusterIT {
         return Platforms.quiesce(home, args);
     }
 
-    private static int sh(String... cmd) throws IOException, InterruptedException {
+    static int sh(String... cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         assertTrue(String.join(" ", cmd) + " finished", p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
         return p.exitValue();
     }
 
-    private static void ok(String... cmd) throws IOException, InterruptedException {
+    static void ok(String... cmd) throws IOException, InterruptedException {
         assertEquals(String.join(" ", cmd), 0, sh(cmd));
     }
 
+    /** Two network namespaces joined by a veth link: {@code net}1 in a, {@code net}2 in b; device {@code qzv<tag>b} in b. */
+    record NamespacePair(String a, String b, String net, String deviceB) {
+    }
+
+    /** Makes two namespace hosts (deleted after the test, once its platforms stopped); tags keep runs apart. */
+    static NamespacePair namespacePair(Platforms platforms, String prefix, long tag) throws IOException, InterruptedException {
+        String nsA = prefix + tag + "a";
+        String nsB = prefix + tag + "b";
+        String net = "10.231." + tag + ".";
+        for (String ns : List.of(nsA, nsB)) {
+            sh("ip", "netns", "del", ns); // a leftover of an interrupted run
+            ok("ip", "netns", "add", ns);
+            platforms.atEnd(() -> sh("ip", "netns", "del", ns));
+            ok("ip", "-n", ns, "link", "set", "lo", "up");
+        }
+        ok("ip", "link", "add", "qzv" + tag + "a", "netns", nsA, "type", "veth", "peer", "name", "qzv" + tag + "b", "netns", nsB);
+        ok("ip", "-n", nsA, "addr", "add", net + "1/24", "dev", "qzv" + tag + "a");
+        ok("ip", "-n", nsB, "addr", "add", net + "2/24", "dev", "qzv" + tag + "b");
+        ok("ip", "-n", nsA, "link", "set", "qzv" + tag + "a", "up");
+        ok("ip", "-n", nsB, "link", "set", "qzv" + tag + "b", "up");
+        return new NamespacePair(nsA, nsB, net, "qzv" + tag + "b");
+    }
+
     /** Copies a cluster key as the README says: the folder 0700, its files 0600. */
-    private static void copyKey(Path from, Path to) throws IOException {
+    static void copyKey(Path from, Path to) throws IOException {
         Path folder = Files.createDirectory(to.resolve("cluster"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         for (String f : List.of("cluster.p12", "cluster.pass")) {
             Files.copy(from.resolve("cluster").resolve(f), folder.resolve(f), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
@@ -55,13 +78,13 @@ public class ClusterIT {
         return hosts(Cli.of(home));
     }
 
-    private static JsonNode hosts(Cli cli) throws IOException, InterruptedException {
+    static JsonNode hosts(Cli cli) throws IOException, InterruptedException {
         Cli.Run r = cli.run("hosts", "--json");
         assertEquals(r.err(), 0, r.exit());
         return r.json();
     }
 
-    private static JsonNode host(JsonNode hosts, String name) {
+    static JsonNode host(JsonNode hosts, String name) {
         for (JsonNode h : hosts) {
             if (h.path("name").asText().equals(name)) {
                 return h;
@@ -75,7 +98,7 @@ public class ClusterIT {
         return awaitHosts(Cli.of(home), until);
     }
 
-    private static JsonNode awaitHosts(Cli cli, Predicate<JsonNode> until) throws Exception {
+    static JsonNode awaitHosts(Cli cli, Predicate<JsonNode> until) throws Exception {
         long deadline = System.nanoTime() + 60_000_000_000L;
         JsonNode h = hosts(cli);
         while (!until.test(h)) {
@@ -86,7 +109,7 @@ public class ClusterIT {
         return h;
     }
 
-    private static boolean state(JsonNode hosts, String name, String state) {
+    static boolean state(JsonNode hosts, String name, String state) {
         JsonNode h = host(hosts, name);
         return h != null && h.path("state").asText().equals(state);
     }
@@ -181,21 +204,11 @@ public class ClusterIT {
     @Test
     public void agentsOnNamespaceHostsJoinOverAVethLinkAndRejoinAfterTheLinkIsCut() throws Exception {
         assumeTrue("network namespaces need root", "root".equals(System.getProperty("user.name")));
-        long tag = ProcessHandle.current().pid() % 200 + 20;
-        String nsA = "qzc" + tag + "a";
-        String nsB = "qzc" + tag + "b";
-        String net = "10.231." + tag + ".";
-        for (String ns : List.of(nsA, nsB)) {
-            sh("ip", "netns", "del", ns); // a leftover of an interrupted run
-            ok("ip", "netns", "add", ns);
-            platforms.atEnd(() -> sh("ip", "netns", "del", ns));
-            ok("ip", "-n", ns, "link", "set", "lo", "up");
-        }
-        ok("ip", "link", "add", "qzv" + tag + "a", "netns", nsA, "type", "veth", "peer", "name", "qzv" + tag + "b", "netns", nsB);
-        ok("ip", "-n", nsA, "addr", "add", net + "1/24", "dev", "qzv" + tag + "a");
-        ok("ip", "-n", nsB, "addr", "add", net + "2/24", "dev", "qzv" + tag + "b");
-        ok("ip", "-n", nsA, "link", "set", "qzv" + tag + "a", "up");
-        ok("ip", "-n", nsB, "link", "set", "qzv" + tag + "b", "up");
+        long tag = ProcessHandle.current().pid() % 100 + 20;
+        NamespacePair n = namespacePair(platforms, "qzc", tag);
+        String nsA = n.a();
+        String nsB = n.b();
+        String net = n.net();
 
         Path a = home("ns-a");
         Path b = home("ns-b");
@@ -212,13 +225,13 @@ public class ClusterIT {
         assertTrue(onA.toString(), host(onA, "node-b").path("address").asText().startsWith(net + "2:"));
         assertEquals(net + "1:7710", host(awaitHosts(hostB, h -> state(h, "node-a", "up")), "node-a").path("address").asText());
 
-        ok("ip", "-n", nsB, "link", "set", "qzv" + tag + "b", "down");
+        ok("ip", "-n", nsB, "link", "set", n.deviceB(), "down");
         JsonNode lost = awaitHosts(hostA, h -> state(h, "node-b", "lost"));
         assertTrue(lost.toString(), host(lost, "node-b").path("note").asText().contains("nothing heard for 5 s"));
         JsonNode alone = awaitHosts(hostB, h -> h.size() > 1 && h.get(1).path("state").asText().equals("joining"));
         assertFalse(alone.toString(), alone.get(1).path("note").isNull());
 
-        ok("ip", "-n", nsB, "link", "set", "qzv" + tag + "b", "up");
+        ok("ip", "-n", nsB, "link", "set", n.deviceB(), "up");
         JsonNode back = awaitHosts(hostA, h -> state(h, "node-b", "up"));
         assertEquals(back.toString(), 2, back.size());
         awaitHosts(hostB, h -> state(h, "node-a", "up"));
