@@ -6,9 +6,10 @@ import java.util.regex.Pattern;
 public final class ClusterProtocol {
     /**
      * The protocol version a hello and a welcome carry. Both ends must speak the same one: a message's meaning may
-     * change between versions, so a mismatch is refused rather than guessed at.
+     * change between versions, so a mismatch is refused rather than guessed at. 2: settle and hand-over of
+     * channels between hosts at checkpoint, listen before reconnect at restart.
      */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     /** The largest frame either end accepts (the JSON text, without its 4-byte length). */
     public static final int MAX_FRAME = 16 << 20;
     /** How long a connection may take from TCP accept to welcome: TLS handshake and hello. */

@@ -253,13 +253,15 @@ public class ClusterLinkTest {
     @Test
     public void anotherProtocolVersionUserOrRefusalByAdmissionIsRefusedAndBothSidesSayWhy() throws Exception {
         ClusterServer s = server(Timing.DEFAULT, null);
+        int other = ClusterProtocol.VERSION + 1;
         try {
-            ClusterClient.join(s.address(), copied, new Identity("host-b", USER, "0.2.0"), Timing.DEFAULT, JOIN, 2);
-            fail("an agent speaking protocol 2 joined");
+            ClusterClient.join(s.address(), copied, new Identity("host-b", USER, "0.2.0"), Timing.DEFAULT, JOIN, other);
+            fail("an agent speaking protocol " + other + " joined");
         } catch (ClusterException e) {
-            assertTrue(e.getMessage(), e.getMessage().contains("refused this agent: the agent speaks cluster protocol 2 and this coordinator speaks 1"));
+            assertTrue(e.getMessage(), e.getMessage().contains("refused this agent: the agent speaks cluster protocol " + other
+                    + " and this coordinator speaks " + ClusterProtocol.VERSION));
         }
-        assertTrue(refused.poll(30, TimeUnit.SECONDS).contains("speaks cluster protocol 2"));
+        assertTrue(refused.poll(30, TimeUnit.SECONDS).contains("speaks cluster protocol " + other));
         try {
             ClusterClient.join(s.address(), copied, new Identity("host-b", "mallory", "0.1.0"), Timing.DEFAULT, JOIN);
             fail("an agent of another user joined");
@@ -280,9 +282,9 @@ public class ClusterLinkTest {
     @Test
     public void aCoordinatorOfAnotherProtocolVersionIsLeftWithTheReason() throws Exception {
         ClusterServer s = server(Timing.DEFAULT, null);
-        // the coordinator speaks 1; an agent that expects 3 receives a welcome with 1 and leaves, telling it why
+        // an agent that expects a later version receives a welcome with the coordinator's and leaves, telling it why
         try {
-            ClusterClient.join(s.address(), copied, new Identity("host-c", USER, "0.3.0"), Timing.DEFAULT, JOIN, 3);
+            ClusterClient.join(s.address(), copied, new Identity("host-c", USER, "0.3.0"), Timing.DEFAULT, JOIN, ClusterProtocol.VERSION + 2);
             fail("joined a coordinator of another protocol");
         } catch (ClusterException e) {
             assertTrue(e.getMessage(), e.getMessage().contains("speaks cluster protocol"));
