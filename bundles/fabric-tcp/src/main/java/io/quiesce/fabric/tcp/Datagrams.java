@@ -398,7 +398,7 @@ final class Datagrams {
         Map<Integer, int[][]> fds = new HashMap<>();
         List<SocketImage> with = new ArrayList<>();
         for (Found f : found) {
-            SocketImage s = ImageStore.image(f, null);
+            SocketImage s = ImageStore.image(f, null, null);
             byId.put(f.id, s);
             if (f.sock != null) {
                 socks.put(f.id, f.sock);

@@ -41,6 +41,8 @@ final class Found {
     Found listenerOf;
     byte[] incoming;
     String strategy;
+    /** a {@link TcpImage#REMOTE} end: what the other host's drain took of what this end sent, to send again */
+    byte[] resend;
 
     /** A captured message and the job socket that sends it again (null: see {@link #sender}). */
     static final class Msg {

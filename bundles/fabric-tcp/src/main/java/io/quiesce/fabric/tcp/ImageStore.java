@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
 
-/** Writes and reads {@code tcp.json} and the queue files ({@code tcp-ID-in.img}), all 0600, with CRC32C. */
+/** Writes and reads {@code tcp.json} and the queue files ({@code tcp-ID-in.img}, {@code tcp-ID-resend.img}), all 0600, with CRC32C. */
 final class ImageStore {
     private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -31,7 +31,14 @@ final class ImageStore {
                     files.add(name);
                     q = new TcpImage.Queue(name, f.incoming.length, crc(f.incoming), f.strategy);
                 }
-                sockets.add(image(f, q));
+                TcpImage.Queue resend = null;
+                if (f.resend != null && f.resend.length > 0) {
+                    String name = "tcp-" + f.id + "-resend.img";
+                    SecureFiles.write(folder.resolve(name), f.resend);
+                    files.add(name);
+                    resend = new TcpImage.Queue(name, f.resend.length, crc(f.resend), "resend");
+                }
+                sockets.add(image(f, q, resend));
             }
             SecureFiles.write(folder.resolve(TcpImage.FILE),
                     JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(new TcpImage(TcpImage.MAGIC, TcpImage.VERSION, sockets)));
@@ -43,10 +50,10 @@ final class ImageStore {
     }
 
     /** @return what is saved of a socket */
-    static TcpImage.SocketImage image(Found f, TcpImage.Queue q) {
+    static TcpImage.SocketImage image(Found f, TcpImage.Queue q, TcpImage.Queue resend) {
         return new TcpImage.SocketImage(f.id, f.pid, f.fd, f.cloexec, f.kind, f.family, f.role, f.state, f.local, f.remote, f.channel,
                 f.peer == null ? -1 : f.peer.id, f.listenerOf == null ? -1 : f.listenerOf.id, f.flags, f.backlog, f.finSent, f.options, q, f.type,
-                f.name, f.peerName, f.records == null ? null : f.records.stream().map(Found.Msg::image).toList());
+                f.name, f.peerName, f.records == null ? null : f.records.stream().map(Found.Msg::image).toList(), resend);
     }
 
     /** @return the saved image, or null when the checkpoint has none (no socket was claimed) */

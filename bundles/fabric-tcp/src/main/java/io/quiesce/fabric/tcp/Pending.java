@@ -157,7 +157,7 @@ final class Pending {
             for (int fd : TcpCheckpoint.socketFds(c.pid).keySet()) {
                 min = Math.max(min, fd + 1);
             }
-            TcpImage.SocketImage ci = ImageStore.image(c, null);
+            TcpImage.SocketImage ci = ImageStore.image(c, null, null);
             try (Injections inj = new Injections()) {
                 String at = "unix".equals(c.kind) ? s.listenerOf.name : s.local;
                 Sock n = Rebuild.connect(inj, p, ci, min, at, false);

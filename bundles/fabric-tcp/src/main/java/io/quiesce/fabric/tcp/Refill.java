@@ -358,6 +358,9 @@ final class Refill {
         }
 
         private static boolean alive(long pid) {
+            if (pid < 0) {
+                return true; // a receiver on another host: its own host's platform watches it
+            }
             return Net.INSTANCE.kill((int) pid, 0) == 0 || com.sun.jna.Native.getLastError() != Net.ESRCH;
         }
 

@@ -51,6 +51,12 @@ final class TcpCheckpoint implements FabricCheckpoint {
     private final Map<String, Found> byEnd = new HashMap<>();
     private final List<String> warnings = new ArrayList<>();
     private boolean drained;
+    /** this host's ends of connections to the job's processes on other hosts */
+    private final List<Found> remote = new ArrayList<>();
+    private CrossHost crossHost;
+    /** after settle: what was taken from those ends */
+    private Map<Found, byte[]> settled;
+    private boolean handedOver;
     /** resume() was called: the job runs on (continue or abort); without it, a drained job was killed after commit. */
     private boolean resumeCalled;
 
@@ -226,14 +232,23 @@ final class TcpCheckpoint implements FabricCheckpoint {
                 continue; // datagram sockets are saved one by one (Datagrams)
             }
             f.channel = c.id();
-            if (f.role == null && c.b() != null) {
+            if (f.role == null && c.b() != null && !c.b().host().equals(c.a().host())) {
+                if (!"tcp".equals(f.kind) || f.state != Net.TCP_ESTABLISHED) {
+                    throw new NotSupportedException("fabric 'tcp' cannot drain " + f.describe() + ": its peer is on host " + c.b().host()
+                            + " and the connection is " + Found.state(f.state) + "; only established TCP connections between hosts are saved");
+                }
+                f.role = TcpImage.REMOTE;
+                remote.add(f);
+            } else if (f.role == null && c.b() != null) {
                 f.peer = byEnd.get(c.b().pid() + ":" + c.b().fd());
                 if (f.peer == null) {
-                    throw new NotSupportedException("fabric 'tcp' cannot drain " + f.describe() + ": its peer is on host " + c.b().host()
-                            + "; connections between hosts are not supported yet");
+                    throw new NotSupportedException("fabric 'tcp' cannot drain " + f.describe() + ": its peer, process " + c.b().pid() + " fd "
+                            + c.b().fd() + ", was not found on this host");
                 }
             }
         }
+        crossHost = new CrossHost(remote);
+        crossHost.start(); // reads while the local pairs drain: the other hosts wait on this host's acknowledgements
         drained = true;
         for (Found f : found) {
             if (f.role != null) {
@@ -271,7 +286,48 @@ final class TcpCheckpoint implements FabricCheckpoint {
         } catch (IOException e) {
             throw new CheckpointException("fabric 'tcp' cannot read a datagram queue: " + e.getMessage(), e);
         }
-        LOG.info("tcp: {} sockets, {} bytes captured in {} ms", found.size(), bytes, (System.nanoTime() - t0) / 1_000_000);
+        crossHost.drain();
+        LOG.info("tcp: {} sockets, {} bytes captured in {} ms{}", found.size(), bytes, (System.nanoTime() - t0) / 1_000_000,
+                remote.isEmpty() ? "" : "; " + remote.size() + " connections to other hosts acknowledged, still reading them");
+    }
+
+    @Override
+    public void settle() throws CheckpointException {
+        if (crossHost == null || settled != null) {
+            return;
+        }
+        settled = crossHost.settle();
+    }
+
+    @Override
+    public Map<String, byte[]> taken() {
+        handedOver = true;
+        Map<String, byte[]> out = new java.util.LinkedHashMap<>();
+        if (settled != null) {
+            settled.forEach((f, b) -> out.put(f.channel, b));
+        }
+        return out;
+    }
+
+    @Override
+    public void sendAgain(Map<String, byte[]> bytes) throws CheckpointException {
+        for (Map.Entry<String, byte[]> e : bytes.entrySet()) {
+            Found f = remote.stream().filter(r -> r.channel.equals(e.getKey())).findFirst().orElse(null);
+            if (f == null) {
+                continue; // another fabric's channel
+            }
+            byte[] b = e.getValue();
+            if ((long) (f.resend == null ? 0 : f.resend.length) + b.length > Integer.MAX_VALUE - 16) {
+                throw new CheckpointException("fabric 'tcp': too many bytes to send again from " + f.describe());
+            }
+            if (f.resend == null) {
+                f.resend = b.clone();
+            } else {
+                byte[] all = java.util.Arrays.copyOf(f.resend, f.resend.length + b.length);
+                System.arraycopy(b, 0, all, f.resend.length, b.length);
+                f.resend = all;
+            }
+        }
     }
 
     private void external(Found f) {
@@ -414,11 +470,31 @@ final class TcpCheckpoint implements FabricCheckpoint {
             return;
         }
         CheckpointException first = null;
+        if (crossHost != null) {
+            crossHost.stop();
+            long lost = settled == null ? crossHost.read() : handedOver ? 0 : settled.values().stream().mapToLong(b -> b.length).sum();
+            if (lost > 0) {
+                LOG.error("tcp: {} bytes taken from connections to other hosts were not handed to the sending hosts (the checkpoint ended "
+                        + "before the hand-over): the job's processes on this host will not receive them", lost);
+            }
+        }
+        for (Found r : remote) {
+            try {
+                if (r.resend != null) {
+                    // first: these bytes were sent before anything the process sends once it runs
+                    Refill.send(r.sock, r.resend, r.describe());
+                    LOG.info("tcp: sent {} bytes again from {} to its peer on another host", r.resend.length, r.describe());
+                }
+            } catch (CheckpointException e) {
+                LOG.error("tcp: {}", e.getMessage());
+                first = e;
+            }
+        }
         try {
             Datagrams.putBack(found);
         } catch (CheckpointException e) {
             LOG.error("tcp: {}", e.getMessage());
-            first = e;
+            first = first == null ? e : first;
         }
         for (Found r : found) {
             try {
@@ -460,10 +536,13 @@ final class TcpCheckpoint implements FabricCheckpoint {
 
     @Override
     public void close() {
+        if (crossHost != null) {
+            crossHost.stop();
+        }
         boolean killed = drained && !resumeCalled;
         for (Found f : found) {
             if (f.sock != null) {
-                if (killed && "tcp".equals(f.kind) && !f.listener && f.peer != null) {
+                if (killed && "tcp".equals(f.kind) && !f.listener && (f.peer != null || TcpImage.REMOTE.equals(f.role))) {
                     resetOnClose(f);
                 }
                 f.sock.close();

@@ -65,7 +65,7 @@ public class TcpFabric implements Fabric {
                 }
             };
         }
-        return new TcpRestore(imageFolder, image, restored, options == null ? ExternalPolicy.FAIL : options.external());
+        return new TcpRestore(imageFolder, image, restored, options == null ? ExternalPolicy.FAIL : options.external(), rendezvous);
     }
 
     String host() {

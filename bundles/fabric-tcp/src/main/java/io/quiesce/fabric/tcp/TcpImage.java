@@ -17,7 +17,7 @@ record TcpImage(String magic, int formatVersion, List<SocketImage> sockets) {
 
     /** Roles of a saved socket. */
     static final String CONNECTED = "connected", LISTEN = "listen", EXTERNAL = "external", UNCONNECTED = "unconnected",
-            PENDING = "pending", DATAGRAM = "datagram";
+            PENDING = "pending", DATAGRAM = "datagram", REMOTE = "remote";
 
     /**
      * One socket.
@@ -32,7 +32,9 @@ record TcpImage(String magic, int formatVersion, List<SocketImage> sockets) {
      * @param role     {@link #CONNECTED} (peer in the job), {@link #LISTEN}, {@link #EXTERNAL} (peer outside the job),
      *                 {@link #UNCONNECTED}, or {@link #PENDING} (the not yet accepted server end of a connection in
      *                 a listener's queue whose client is in the job), or {@link #DATAGRAM} (a UDP or Unix datagram
-     *                 socket: rebuilt on its own, bound and connected as it was)
+     *                 socket: rebuilt on its own, bound and connected as it was), or {@link #REMOTE} (a TCP connection to a
+     *                 process of the job on another host: rebuilt with that host, the side whose local address sorts
+     *                 first listening, the other connecting to where it published through the rendezvous)
      * @param state    the TCP state number (tcp_states.h; for Unix sockets the unix_diag state)
      * @param local    local address ({@code ip:port}, {@code [ip6]:port}; for Unix the name, maybe empty)
      * @param remote   peer address, or null
@@ -49,10 +51,13 @@ record TcpImage(String magic, int formatVersion, List<SocketImage> sockets) {
      * @param peerName for connected Unix sockets: the peer's bound name (empty when it has none)
      * @param records  for SOCK_DGRAM/SOCK_SEQPACKET: the queued messages, in order ({@code incoming} holds their bytes
      *                 one after the other); null otherwise
+     * @param resend   for {@link #REMOTE}: the bytes this end had sent that the other host's drain took from its
+     *                 receive queue, sent again from this end before anything else (strategy {@code resend}); null if
+     *                 none
      */
     record SocketImage(int id, long pid, int fd, boolean cloexec, String kind, int family, String role, int state, String local,
             String remote, String channel, int peer, int listener, int flags, int backlog, boolean finSent, List<Option> options,
-            Queue incoming, int type, String name, String peerName, List<Message> records) {
+            Queue incoming, int type, String name, String peerName, List<Message> records, Queue resend) {
         /** @return the socket type (SOCK_STREAM for images without one) */
         int sockType() {
             return type == 0 ? 1 : type;
@@ -91,7 +96,8 @@ record TcpImage(String magic, int formatVersion, List<SocketImage> sockets) {
      * @param length   bytes
      * @param crc32c   CRC32C of the bytes
      * @param strategy how it was captured: {@code peek} (nothing consumed) or {@code drain} (consumed by a receive in the
-     *                 receiver until the sender's queue was empty; sent again by the sender on resume)
+     *                 receiver until the sender's queue was empty; sent again by the sender on resume), or {@code resend}
+     *                 (taken on the other host of a {@link #REMOTE} connection; sent again by this end)
      */
     record Queue(String file, long length, long crc32c, String strategy) {
     }

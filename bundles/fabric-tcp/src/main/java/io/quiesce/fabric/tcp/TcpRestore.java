@@ -45,8 +45,15 @@ final class TcpRestore implements FabricRestore {
     private final Map<Integer, Refill.Growth> rcvGrowth = new HashMap<>();
     private final List<Refill.Flow> flows = new ArrayList<>();
     private Refill.Pump pump;
+    private final io.quiesce.api.Rendezvous rendezvous;
+    /** what each end of a connection to another host sends first, by socket id */
+    private final Map<Integer, byte[]> resend = new HashMap<>();
+    /** the temporary listeners of this host's accepting ends of connections to other hosts, by socket id */
+    private final Map<Integer, Rebuild.Listening> listening = new LinkedHashMap<>();
 
-    TcpRestore(Path folder, TcpImage image, List<FrozenProcess> restored, ExternalPolicy policy) throws CheckpointException {
+    TcpRestore(Path folder, TcpImage image, List<FrozenProcess> restored, ExternalPolicy policy, io.quiesce.api.Rendezvous rendezvous)
+            throws CheckpointException {
+        this.rendezvous = rendezvous;
         this.folder = folder;
         this.image = image;
         this.policy = policy;
@@ -62,6 +69,13 @@ final class TcpRestore implements FabricRestore {
             }
             if (s.incoming() != null) {
                 queues.put(s.id(), ImageStore.read(folder, s.incoming())); // checked before anything changes
+            }
+            if (s.resend() != null && TcpImage.REMOTE.equals(s.role())) {
+                resend.put(s.id(), ImageStore.read(folder, s.resend()));
+            }
+            if (TcpImage.REMOTE.equals(s.role()) && (s.channel() == null || s.channel().isEmpty() || s.remote() == null)) {
+                throw new io.quiesce.api.ImageException("socket " + s.id() + " is a connection to another host without a channel or peer address",
+                        folder.resolve(TcpImage.FILE));
             }
             if (TcpImage.EXTERNAL.equals(s.role())) {
                 external.add(Rebuild.what(s));
@@ -81,9 +95,52 @@ final class TcpRestore implements FabricRestore {
         return floor.getOrDefault(s.pid(), 3);
     }
 
+    /** @return whether this host accepts the connection to another host (its saved local address sorts first) */
+    private static boolean accepts(SocketImage s) {
+        return s.local().compareTo(s.remote()) < 0;
+    }
+
+    /**
+     * The accepting ends of connections to other hosts listen (on their saved address when it is free here, else on
+     * a fresh port of it) and publish where; the other hosts connect there in {@link #reconnect}.
+     */
+    @Override
+    public void listen() throws CheckpointException {
+        for (SocketImage s : image.sockets()) {
+            if (TcpImage.REMOTE.equals(s.role()) && accepts(s)) {
+                Rebuild.Listening l = Rebuild.listenFor(inj, process(s), s, min(s), null);
+                listening.put(s.id(), l);
+                rendezvous.publish(s.channel(), "listen", l.at());
+            }
+        }
+    }
+
     @Override
     public void reconnect() throws CheckpointException {
         long t0 = System.nanoTime();
+        // connections to other hosts first: connect to the other hosts' listeners (their handshake completes in
+        // the listen queue, without an accept there), then accept on ours; every host does both in this order
+        for (SocketImage s : image.sockets()) {
+            if (TcpImage.REMOTE.equals(s.role()) && !accepts(s)) {
+                String at;
+                try {
+                    at = rendezvous.lookup(s.channel(), "listen", java.time.Duration.ofSeconds(10))
+                            .orElseThrow(() -> new CheckpointException("fabric 'tcp': the host of the peer of " + Rebuild.what(s) + " published no "
+                                    + "address for channel " + s.channel() + " (is that part being restarted too?)"));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CheckpointException("fabric 'tcp': interrupted while looking up the peer of " + Rebuild.what(s));
+                }
+                socks.put(s.id(), Rebuild.connect(inj, process(s), s, min(s), at, true, rcvGrowth));
+            }
+        }
+        for (Map.Entry<Integer, Rebuild.Listening> e : listening.entrySet()) {
+            SocketImage s = byId.get(e.getKey());
+            try (Rebuild.Listening l = e.getValue()) {
+                socks.put(s.id(), Rebuild.accept(inj, l, s, "its peer " + s.remote() + " on another host"));
+            }
+        }
+        listening.clear();
         for (SocketImage s : image.sockets()) {
             if (TcpImage.CONNECTED.equals(s.role()) && s.peer() > s.id() && TcpImage.CONNECTED.equals(byId.get(s.peer()).role())) {
                 SocketImage b = byId.get(s.peer());
@@ -171,6 +228,20 @@ final class TcpRestore implements FabricRestore {
             flows.add(f);
             bytes += q.length;
             if (f.rcvGrowth != null || f.sndGrowth != null || !f.done()) {
+                LOG.info("tcp: refill {}", f);
+            }
+        }
+        for (SocketImage s : image.sockets()) {
+            byte[] q = resend.get(s.id());
+            if (q == null) {
+                continue;
+            }
+            Refill.Flow f = new Refill.Flow(socks.get(s.id()), null, q, Rebuild.what(s), "its peer " + s.remote() + " on another host",
+                    process(s).pid(), -1, s.id());
+            f.fill();
+            flows.add(f);
+            bytes += q.length;
+            if (f.sndGrowth != null || !f.done()) {
                 LOG.info("tcp: refill {}", f);
             }
         }
@@ -296,6 +367,8 @@ final class TcpRestore implements FabricRestore {
      */
     @Override
     public void close() {
+        listening.values().forEach(Rebuild.Listening::close);
+        listening.clear();
         try {
             inj.close();
         } catch (CheckpointException e) {

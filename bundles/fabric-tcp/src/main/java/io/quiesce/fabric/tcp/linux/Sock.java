@@ -205,6 +205,25 @@ public final class Sock implements AutoCloseable {
     }
 
     /**
+     * Waits until one of several sockets has one of the events, or the timeout passes.
+     *
+     * @return true when one has
+     */
+    public static boolean pollAny(java.util.List<Sock> socks, short events, int timeout) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(8 * socks.size()).order(ByteOrder.nativeOrder());
+        socks.forEach(k -> b.putInt(k.fd).putShort(events).putShort((short) 0));
+        byte[] p = b.array();
+        int r;
+        do {
+            r = NET.poll(p, socks.size(), timeout);
+        } while (r < 0 && Native.getLastError() == Net.EINTR);
+        if (r < 0) {
+            throw fail("poll", Native.getLastError());
+        }
+        return r > 0;
+    }
+
+    /**
      * Receives without waiting.
      *
      * @return bytes received (0 at end of stream), or -1 when the queue is empty (EAGAIN)
