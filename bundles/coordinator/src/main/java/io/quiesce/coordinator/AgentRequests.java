@@ -62,7 +62,7 @@ final class AgentRequests implements RequestHandler, AutoCloseable {
     }
 
     private enum Phase {
-        PREPARED, FROZEN, DRAINED, DUMPED, RESUMED, COMMITTED, KILLED, ABORTED, EXPIRED
+        PREPARED, FROZEN, DRAINED, SETTLED, DUMPED, RESUMED, COMMITTED, KILLED, ABORTED, EXPIRED
     }
 
     private final String host;
@@ -73,6 +73,7 @@ final class AgentRequests implements RequestHandler, AutoCloseable {
     private final Map<String, Session> checkpoints = new ConcurrentHashMap<>();
     private final Map<String, HostRestart> restarts = new ConcurrentHashMap<>();
     private final Map<String, RestartPlan> restartPlans = new ConcurrentHashMap<>();
+    private final Map<String, LocalRendezvous> rendezvous = new ConcurrentHashMap<>();
     private final ScheduledExecutorService leases = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "quiesce-lease");
         t.setDaemon(true);
@@ -103,6 +104,8 @@ final class AgentRequests implements RequestHandler, AutoCloseable {
         final HostCheckpoint checkpoint;
         volatile Phase phase = Phase.PREPARED;
         volatile long renewed = System.nanoTime();
+        /** after settle: what this host took from connections between hosts, in chunks, for the coordinator's pages */
+        List<Map.Entry<String, byte[]>> taken = List.of();
 
         Session(String id, Link link, CheckpointPlan plan, HostCheckpoint checkpoint) {
             this.id = id;
@@ -123,7 +126,7 @@ final class AgentRequests implements RequestHandler, AutoCloseable {
         }
 
         boolean frozen() {
-            return phase == Phase.FROZEN || phase == Phase.DRAINED || phase == Phase.DUMPED;
+            return phase == Phase.FROZEN || phase == Phase.DRAINED || phase == Phase.SETTLED || phase == Phase.DUMPED;
         }
     }
 
@@ -188,8 +191,38 @@ final class AgentRequests implements RequestHandler, AutoCloseable {
                     s.phase = Phase.DRAINED;
                     return Wire.object();
                 }
-                case "cp.dump" -> {
+                case "cp.settle" -> {
                     s.expect(op, Phase.DRAINED);
+                    s.checkpoint.settle();
+                    s.taken = Wire.chunks(s.checkpoint.taken());
+                    s.phase = Phase.SETTLED;
+                    return Wire.object();
+                }
+                case "cp.taken" -> {
+                    s.expect(op, Phase.SETTLED);
+                    int per = RemoteAgent.CHUNKS_PER_FRAME;
+                    int page = (int) Wire.number(body.get("page"), "page", 0, s.taken.size() / per);
+                    ObjectNode r = Wire.object();
+                    int from = page * per;
+                    r.set("chunks", Wire.chunks(s.taken.subList(from, Math.min(s.taken.size(), from + per))));
+                    r.put("more", from + per < s.taken.size());
+                    return r;
+                }
+                case "cp.sendagain" -> {
+                    s.expect(op, Phase.SETTLED);
+                    Map<String, byte[]> bytes = new java.util.LinkedHashMap<>();
+                    for (Map.Entry<String, byte[]> c : Wire.chunks(body, "chunks")) {
+                        if (bytes.containsKey(c.getKey())) {
+                            s.checkpoint.sendAgain(bytes); // a channel's next chunk: what came before goes first
+                            bytes.clear();
+                        }
+                        bytes.put(c.getKey(), c.getValue());
+                    }
+                    s.checkpoint.sendAgain(bytes);
+                    return Wire.object();
+                }
+                case "cp.dump" -> {
+                    s.expect(op, Phase.DRAINED, Phase.SETTLED);
                     ObjectNode r = Wire.object();
                     r.set("part", Wire.part(s.checkpoint.dump()));
                     s.phase = Phase.DUMPED; // the vote: from here the part waits for the coordinator's decision
@@ -225,7 +258,7 @@ final class AgentRequests implements RequestHandler, AutoCloseable {
                 case "cp.close" -> {
                     checkpoints.remove(id);
                     s.checkpoint.close();
-                    if (s.phase == Phase.PREPARED || s.phase == Phase.FROZEN || s.phase == Phase.DRAINED) {
+                    if (s.phase == Phase.PREPARED || s.phase == Phase.FROZEN || s.phase == Phase.DRAINED || s.phase == Phase.SETTLED) {
                         discardPart(s.plan.jobId(), s.plan.epoch()); // never voted: it can never be committed
                     }
                     return Wire.object();
@@ -343,8 +376,10 @@ final class AgentRequests implements RequestHandler, AutoCloseable {
                 throw new CheckpointException("host " + host + ": restart " + id + " is already open here");
             }
             RestartPlan plan = restartPlan(body, link.peer().host());
-            HostRestart r = agent.get().openRestart(plan, new LocalRendezvous());
+            LocalRendezvous names = new LocalRendezvous(); // this host's; the coordinator passes values between hosts
+            HostRestart r = agent.get().openRestart(plan, names);
             restarts.put(id, r);
+            rendezvous.put(id, names);
             restartPlans.put(id, plan);
             return Wire.object();
         }
@@ -357,7 +392,17 @@ final class AgentRequests implements RequestHandler, AutoCloseable {
         }
         switch (op) {
             case "rs.restore" -> r.restore();
-            case "rs.reconnect" -> r.reconnect();
+            case "rs.listen" -> {
+                r.listen();
+                ObjectNode out = Wire.object();
+                out.set("published", Wire.published(rendezvous.get(id).snapshot()));
+                return out;
+            }
+            case "rs.reconnect" -> {
+                Map<String, String> published = Wire.published(body, "published");
+                rendezvous.get(id).putAll(published);
+                r.reconnect(published);
+            }
             case "rs.refill" -> r.refill();
             case "rs.release" -> {
                 List<Long> pids = r.release();
@@ -373,6 +418,7 @@ final class AgentRequests implements RequestHandler, AutoCloseable {
             case "rs.close" -> {
                 restarts.remove(id);
                 restartPlans.remove(id);
+                rendezvous.remove(id);
                 r.close();
             }
             default -> throw new CheckpointException("host " + host + " does not answer '" + op + "'");

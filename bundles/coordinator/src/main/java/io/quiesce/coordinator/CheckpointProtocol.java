@@ -29,13 +29,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The quiesce protocol as named phases over the hosts' agents, each phase a {@link Barrier} with a deadline.
  *
- * <p>Checkpoint: prepare → freeze → (pairing) → drain → dump (every host's vote) → resume, if the job continues →
+ * <p>Checkpoint: prepare → freeze → (pairing) → drain → (settle → hand-over, for channels between hosts) → dump (every host's vote) → resume, if the job continues →
  * commit → kill, if asked. Until commit, any failure on any host aborts on every host: channels put back, every
  * process resumed, every staged part and the staging folder deleted; the previous checkpoint and {@code latest} stay
  * as they were. A job that continues runs again as soon as every part is durable, before the commit is written; a
  * commit that fails then leaves it running with nothing committed, as an abort does.
  *
- * <p>Restart: restore → reconnect → refill → release, each on every host; any failure before release kills what
+ * <p>Restart: restore → listen → reconnect → refill → release, each on every host; any failure before release kills what
  * was rebuilt on every host.
  */
 final class CheckpointProtocol {
@@ -86,6 +86,8 @@ final class CheckpointProtocol {
         List<HostCheckpoint> hosts = new ArrayList<>();
         boolean committed = false;
         boolean resumed = false;
+        boolean draining = false;
+        List<Channel> pairedChannels = List.of();
         try {
             // prepare: every host opens its part; one that cannot take part fails the checkpoint before any freeze
             prepare(o.agents(), plan, hosts);
@@ -94,10 +96,17 @@ final class CheckpointProtocol {
             long frozenEnd = System.nanoTime();
             List<Endpoint> endpoints = found.stream().flatMap(List::stream).toList();
             List<Channel> channels = ChannelPairing.pair(r.id() + ":" + epoch, endpoints);
+            pairedChannels = channels;
+            boolean betweenHosts = channels.stream().anyMatch(CheckpointProtocol::betweenHosts);
+            draining = betweenHosts;
             barrier.all("drain", hosts, HostCheckpoint::host, h -> {
                 h.drain(channels.stream().filter(c -> c.a().host().equals(h.host())).toList());
                 return null;
             });
+            if (betweenHosts) {
+                handOver(barrier, hosts, channels);
+                draining = false;
+            }
             long drainedAt = System.nanoTime();
             List<HostPart> parts = barrier.all("dump", hosts, HostCheckpoint::host, HostCheckpoint::dump);
             long dumpedAt = System.nanoTime();
@@ -166,6 +175,9 @@ final class CheckpointProtocol {
                     o.fabrics(), o.kill(), warnings);
         } catch (CheckpointException e) {
             if (!committed) {
+                if (draining) {
+                    salvage(hosts, pairedChannels, e);
+                }
                 abort(hosts, o.store(), staging);
                 for (CheckpointHook h : o.hooks()) {
                     try {
@@ -180,6 +192,72 @@ final class CheckpointProtocol {
             throw new CheckpointException("checkpoint committed, but then: " + e.getMessage(), e.pid(), e.errno(), e.path(), e);
         } finally {
             hosts.forEach(HostCheckpoint::close);
+        }
+    }
+
+    /** @return whether the channel joins processes on two hosts */
+    static boolean betweenHosts(Channel c) {
+        return c.b() != null && !c.b().host().equals(c.a().host());
+    }
+
+    /**
+     * Phases settle and hand-over, for channels between hosts: once every host drained (nothing its ends sent is
+     * unacknowledged), every host stops reading its ends and gives what it took; each channel's bytes go to the
+     * host of the channel's sending end, which saves them and sends them again on resume and at restart.
+     */
+    private static void handOver(Barrier barrier, List<HostCheckpoint> hosts, List<Channel> channels) throws CheckpointException {
+        List<Map<String, byte[]>> taken = barrier.all("settle", hosts, HostCheckpoint::host, h -> {
+            h.settle();
+            return h.taken();
+        });
+        Map<String, Map<String, byte[]>> byHost = new HashMap<>();
+        for (int i = 0; i < hosts.size(); i++) {
+            String receiver = hosts.get(i).host();
+            for (Map.Entry<String, byte[]> t : taken.get(i).entrySet()) {
+                Channel c = channels.stream().filter(x -> x.id().equals(t.getKey()) && x.a().host().equals(receiver) && betweenHosts(x))
+                        .findFirst().orElseThrow(() -> new CheckpointException("host " + receiver + " handed over bytes of channel " + t.getKey()
+                                + ", which is not one of its channels to another host"));
+                byHost.computeIfAbsent(c.b().host(), k -> new HashMap<>()).put(c.id(), t.getValue());
+            }
+        }
+        barrier.all("hand-over", hosts, HostCheckpoint::host, h -> {
+            Map<String, byte[]> mine = byHost.get(h.host());
+            if (mine != null) {
+                h.sendAgain(mine);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * A checkpoint failing while channels between hosts drain: what the hosts that still answer took from them is
+     * handed over before the abort, so that the job loses none of it when it resumes. Best effort; never throws.
+     */
+    private static void salvage(List<HostCheckpoint> hosts, List<Channel> channels, CheckpointException cause) {
+        LOG.warn("checkpoint failing while connections between hosts were drained ({}): handing over what was taken before the abort",
+                cause.getMessage());
+        Map<String, Map<String, byte[]>> byHost = new HashMap<>();
+        for (HostCheckpoint h : hosts) {
+            try {
+                h.settle();
+                for (Map.Entry<String, byte[]> t : h.taken().entrySet()) {
+                    channels.stream().filter(x -> x.id().equals(t.getKey()) && x.a().host().equals(h.host()) && betweenHosts(x)).findFirst()
+                            .ifPresent(c -> byHost.computeIfAbsent(c.b().host(), k -> new HashMap<>()).put(c.id(), t.getValue()));
+                }
+            } catch (CheckpointException | RuntimeException e) {
+                LOG.warn("abort: host {} could not settle its connections to other hosts: {}", h.host(), e.getMessage());
+            }
+        }
+        for (HostCheckpoint h : hosts) {
+            Map<String, byte[]> mine = byHost.get(h.host());
+            try {
+                if (mine != null) {
+                    h.sendAgain(mine);
+                }
+            } catch (CheckpointException | RuntimeException e) {
+                LOG.error("abort: host {} could not take back {} bytes of its connections to other hosts: {}", h.host(),
+                        mine.values().stream().mapToLong(b -> b.length).sum(), e.getMessage());
+            }
         }
     }
 
@@ -257,8 +335,12 @@ final class CheckpointProtocol {
                 h.restore();
                 return null;
             });
+            // listen: the accepting ends of channels between hosts listen; what each host published goes to all
+            List<Map<String, String>> published = barrier.all("listen", hosts, HostRestart::host, HostRestart::listen);
+            published.forEach(rendezvous::putAll);
+            Map<String, String> names = rendezvous.snapshot();
             barrier.all("reconnect", hosts, HostRestart::host, h -> {
-                h.reconnect();
+                h.reconnect(names);
                 return null;
             });
             barrier.all("refill", hosts, HostRestart::host, h -> {

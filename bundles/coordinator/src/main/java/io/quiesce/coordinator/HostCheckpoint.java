@@ -6,7 +6,8 @@ import io.quiesce.api.Endpoint;
 import java.util.List;
 
 /**
- * One host's checkpoint, driven by the coordinator in phase order: {@link #freeze}, {@link #drain}, {@link #dump},
+ * One host's checkpoint, driven by the coordinator in phase order: {@link #freeze}, {@link #drain}, (between hosts: {@link #settle},
+ * {@link #taken}, {@link #sendAgain}), {@link #dump},
  * then {@link #resume} or (after commit) {@link #kill}; on any failure anywhere, {@link #abort}. {@link #close()}
  * is always called last and leaves every process running unless {@link #kill()} succeeded.
  */
@@ -29,6 +30,25 @@ interface HostCheckpoint extends AutoCloseable {
      * @throws CheckpointException when a channel cannot be drained
      */
     void drain(List<Channel> channels) throws CheckpointException;
+
+    /**
+     * Phase <em>settle</em>, once every host drained, only when the job has connections between hosts: this host
+     * stops reading its ends of them and takes what is left (see {@link io.quiesce.api.FabricCheckpoint#settle}).
+     *
+     * @throws CheckpointException when they cannot be settled
+     */
+    void settle() throws CheckpointException;
+
+    /** @return after {@link #settle}: the bytes this host took from its receiving ends, by channel ID */
+    java.util.Map<String, byte[]> taken() throws CheckpointException;
+
+    /**
+     * Phase <em>hand-over</em>: the bytes other hosts took from the channels whose sending end is on this host, by
+     * channel ID, to be saved and sent again from here; may come in several calls, appended in order.
+     *
+     * @throws CheckpointException when they cannot be taken
+     */
+    void sendAgain(java.util.Map<String, byte[]> bytes) throws CheckpointException;
 
     /**
      * Phase <em>dump</em>: writes this host's part into staging, durable on return (the host's vote).

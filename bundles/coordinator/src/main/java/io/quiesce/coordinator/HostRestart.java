@@ -4,7 +4,7 @@ import io.quiesce.api.CheckpointException;
 import java.util.List;
 
 /**
- * One host part's restart, driven by the coordinator in phase order: {@link #restore}, {@link #reconnect},
+ * One host part's restart, driven by the coordinator in phase order: {@link #restore}, {@link #listen}, {@link #reconnect},
  * {@link #refill}, then {@link #release} on every host at once. {@link #close()} is always called last and kills
  * what was rebuilt unless {@link #release()} succeeded: nothing half-restored runs.
  */
@@ -20,11 +20,20 @@ interface HostRestart extends AutoCloseable {
     void restore() throws CheckpointException;
 
     /**
+     * Phase <em>listen</em>: the ends that accept a channel between hosts listen and publish where.
+     *
+     * @return what this host published (channel ID, NUL, key → value), for the coordinator to pass to the others
+     * @throws CheckpointException when an end cannot listen
+     */
+    java.util.Map<String, String> listen() throws CheckpointException;
+
+    /**
      * Phase <em>reconnect</em>: fabrics rebuild the part's channels (new addresses through the rendezvous).
      *
+     * @param published what every host published in {@link #listen}
      * @throws CheckpointException when a channel cannot be rebuilt
      */
-    void reconnect() throws CheckpointException;
+    void reconnect(java.util.Map<String, String> published) throws CheckpointException;
 
     /**
      * Phase <em>refill</em>: drained bytes put back in flight, before any process runs.

@@ -196,6 +196,30 @@ final class LocalAgent implements HostAgent {
         }
 
         @Override
+        public synchronized void settle() throws CheckpointException {
+            for (int i = 0; i < drains.size(); i++) {
+                run("fabric '" + drainNames.get(i) + "'", "settle", drains.get(i)::settle);
+            }
+        }
+
+        @Override
+        public synchronized Map<String, byte[]> taken() throws CheckpointException {
+            Map<String, byte[]> all = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < drains.size(); i++) {
+                all.putAll(call("fabric '" + drainNames.get(i) + "'", "settle", drains.get(i)::taken));
+            }
+            return all;
+        }
+
+        @Override
+        public synchronized void sendAgain(Map<String, byte[]> bytes) throws CheckpointException {
+            for (int i = 0; i < drains.size(); i++) {
+                FabricCheckpoint fc = drains.get(i);
+                run("fabric '" + drainNames.get(i) + "'", "hand-over", () -> fc.sendAgain(bytes));
+            }
+        }
+
+        @Override
         public synchronized HostPart dump() throws CheckpointException {
             DumpResult dump = call(who, "dump", () -> session.dump(part));
             List<String> warnings = new ArrayList<>(dump.warnings());
@@ -327,7 +351,15 @@ final class LocalAgent implements HostAgent {
         }
 
         @Override
-        public synchronized void reconnect() throws CheckpointException {
+        public synchronized Map<String, String> listen() throws CheckpointException {
+            for (int i = 0; i < rebuilt.size(); i++) {
+                run("fabric '" + fabrics.get(i).name() + "'", "listen", rebuilt.get(i)::listen);
+            }
+            return Map.of(); // published straight into this host's rendezvous
+        }
+
+        @Override
+        public synchronized void reconnect(Map<String, String> published) throws CheckpointException {
             for (int i = 0; i < rebuilt.size(); i++) {
                 run("fabric '" + fabrics.get(i).name() + "'", "reconnect", rebuilt.get(i)::reconnect);
             }

@@ -16,6 +16,17 @@ final class LocalRendezvous implements Rendezvous {
         notifyAll();
     }
 
+    /** @return every value, keyed by channel ID, NUL, key */
+    synchronized Map<String, String> snapshot() {
+        return Map.copyOf(values);
+    }
+
+    /** Adds values another host published (keyed as {@link #snapshot} gives them). */
+    synchronized void putAll(Map<String, String> published) {
+        values.putAll(published);
+        notifyAll();
+    }
+
     @Override
     public synchronized Optional<String> lookup(String channelId, String key, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

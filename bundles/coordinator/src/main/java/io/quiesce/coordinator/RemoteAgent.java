@@ -36,6 +36,10 @@ final class RemoteAgent implements HostAgent {
         return t;
     });
     private static final AtomicLong RESTARTS = new AtomicLong();
+    /** hand-over chunks per request: 2 x 4 MiB, base64, stays well under a cluster frame */
+    static final int CHUNKS_PER_FRAME = 2;
+    /** the most bytes one host may hand over in one checkpoint */
+    private static final long MAX_TAKEN = 2L << 30;
 
     private final Link link;
     private final IntSupplier phaseSeconds;
@@ -126,6 +130,44 @@ final class RemoteAgent implements HostAgent {
         }
 
         @Override
+        public void settle() throws CheckpointException {
+            call("cp.settle", session(session));
+        }
+
+        @Override
+        public java.util.Map<String, byte[]> taken() throws CheckpointException {
+            // page by page: a frame holds a few chunks; the bytes of one channel come in order
+            java.util.Map<String, java.io.ByteArrayOutputStream> all = new java.util.LinkedHashMap<>();
+            long total = 0;
+            for (int page = 0;; page++) {
+                ObjectNode r = call("cp.taken", session(session).put("page", page));
+                for (java.util.Map.Entry<String, byte[]> c : Wire.chunks(r, "chunks")) {
+                    total += c.getValue().length;
+                    if (total > MAX_TAKEN) {
+                        throw new CheckpointException("host " + host() + " took more than " + MAX_TAKEN + " bytes from connections between hosts");
+                    }
+                    all.computeIfAbsent(c.getKey(), k -> new java.io.ByteArrayOutputStream()).writeBytes(c.getValue());
+                }
+                if (!Wire.bool(r.get("more"), "more")) {
+                    break;
+                }
+            }
+            java.util.Map<String, byte[]> out = new java.util.LinkedHashMap<>();
+            all.forEach((k, v) -> out.put(k, v.toByteArray()));
+            return out;
+        }
+
+        @Override
+        public void sendAgain(java.util.Map<String, byte[]> bytes) throws CheckpointException {
+            List<java.util.Map.Entry<String, byte[]>> chunks = Wire.chunks(bytes);
+            for (int i = 0; i < chunks.size(); i += CHUNKS_PER_FRAME) {
+                ObjectNode body = session(session);
+                body.set("chunks", Wire.chunks(chunks.subList(i, Math.min(chunks.size(), i + CHUNKS_PER_FRAME))));
+                call("cp.sendagain", body);
+            }
+        }
+
+        @Override
         public HostPart dump() throws CheckpointException {
             return Wire.part(call("cp.dump", session(session)).get("part"), host());
         }
@@ -194,8 +236,15 @@ final class RemoteAgent implements HostAgent {
         }
 
         @Override
-        public void reconnect() throws CheckpointException {
-            call("rs.reconnect", session(session));
+        public java.util.Map<String, String> listen() throws CheckpointException {
+            return Wire.published(call("rs.listen", session(session)), "published");
+        }
+
+        @Override
+        public void reconnect(java.util.Map<String, String> published) throws CheckpointException {
+            ObjectNode body = session(session);
+            body.set("published", Wire.published(published));
+            call("rs.reconnect", body);
         }
 
         @Override

@@ -201,6 +201,63 @@ final class Wire {
         return out;
     }
 
+    /** The most raw bytes of a channel in one chunk of the hand-over (a cluster frame holds a few, base64). */
+    static final int CHUNK = 4 << 20;
+
+    /** @return the bytes split into chunks of at most {@link #CHUNK}, in order per channel */
+    static List<Map.Entry<String, byte[]>> chunks(Map<String, byte[]> bytes) {
+        List<Map.Entry<String, byte[]>> out = new ArrayList<>();
+        bytes.forEach((channel, b) -> {
+            for (int off = 0; off < b.length; off += CHUNK) {
+                out.add(Map.entry(channel, java.util.Arrays.copyOfRange(b, off, Math.min(b.length, off + CHUNK))));
+            }
+        });
+        return out;
+    }
+
+    static ArrayNode chunks(List<Map.Entry<String, byte[]>> chunks) {
+        ArrayNode a = ManifestCodec.JSON.createArrayNode();
+        chunks.forEach(c -> a.addObject().put("channel", c.getKey()).put("data", java.util.Base64.getEncoder().encodeToString(c.getValue())));
+        return a;
+    }
+
+    /** @return the chunks of a hand-over message, each decoded and bounded */
+    static List<Map.Entry<String, byte[]>> chunks(JsonNode o, String field) throws CheckpointException {
+        List<Map.Entry<String, byte[]>> out = new ArrayList<>();
+        for (JsonNode c : array(o, field)) {
+            String channel = text(c.get("channel"), field + "[].channel", false);
+            JsonNode d = c.get("data");
+            if (d == null || !d.isTextual() || d.asText().length() > (CHUNK / 3 + 1) * 4) {
+                throw bad(field + "[].data", "is not base64 of at most " + CHUNK + " bytes");
+            }
+            try {
+                out.add(Map.entry(channel, java.util.Base64.getDecoder().decode(d.asText())));
+            } catch (IllegalArgumentException e) {
+                throw bad(field + "[].data", "is not base64");
+            }
+        }
+        return out;
+    }
+
+    /** @return a restart's published values (keyed channel ID, NUL, key) as a list of triples */
+    static ArrayNode published(Map<String, String> values) {
+        ArrayNode a = ManifestCodec.JSON.createArrayNode();
+        values.forEach((k, v) -> {
+            int nul = k.indexOf('\0');
+            a.addObject().put("channel", k.substring(0, nul)).put("key", k.substring(nul + 1)).put("value", v);
+        });
+        return a;
+    }
+
+    static Map<String, String> published(JsonNode o, String field) throws CheckpointException {
+        Map<String, String> out = new java.util.HashMap<>();
+        for (JsonNode t : array(o, field)) {
+            out.put(text(t.get("channel"), field + "[].channel", false) + "\0" + text(t.get("key"), field + "[].key", false),
+                    text(t.get("value"), field + "[].value", false));
+        }
+        return out;
+    }
+
     // ---- fields
 
     static String name(JsonNode n, String field) throws CheckpointException {
