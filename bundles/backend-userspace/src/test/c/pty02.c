@@ -59,10 +59,14 @@ int main(int argc, char **argv)
         setpgid(g, g);
         tcsetpgrp(s, g);
         printf("C grandchild=%d\n", g);
-        int st;
-        while (waitpid(g, &st, 0) < 0 && errno == EINTR) {
+        int st = -1;
+        pid_t w;
+        while ((w = waitpid(g, &st, 0)) < 0 && errno == EINTR) {
         }
-        printf("C G ended status=%d pid=%d\n", st, getpid());
+        if (w < 0)
+            printf("C G wait failed errno=%s pid=%d\n", errno == ECHILD ? "ECHILD" : "other", getpid());
+        else
+            printf("C G ended status=%d pid=%d\n", st, getpid());
         for (;;)
             pause();
     }

@@ -188,7 +188,12 @@ public class TerminalsTest extends EngineTest {
         await(out, l -> l.startsWith("P echo "), 10000);
         assertEquals(Files.readString(out), "G line=abcdef fg=1 session=1 tty=1 pid=" + pids.get(2), line);
         assertTrue(Files.readString(out), Files.readString(out).contains("P echo ok pid=" + pids.get(0)));
-        await(out, l -> l.startsWith("C G ended status=0 pid=" + pids.get(1)), 10000);
+        if (pids.get(2) == job[2]) {
+            await(out, l -> l.startsWith("C G ended status=0 pid=" + pids.get(1)), 10000);
+        } else {
+            // without privileges G has a new PID: C's waitpid for the saved one finds no such child (README: Limits)
+            await(out, l -> l.startsWith("C G wait failed errno=ECHILD pid=" + pids.get(1)), 10000);
+        }
     }
 
     private void refused(int pid, String pattern) throws Exception {
