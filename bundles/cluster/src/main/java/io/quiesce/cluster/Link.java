@@ -70,6 +70,12 @@ public final class Link {
         return a instanceof InetSocketAddress i ? i : null;
     }
 
+    /** @return this end's address: where the peer reaches this host (since 1.1) */
+    public InetSocketAddress localAddress() {
+        SocketAddress a = session.getLocalAddress();
+        return a instanceof InetSocketAddress i ? i : null;
+    }
+
     /** @return true until the link closes */
     public boolean isOpen() {
         return !closed.isDone();

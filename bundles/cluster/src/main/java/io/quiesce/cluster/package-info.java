@@ -6,5 +6,5 @@
  * version and the user on both sides, heartbeats, and requests correlated with their replies ({@link Link}).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.quiesce.cluster;

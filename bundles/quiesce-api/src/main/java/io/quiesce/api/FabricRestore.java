@@ -31,6 +31,14 @@ public interface FabricRestore extends AutoCloseable {
      */
     void refill() throws CheckpointException;
 
+    /**
+     * @return what the user should know about this host's rebuilt channels (e.g. an address replaced on a host
+     *         that restores another's part); read after {@link #refill}. The default has nothing (since 1.5).
+     */
+    default java.util.List<String> warnings() {
+        return java.util.List.of();
+    }
+
     /** Releases the session. Never throws. */
     @Override
     void close();

@@ -14,13 +14,22 @@ import java.util.Map;
  *                    or files writable by others are still refused
  * @param keepFiles   true to run against the files as they are now when a file the job had open for writing
  *                    changed since the checkpoint (a warning names each); false refuses such a restart
+ * @param hostMap     saved host name to the host that restores its part instead (since 1.5); hosts not named
+ *                    restore their own part; never null
  */
 public record RestartRequest(String target, Map<String, String> relocations, boolean exactPids, ExternalPolicy external,
-        boolean trust, boolean keepFiles) {
-    /** Copies the map. */
+        boolean trust, boolean keepFiles, Map<String, String> hostMap) {
+    /** Copies the maps. */
     public RestartRequest {
         relocations = Map.copyOf(relocations);
+        hostMap = Map.copyOf(hostMap);
         java.util.Objects.requireNonNull(external, "external");
+    }
+
+    /** A request that restores every host part on the host that saved it. */
+    public RestartRequest(String target, Map<String, String> relocations, boolean exactPids, ExternalPolicy external,
+            boolean trust, boolean keepFiles) {
+        this(target, relocations, exactPids, external, trust, keepFiles, Map.of());
     }
 
     /** A request that trusts only this platform's images and refuses changed files. */

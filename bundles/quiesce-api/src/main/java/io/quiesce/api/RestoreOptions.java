@@ -13,13 +13,23 @@ import java.util.Map;
  * @param external    what fabrics do with connections to peers outside the job; never null
  * @param keepFiles   true when the user accepts that files the job had open for writing changed since the
  *                    checkpoint (the backend warns, naming each); false when a backend must refuse the restart
+ * @param movedFrom   the host that saved this part when another host restores it ({@code restart --host-map}),
+ *                    else null (since 1.5): a fabric then binds, in place of that host's addresses, this one's
+ * @param hostAddress the address the job's other hosts reach this host at (its cluster link's), or null when
+ *                    unknown or on a single host (since 1.5)
  */
 public record RestoreOptions(Path jobFolder, Path stdout, Map<String, String> relocations, boolean exactPids,
-        ExternalPolicy external, boolean keepFiles) {
+        ExternalPolicy external, boolean keepFiles, String movedFrom, String hostAddress) {
     /** Copies the relocation map. */
     public RestoreOptions {
         relocations = Map.copyOf(relocations);
         java.util.Objects.requireNonNull(external, "external");
+    }
+
+    /** Options of a part restored on the host that saved it. */
+    public RestoreOptions(Path jobFolder, Path stdout, Map<String, String> relocations, boolean exactPids, ExternalPolicy external,
+            boolean keepFiles) {
+        this(jobFolder, stdout, relocations, exactPids, external, keepFiles, null, null);
     }
 
     /** Options that refuse files changed since the checkpoint. */
