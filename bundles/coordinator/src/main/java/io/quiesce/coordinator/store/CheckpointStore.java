@@ -402,6 +402,19 @@ public final class CheckpointStore {
     }
 
     /**
+     * @return a part's staging folder, {@code <job>/part-<epoch>/<part>}, checked to be a real folder
+     * @throws IOException when nothing is staged for it
+     */
+    public Path stagedRemotePart(String jobId, long epoch, String part) throws IOException {
+        checkPart(part);
+        Path p = jobFolder(jobId).resolve(PART + epoch).resolve(part);
+        if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException("no part " + part + " of job " + jobId + " epoch " + epoch + " is being received here (" + p + ")");
+        }
+        return p;
+    }
+
+    /**
      * @return a committed part's folder on this agent, {@code <job>/<epoch>/<part>}, checked to be a real folder
      * @throws IOException when it is missing or not a folder
      */
