@@ -65,7 +65,9 @@ public class TcpFabric implements Fabric {
                 }
             };
         }
-        return new TcpRestore(imageFolder, image, restored, options == null ? ExternalPolicy.FAIL : options.external(), rendezvous);
+        MovedAddresses.Moved moved = options == null || options.movedFrom() == null ? new MovedAddresses.Moved(image, java.util.Map.of(), List.of())
+                : MovedAddresses.translate(image, options.movedFrom(), options.hostAddress());
+        return new TcpRestore(imageFolder, moved, restored, options == null ? ExternalPolicy.FAIL : options.external(), rendezvous);
     }
 
     String host() {

@@ -62,6 +62,12 @@ record TcpImage(String magic, int formatVersion, List<SocketImage> sockets) {
         int sockType() {
             return type == 0 ? 1 : type;
         }
+
+        /** @return this socket bound to another local address (a part restored on another host) */
+        SocketImage withLocal(String at) {
+            return new SocketImage(id, pid, fd, cloexec, kind, family, role, state, at, remote, channel, peer, listener, flags, backlog,
+                    finSent, options, incoming, type, name, peerName, records, resend);
+        }
     }
 
     /**

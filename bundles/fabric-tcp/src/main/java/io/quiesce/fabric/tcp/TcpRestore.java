@@ -51,11 +51,17 @@ final class TcpRestore implements FabricRestore {
     /** the temporary listeners of this host's accepting ends of connections to other hosts, by socket id */
     private final Map<Integer, Rebuild.Listening> listening = new LinkedHashMap<>();
 
-    TcpRestore(Path folder, TcpImage image, List<FrozenProcess> restored, ExternalPolicy policy, io.quiesce.api.Rendezvous rendezvous)
+    /** the saved local addresses of sockets bound to another one here (a part restored on another host), by socket id */
+    private final Map<Integer, String> savedLocal;
+    private final List<String> warnings;
+
+    TcpRestore(Path folder, MovedAddresses.Moved moved, List<FrozenProcess> restored, ExternalPolicy policy, io.quiesce.api.Rendezvous rendezvous)
             throws CheckpointException {
         this.rendezvous = rendezvous;
         this.folder = folder;
-        this.image = image;
+        this.image = moved.image();
+        this.savedLocal = moved.savedLocal();
+        this.warnings = moved.warnings();
         this.policy = policy;
         restored.forEach(p -> byOriginal.put(p.originalPid(), p));
         List<String> external = new ArrayList<>();
@@ -95,9 +101,17 @@ final class TcpRestore implements FabricRestore {
         return floor.getOrDefault(s.pid(), 3);
     }
 
-    /** @return whether this host accepts the connection to another host (its saved local address sorts first) */
-    private static boolean accepts(SocketImage s) {
-        return s.local().compareTo(s.remote()) < 0;
+    /**
+     * @return whether this host accepts the connection to another host: its saved local address sorts first (the
+     *         saved one: the other host decides from the same two addresses)
+     */
+    private boolean accepts(SocketImage s) {
+        return savedLocal.getOrDefault(s.id(), s.local()).compareTo(s.remote()) < 0;
+    }
+
+    @Override
+    public List<String> warnings() {
+        return warnings;
     }
 
     /**
