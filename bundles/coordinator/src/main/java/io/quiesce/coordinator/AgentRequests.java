@@ -74,6 +74,7 @@ final class AgentRequests implements RequestHandler, AutoCloseable {
     private final Map<String, HostRestart> restarts = new ConcurrentHashMap<>();
     private final Map<String, RestartPlan> restartPlans = new ConcurrentHashMap<>();
     private final Map<String, LocalRendezvous> rendezvous = new ConcurrentHashMap<>();
+    private final PartCopyRequests copies;
     private final ScheduledExecutorService leases = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "quiesce-lease");
         t.setDaemon(true);
@@ -93,6 +94,7 @@ final class AgentRequests implements RequestHandler, AutoCloseable {
         this.store = store;
         this.pieces = pieces;
         this.leaseSeconds = leaseSeconds;
+        this.copies = new PartCopyRequests(host, agent);
         leases.scheduleWithFixedDelay(this::checkLeases, 200, 200, TimeUnit.MILLISECONDS);
     }
 
@@ -137,6 +139,9 @@ final class AgentRequests implements RequestHandler, AutoCloseable {
         }
         if (op.startsWith("rs.")) {
             return restartOp(link, op, body);
+        }
+        if (op.startsWith("im.")) {
+            return copies.handle(link, op, body);
         }
         switch (op) {
             case "job.launch" -> {
@@ -278,6 +283,7 @@ final class AgentRequests implements RequestHandler, AutoCloseable {
     }
 
     private void checkLeases() {
+        copies.dropClosed();
         long lease = TimeUnit.SECONDS.toNanos(Math.max(1, leaseSeconds.getAsInt()));
         for (Session s : checkpoints.values()) {
             boolean lost = !s.link.isOpen();
@@ -426,9 +432,8 @@ final class AgentRequests implements RequestHandler, AutoCloseable {
         return Wire.object();
     }
 
-    /** The part of the coordinator's manifest this host restores, checked against this host's files. */
     /** @return the coordinator's manifest, checked field by field as one read from a file */
-    private static Manifest manifest(JsonNode node) throws CheckpointException {
+    static Manifest manifest(JsonNode node) throws CheckpointException {
         if (node == null || !node.isObject()) {
             throw new CheckpointException("malformed cluster message: field 'manifest' is missing");
         }
@@ -477,5 +482,6 @@ final class AgentRequests implements RequestHandler, AutoCloseable {
         checkpoints.clear();
         restarts.values().forEach(HostRestart::close);
         restarts.clear();
+        copies.close();
     }
 }

@@ -315,8 +315,11 @@ final class CheckpointProtocol {
     record Placement(HostAgent agent, HostRecord part) {
     }
 
-    /** A restart's result, and the processes each host released (root first). */
-    record Restarted(RestartResult result, Map<String, List<Long>> pidsByHost) {
+    /**
+     * A restart's result, and the process trees each host released (each root first; a host that restored the parts
+     * of several hosts has one per part).
+     */
+    record Restarted(RestartResult result, Map<String, List<List<Long>>> treesByHost) {
         List<Long> pids() {
             return result.pids();
         }
@@ -364,9 +367,9 @@ final class CheckpointProtocol {
             }
             warnings.forEach(w -> LOG.warn("restart of job {}: {}", manifest.jobId(), w));
             LOG.info("job {} restarted from {} as PIDs {}", manifest.jobId(), folder, pids);
-            Map<String, List<Long>> byHost = new java.util.LinkedHashMap<>();
+            Map<String, List<List<Long>>> byHost = new java.util.LinkedHashMap<>();
             for (int i = 0; i < hosts.size(); i++) {
-                byHost.put(hosts.get(i).host(), released.get(i));
+                byHost.computeIfAbsent(hosts.get(i).host(), h -> new ArrayList<>()).add(released.get(i));
             }
             return new Restarted(new RestartResult(manifest.jobId(), folder, pids, warnings), byHost);
         } catch (CheckpointException e) {

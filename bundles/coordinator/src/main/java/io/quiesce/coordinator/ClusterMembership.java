@@ -103,6 +103,31 @@ final class ClusterMembership implements AutoCloseable {
         return server == null ? null : server.address();
     }
 
+    /**
+     * @return the address the other hosts reach this one at: an agent's end of its link to the coordinator; a
+     *         coordinator's listening address when it is a specific one, else its end of a link to an agent; null
+     *         on a single host
+     */
+    String hostAddress() {
+        Joiner j = joiner;
+        if (j != null) {
+            Link l = j.link;
+            return l == null || l.localAddress() == null ? null : l.localAddress().getAddress().getHostAddress();
+        }
+        if (server != null && !server.address().getAddress().isAnyLocalAddress()) {
+            return server.address().getAddress().getHostAddress();
+        }
+        return agents.values().stream().map(a -> a.link().localAddress()).filter(java.util.Objects::nonNull).findFirst()
+                .map(a -> a.getAddress().getHostAddress()).orElse(null);
+    }
+
+    /** @return the coordinator this platform is an agent of, or null when it is a coordinator */
+    String coordinatorHost() {
+        Joiner j = joiner;
+        Link l = j == null ? null : j.link;
+        return j == null ? null : l == null ? "?" : l.peer().host();
+    }
+
     List<HostInfo> hosts(String version) {
         List<HostInfo> out = new ArrayList<>();
         String note;

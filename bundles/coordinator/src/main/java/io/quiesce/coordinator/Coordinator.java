@@ -445,9 +445,18 @@ public class Coordinator implements CheckpointService {
                 .orElseThrow(() -> new NoSuchJobException("no job '" + idOrName + "' (see jobs)"));
     }
 
+    /** @return the job's live processes on this host: every tree it has here, each root first */
+    private List<Long> processes(JobRecord r) {
+        List<Long> out = new ArrayList<>();
+        for (JobRecord.Root root : r.roots()) {
+            out.addAll(proc.tree(root.pid(), root.startTime()));
+        }
+        return out;
+    }
+
     JobInfo info(Job job) {
         JobRecord r = job.record();
-        List<Long> pids = r.rootPid() > 0 ? proc.tree(r.rootPid(), r.rootStartTime()) : List.of();
+        List<Long> pids = processes(r);
         JobState here = !pids.isEmpty() ? JobState.RUNNING : r.checkpointed() ? JobState.CHECKPOINTED
                 : r.exitStatus() != null ? JobState.EXITED : JobState.LOST;
         List<io.quiesce.api.JobPiece> pieces = new ArrayList<>();
@@ -535,6 +544,7 @@ public class Coordinator implements CheckpointService {
                     if (r.rootPid() > 0 && !proc.tree(r.rootPid(), r.rootStartTime()).isEmpty()) {
                         reaper.watch(r.rootPid(), status -> exited(job, status));
                     }
+                    r.moreRoots().forEach(x -> reaper.watch(x.pid(), status -> LOG.info("job {} process {} ended with status {}", r.id(), x.pid(), status)));
                 } catch (ImageException e) {
                     LOG.warn("ignoring job state that cannot be used: {}", e.getMessage());
                 }
@@ -592,7 +602,7 @@ public class Coordinator implements CheckpointService {
             }
             // every host with a piece of the job takes part: this one (unless all its pieces are elsewhere), then the agents
             List<HostAgent> agents = new ArrayList<>();
-            if (r.hosts().isEmpty() || r.rootPid() > 0 && !proc.tree(r.rootPid(), r.rootStartTime()).isEmpty()) {
+            if (r.hosts().isEmpty() || !processes(r).isEmpty()) {
                 agents.add(localAgent(false));
             }
             for (String h : r.hosts()) {
@@ -676,41 +686,98 @@ public class Coordinator implements CheckpointService {
                 notes.add("job " + j.id() + " had ended by itself (exit status " + before.exitStatus() + ") after its last run; it is"
                         + " restarted from epoch " + manifest.epoch() + " as asked");
             }
-            // each host part is restored by its host's agent: this host's own, or the agent that saved it
+            // each host part is restored by its host's agent (this host's own, or the agent that saved it), or by the
+            // host --host-map names instead, its files copied there first when it lacks them
             List<HostRecord> parts = manifest.hosts().isEmpty() ? List.of(new HostRecord(self, List.of(), List.of()))
                     : manifest.hosts();
+            checkHostMap(request.hostMap(), parts, folder, self);
+            Map<String, HostAgent> agents = new HashMap<>();
+            agents.put(self, localAgent(false));
             List<CheckpointProtocol.Placement> placements = new ArrayList<>();
-            HostAgent local = null;
             for (HostRecord p : parts) {
                 boolean here = p.folder() == null || !remoteFolders.contains(p.folder());
-                if (here && local == null) {
-                    local = localAgent(false);
+                String holder = here ? self : p.host(); // where the part's files are
+                String target = request.hostMap().getOrDefault(p.host(), holder);
+                if (!target.equals(holder)) {
+                    if (p.folder() == null) {
+                        throw new CheckpointException("the part of host " + p.host() + " in " + folder + " has no folder of its own (a one-host image):"
+                                + " it can only be restarted here");
+                    }
+                    PartTransfer.Copied c = PartTransfer.copy(manifest, p.folder(), () -> agentFor(holder, agents), agentFor(target, agents), folder);
+                    if (!c.wasPresent()) {
+                        LOG.info("job {} epoch {}: part {} copied from host {} to host {}: {} bytes in {} ms", manifest.jobId(), manifest.epoch(),
+                                p.folder(), holder, target, c.bytes(), c.millis());
+                        notes.add("the part of host " + p.host() + " was copied from host " + holder + " to host " + target + " (" + c.bytes()
+                                + " bytes in " + c.millis() + " ms, every file checked)");
+                    }
                 }
-                placements.add(new CheckpointProtocol.Placement(here ? local : new RemoteAgent(agentLink(p.host()),
-                        () -> config.phaseTimeoutSeconds()), p));
+                if (!target.equals(p.host())) {
+                    notes.add("the part of host " + p.host() + " runs on host " + target);
+                }
+                placements.add(new CheckpointProtocol.Placement(agentFor(target, agents), p));
             }
             CheckpointProtocol.Restarted restarted = protocol.restart(folder, manifest, placements, request,
                     hooks.all().stream().map(Plugins.Bound::service).toList(), notes);
-            List<Long> mine = local == null ? List.of() : restarted.pidsByHost().getOrDefault(local.host(), List.of());
-            if (mine.isEmpty()) {
-                j.update(x -> x.running(manifest.backend(), -1, 0));
-            } else {
-                long root = mine.get(0);
-                long start = proc.stat(root).map(ProcStat::startTime).orElse(0L);
-                j.update(x -> x.running(manifest.backend(), root, start));
-                reaper.watch(root, status -> exited(j, status));
-                // Restored processes are children of this JVM whatever their saved tree was: reap every one of them.
-                mine.stream().skip(1).forEach(pid -> reaper.watch(pid, status -> LOG.info("job {} process {} ended with status {}", j.id(), pid, status)));
+            j.update(x -> x.running(manifest.backend(), -1, 0));
+            List<List<Long>> trees = restarted.treesByHost().getOrDefault(self, List.of());
+            for (List<Long> tree : trees) {
+                ranHere(j, tree);
             }
-            for (HostRecord p : parts) {
-                if (p.folder() != null && remoteFolders.contains(p.folder())) {
-                    j.update(x -> x.withHost(p.host()));
+            for (String h : restarted.treesByHost().keySet()) {
+                if (!h.equals(self)) {
+                    j.update(x -> x.withHost(h));
                 }
             }
             save(j);
             return restarted.result();
         } finally {
             job.operation.unlock();
+        }
+    }
+
+    /** @return the agent of a host, made once per restart; an error naming why when its agent is not up */
+    private HostAgent agentFor(String host, Map<String, HostAgent> made) throws CheckpointException {
+        HostAgent a = made.get(host);
+        if (a == null) {
+            a = new RemoteAgent(agentLink(host), () -> config.phaseTimeoutSeconds());
+            made.put(host, a);
+        }
+        return a;
+    }
+
+    /**
+     * Records one restored process tree of a job on this host (root first): the job's root when it has none yet,
+     * else one more tree. Restored processes are children of this JVM whatever their saved tree was: every one of
+     * them is reaped.
+     */
+    private void ranHere(Job j, List<Long> tree) {
+        long root = tree.get(0);
+        long start = proc.stat(root).map(ProcStat::startTime).orElse(0L);
+        if (j.record().rootPid() <= 0) {
+            j.update(x -> x.running(x.backend(), root, start));
+            reaper.watch(root, status -> exited(j, status));
+        } else {
+            j.update(x -> x.withRoot(root, start));
+            reaper.watch(root, status -> LOG.info("job {} process {} ended with status {}", j.id(), root, status));
+        }
+        tree.stream().skip(1).forEach(pid -> reaper.watch(pid, status -> LOG.info("job {} process {} ended with status {}", j.id(), pid, status)));
+    }
+
+    /**
+     * Checks a restart's host map before anything happens: every host it moves must have a part in the checkpoint,
+     * every host it moves a part to must be this one or an agent that is up.
+     */
+    private void checkHostMap(Map<String, String> hostMap, List<HostRecord> parts, Path folder, String self) throws CheckpointException {
+        List<String> saved = parts.stream().map(HostRecord::host).toList();
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(hostMap).entrySet()) {
+            if (!saved.contains(e.getKey())) {
+                throw new CheckpointException("--host-map names host " + e.getKey() + ", which has no part in " + folder + " (its hosts: "
+                        + String.join(", ", saved) + ")");
+            }
+            if (!e.getValue().equals(self) && cluster.agent(e.getValue()).isEmpty()) {
+                throw new UnavailableException("--host-map moves the part of host " + e.getKey() + " to host " + e.getValue() + ", which cannot take it: "
+                        + cluster.whyNot(e.getValue()));
+            }
         }
     }
 
@@ -798,7 +865,7 @@ public class Coordinator implements CheckpointService {
             }
             try {
                 JobRecord r = job.record();
-                List<Long> running = r.rootPid() > 0 ? proc.tree(r.rootPid(), r.rootStartTime()) : List.of();
+                List<Long> running = processes(r);
                 if (!running.isEmpty()) {
                     throw new CheckpointException("job " + jobId + " already runs on host " + hostName() + " as PIDs " + running);
                 }
@@ -844,11 +911,11 @@ public class Coordinator implements CheckpointService {
         public void restarted(String jobId, String jobName, List<String> argv, String backend, List<Long> pids, String coordinator)
                 throws CheckpointException {
             Job j = pieceOf(jobId, jobName, argv, coordinator);
-            long root = pids.get(0);
-            long start = proc.stat(root).map(ProcStat::startTime).orElse(0L);
-            j.update(x -> x.running(backend, root, start));
-            reaper.watch(root, status -> exited(j, status));
-            pids.stream().skip(1).forEach(pid -> reaper.watch(pid, status -> LOG.info("job {} process {} ended with status {}", jobId, pid, status)));
+            // before a restart no piece of the job runs: a live tree here is another part of the same restart
+            if (processes(j.record()).isEmpty()) {
+                j.update(x -> x.running(backend, -1, 0));
+            }
+            ranHere(j, pids);
             save(j);
         }
 
@@ -910,7 +977,7 @@ public class Coordinator implements CheckpointService {
             public HostJob piece(String jobId, boolean saveFiles) throws CheckpointException {
                 Job job = find(jobId);
                 JobRecord r = job.record();
-                List<Long> pids = r.rootPid() > 0 ? proc.tree(r.rootPid(), r.rootStartTime()) : List.of();
+                List<Long> pids = processes(r);
                 if (pids.isEmpty()) {
                     throw new CheckpointException("job " + r.id() + " (" + r.name() + ") has no running process to checkpoint");
                 }
@@ -920,6 +987,18 @@ public class Coordinator implements CheckpointService {
             @Override
             public Path jobFolder(String jobId, String jobName) throws CheckpointException {
                 return find(jobId).folder;
+            }
+
+            @Override
+            public String coordinator() {
+                ClusterMembership c = cluster;
+                return c == null ? null : c.coordinatorHost();
+            }
+
+            @Override
+            public String hostAddress() {
+                ClusterMembership c = cluster;
+                return c == null ? null : c.hostAddress();
             }
         }, store, reaper, watchdog, forCoordinatorElsewhere);
     }

@@ -31,4 +31,23 @@ interface HostAgent {
      * @throws CheckpointException when the part cannot be restarted here (backend or fabric missing)
      */
     HostRestart openRestart(RestartPlan plan, Rendezvous rendezvous) throws CheckpointException;
+
+    /**
+     * Opens the sending end of copying this host's copy of a host part to another host ({@code restart --host-map});
+     * the part is checked (sizes and SHA-256) before anything is sent.
+     *
+     * @param checkpoint the coordinator's checkpoint folder (where the coordinator's own host keeps its parts)
+     * @param manifest   the checkpoint's manifest
+     * @param part       the part folder
+     * @throws CheckpointException when this host holds no such part, or not as listed
+     */
+    PartTransfer.Source sendPart(java.nio.file.Path checkpoint, io.quiesce.api.image.Manifest manifest, String part) throws CheckpointException;
+
+    /**
+     * Opens the receiving end of copying a host part to this host.
+     *
+     * @return the receiving end; {@link PartTransfer.Sink#present()} is true when this host holds the part already
+     * @throws CheckpointException when this host cannot receive it
+     */
+    PartTransfer.Sink receivePart(java.nio.file.Path checkpoint, io.quiesce.api.image.Manifest manifest, String part) throws CheckpointException;
 }

@@ -16,12 +16,42 @@ import java.util.List;
  * @param checkpointed  true when it was killed after a committed checkpoint and not restarted since
  * @param hosts         the other hosts it has pieces on (their agents run them), or empty: a job of this host
  * @param coordinator   on an agent, the coordinator whose job this piece belongs to; null for a job of this platform
+ * @param moreRoots     the roots of further process trees of the job on this host: the parts of other hosts that
+ *                      a restart with a host map put here
  */
 public record JobRecord(String id, String name, List<String> argv, String started, String backend, long rootPid,
-        long rootStartTime, Integer exitStatus, boolean checkpointed, List<String> hosts, String coordinator) {
-    /** Treats a missing host list (a record of an earlier version) as empty. */
+        long rootStartTime, Integer exitStatus, boolean checkpointed, List<String> hosts, String coordinator, List<Root> moreRoots) {
+    /** A process tree's root: its PID and start time in ticks (tells it from a reused PID). */
+    public record Root(long pid, long startTime) {
+    }
+
+    /** Treats missing lists (a record of an earlier version) as empty. */
     public JobRecord {
         hosts = hosts == null ? List.of() : List.copyOf(hosts);
+        moreRoots = moreRoots == null ? List.of() : List.copyOf(moreRoots);
+    }
+
+    /** A job with one process tree on this host. */
+    JobRecord(String id, String name, List<String> argv, String started, String backend, long rootPid, long rootStartTime,
+            Integer exitStatus, boolean checkpointed, List<String> hosts, String coordinator) {
+        this(id, name, argv, started, backend, rootPid, rootStartTime, exitStatus, checkpointed, hosts, coordinator, List.of());
+    }
+
+    /** @return every root of the job's process trees on this host, the first one first; empty when none */
+    List<Root> roots() {
+        List<Root> all = new java.util.ArrayList<>();
+        if (rootPid > 0) {
+            all.add(new Root(rootPid, rootStartTime));
+        }
+        all.addAll(moreRoots);
+        return all;
+    }
+
+    /** @return this job with one more process tree on this host (another host's part restarted here) */
+    JobRecord withRoot(long pid, long startTime) {
+        List<Root> more = new java.util.ArrayList<>(moreRoots);
+        more.add(new Root(pid, startTime));
+        return new JobRecord(id, name, argv, started, backend, rootPid, rootStartTime, exitStatus, checkpointed, hosts, coordinator, more);
     }
 
     /** A new job of this host only. */
@@ -36,7 +66,7 @@ public record JobRecord(String id, String name, List<String> argv, String starte
         if (!more.contains(host)) {
             more.add(host);
         }
-        return new JobRecord(id, name, argv, started, backend, rootPid, rootStartTime, exitStatus, checkpointed, more, coordinator);
+        return new JobRecord(id, name, argv, started, backend, rootPid, rootStartTime, exitStatus, checkpointed, more, coordinator, moreRoots);
     }
 
     /**
@@ -54,11 +84,11 @@ public record JobRecord(String id, String name, List<String> argv, String starte
      * @return this job ended by itself; a job killed after a checkpoint keeps that state instead
      */
     JobRecord exited(int status) {
-        return checkpointed ? this : new JobRecord(id, name, argv, started, backend, rootPid, rootStartTime, status, false, hosts, coordinator);
+        return checkpointed ? this : new JobRecord(id, name, argv, started, backend, rootPid, rootStartTime, status, false, hosts, coordinator, moreRoots);
     }
 
     /** @return this job killed after a committed checkpoint */
     JobRecord checkpointedAndKilled() {
-        return new JobRecord(id, name, argv, started, backend, rootPid, rootStartTime, null, true, hosts, coordinator);
+        return new JobRecord(id, name, argv, started, backend, rootPid, rootStartTime, null, true, hosts, coordinator, moreRoots);
     }
 }

@@ -18,8 +18,11 @@ import io.quiesce.api.HostJob;
 import io.quiesce.api.Rendezvous;
 import io.quiesce.api.RestoreOptions;
 import io.quiesce.api.RestoreSession;
+import io.quiesce.api.ImageException;
 import io.quiesce.api.image.HostRecord;
+import io.quiesce.api.image.Manifest;
 import io.quiesce.coordinator.store.CheckpointStore;
+import io.quiesce.coordinator.store.PartCopy;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,6 +54,16 @@ final class LocalAgent implements HostAgent {
 
         /** @return the job's folder on this host (logs, output), created if needed */
         Path jobFolder(String jobId, String jobName) throws CheckpointException;
+
+        /** @return the host whose checkpoints this host's parts belong to: its coordinator, or null for this one */
+        default String coordinator() {
+            return null;
+        }
+
+        /** @return the address the job's other hosts reach this host at (its cluster link's), or null on a single host */
+        default String hostAddress() {
+            return null;
+        }
     }
 
     private final String host;
@@ -124,9 +137,105 @@ final class LocalAgent implements HostAgent {
             fabrics.add(platform.fabric(f));
         }
         Path jobFolder = platform.jobFolder(plan.manifest().jobId(), plan.manifest().jobName());
+        boolean moved = !plan.part().host().equals(host);
         RestoreOptions options = new RestoreOptions(jobFolder, jobFolder.resolve("output.log"), plan.request().relocations(),
-                plan.request().exactPids(), plan.request().external(), plan.request().keepFiles());
+                plan.request().exactPids(), plan.request().external(), plan.request().keepFiles(), moved ? plan.part().host() : null,
+                platform.hostAddress());
         return new LocalRestart(plan.partFolder(), backend, fabrics, rendezvous, options);
+    }
+
+    /** @return the folder that holds a committed part on this host: an agent's store, or the coordinator's checkpoint */
+    private Path epochFolder(Path checkpoint, Manifest m, String part) throws CheckpointException {
+        if (!forCoordinatorElsewhere) {
+            return checkpoint;
+        }
+        try {
+            return store.committedRemotePart(m.jobId(), m.epoch(), part).getParent();
+        } catch (IOException e) {
+            throw new CheckpointException("host " + host + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public PartTransfer.Source sendPart(Path checkpoint, Manifest m, String part) throws CheckpointException {
+        Path epoch = epochFolder(checkpoint, m, part);
+        PartCopy copy = new PartCopy(store);
+        try {
+            copy.checkSource(epoch, part, m);
+        } catch (ImageException e) {
+            throw new CheckpointException("host " + host + ": its copy of part " + part + " cannot be sent: " + e.getMessage(), e);
+        }
+        return new PartTransfer.Source() {
+            @Override
+            public byte[] read(String name, long offset) throws CheckpointException {
+                try {
+                    return copy.read(epoch, part, m, name, offset);
+                } catch (ImageException e) {
+                    throw new CheckpointException("host " + host + ": " + e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Override
+    public PartTransfer.Sink receivePart(Path checkpoint, Manifest m, String part) throws CheckpointException {
+        // parts arrive in this store's epoch folder: on the coordinator that is its checkpoint's own folder
+        if (!forCoordinatorElsewhere && !checkpoint.equals(store.jobFolder(m.jobId()).resolve(Long.toString(m.epoch())))) {
+            throw new CheckpointException("host " + host + " can restore the part of another host only from a checkpoint in its store, not from "
+                    + checkpoint);
+        }
+        PartCopy copy = new PartCopy(store);
+        boolean present;
+        try {
+            present = copy.has(m, part);
+            if (!present) {
+                copy.begin(m, part);
+            }
+        } catch (IOException e) {
+            throw new CheckpointException("host " + host + ": cannot receive part " + part + ": " + e.getMessage(), e);
+        }
+        return new PartTransfer.Sink() {
+            private boolean done = present;
+
+            @Override
+            public boolean present() {
+                return present;
+            }
+
+            @Override
+            public void write(String name, long offset, byte[] data) throws CheckpointException {
+                try {
+                    copy.write(m, part, name, offset, data);
+                } catch (IOException | ImageException e) {
+                    throw new CheckpointException("host " + host + ": " + e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public void commit() throws CheckpointException {
+                try {
+                    copy.commit(m, part, platform.coordinator() == null ? host : platform.coordinator());
+                    done = true;
+                } catch (IOException | ImageException e) {
+                    throw new CheckpointException("host " + host + ": part " + part + " arrived damaged, nothing of it kept: " + e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public void close() {
+                if (!done) {
+                    try {
+                        copy.abort(m, part);
+                    } catch (IOException e) {
+                        LOG.warn("host {}: cannot delete the partly received part {}: {}", host, part, e.getMessage());
+                    }
+                }
+            }
+        };
     }
 
     /** One checkpoint of this host's piece. Phase methods are synchronized: an abort waits for a phase in progress. */
@@ -383,7 +492,9 @@ final class LocalAgent implements HostAgent {
 
         @Override
         public synchronized List<String> warnings() {
-            return session == null ? List.of() : session.warnings();
+            List<String> out = new ArrayList<>(session == null ? List.of() : session.warnings());
+            rebuilt.forEach(fr -> out.addAll(fr.warnings()));
+            return out;
         }
 
         @Override

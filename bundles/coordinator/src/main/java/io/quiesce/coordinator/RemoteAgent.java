@@ -92,6 +92,64 @@ final class RemoteAgent implements HostAgent {
         return new RemoteRestart(session);
     }
 
+    private ObjectNode copy(String session, io.quiesce.api.image.Manifest m, String part) {
+        ObjectNode body = session(session).put("part", part);
+        body.set("manifest", ManifestCodec.JSON.valueToTree(m));
+        return body;
+    }
+
+    @Override
+    public PartTransfer.Source sendPart(java.nio.file.Path checkpoint, io.quiesce.api.image.Manifest m, String part) throws CheckpointException {
+        String session = "s" + RESTARTS.incrementAndGet() + ":" + part;
+        call("im.send", copy(session, m, part));
+        return new PartTransfer.Source() {
+            @Override
+            public byte[] read(String name, long offset) throws CheckpointException {
+                return Wire.bytes(call("im.read", session(session).put("name", name).put("offset", offset)), "data", io.quiesce.coordinator.store.PartCopy.CHUNK);
+            }
+
+            @Override
+            public void close() {
+                end(session);
+            }
+        };
+    }
+
+    @Override
+    public PartTransfer.Sink receivePart(java.nio.file.Path checkpoint, io.quiesce.api.image.Manifest m, String part) throws CheckpointException {
+        String session = "r" + RESTARTS.incrementAndGet() + ":" + part;
+        boolean present = call("im.receive", copy(session, m, part)).path("present").asBoolean(false);
+        return new PartTransfer.Sink() {
+            @Override
+            public boolean present() {
+                return present;
+            }
+
+            @Override
+            public void write(String name, long offset, byte[] data) throws CheckpointException {
+                call("im.write", session(session).put("name", name).put("offset", offset).put("data", java.util.Base64.getEncoder().encodeToString(data)));
+            }
+
+            @Override
+            public void commit() throws CheckpointException {
+                call("im.commit", session(session));
+            }
+
+            @Override
+            public void close() {
+                end(session);
+            }
+        };
+    }
+
+    private void end(String session) {
+        try {
+            call("im.end", session(session));
+        } catch (CheckpointException e) {
+            LOG.warn("host {}: ending copy {}: {}", host(), session, e.getMessage());
+        }
+    }
+
     /** One checkpoint of the agent's piece. */
     private final class RemoteCheckpoint implements HostCheckpoint {
         private final String session;

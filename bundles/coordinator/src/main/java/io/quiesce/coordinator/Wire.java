@@ -160,6 +160,8 @@ final class Wire {
         ObjectNode o = object().put("exactPids", r.exactPids()).put("external", r.external().name()).put("keepFiles", r.keepFiles()).put("trust", r.trust());
         ObjectNode rel = o.putObject("relocations");
         r.relocations().forEach(rel::put);
+        ObjectNode map = o.putObject("hostMap");
+        r.hostMap().forEach(map::put);
         return o;
     }
 
@@ -167,14 +169,10 @@ final class Wire {
         if (o == null || !o.isObject()) {
             throw bad("request", "is not an object");
         }
-        Map<String, String> relocations = new HashMap<>();
-        JsonNode rel = o.get("relocations");
-        if (rel != null && rel.isObject()) {
-            for (var it = rel.fields(); it.hasNext();) {
-                var e = it.next();
-                relocations.put(text(ManifestCodec.JSON.getNodeFactory().textNode(e.getKey()), "relocations", false),
-                        text(e.getValue(), "relocations", false));
-            }
+        Map<String, String> relocations = textMap(o.get("relocations"), "relocations");
+        Map<String, String> hostMap = new HashMap<>();
+        for (Map.Entry<String, String> e : textMap(o.get("hostMap"), "hostMap").entrySet()) {
+            hostMap.put(name(ManifestCodec.JSON.getNodeFactory().textNode(e.getKey()), "hostMap"), name(ManifestCodec.JSON.getNodeFactory().textNode(e.getValue()), "hostMap"));
         }
         ExternalPolicy external;
         try {
@@ -182,7 +180,37 @@ final class Wire {
         } catch (IllegalArgumentException e) {
             throw bad("external", "is not fail, close or reconnect");
         }
-        return new RestartRequest(target, relocations, bool(o.get("exactPids"), "exactPids"), external, bool(o.get("trust"), "trust"), bool(o.get("keepFiles"), "keepFiles"));
+        return new RestartRequest(target, relocations, bool(o.get("exactPids"), "exactPids"), external, bool(o.get("trust"), "trust"), bool(o.get("keepFiles"), "keepFiles"), hostMap);
+    }
+
+    /** @return an object of texts as a map (absent: empty); a value that is not text is refused naming the field */
+    private static Map<String, String> textMap(JsonNode rel, String field) throws CheckpointException {
+        Map<String, String> out = new HashMap<>();
+        if (rel != null && rel.isObject()) {
+            for (var it = rel.fields(); it.hasNext();) {
+                var e = it.next();
+                out.put(text(ManifestCodec.JSON.getNodeFactory().textNode(e.getKey()), field, false), text(e.getValue(), field, false));
+            }
+        } else if (rel != null && !rel.isNull()) {
+            throw bad(field, "is not an object");
+        }
+        return out;
+    }
+
+    /** @return the base64 field of an object, decoded, refused when it holds more than {@code max} bytes */
+    static byte[] bytes(JsonNode o, String field, int max) throws CheckpointException {
+        return base64(o == null ? null : o.get(field), field, max);
+    }
+
+    private static byte[] base64(JsonNode d, String label, int max) throws CheckpointException {
+        if (d == null || !d.isTextual() || d.asText().length() > (max + 2) / 3 * 4) {
+            throw bad(label, "is not base64 of at most " + max + " bytes");
+        }
+        try {
+            return java.util.Base64.getDecoder().decode(d.asText());
+        } catch (IllegalArgumentException e) {
+            throw bad(label, "is not base64");
+        }
     }
 
     static List<Long> pids(JsonNode o) throws CheckpointException {
@@ -226,15 +254,7 @@ final class Wire {
         List<Map.Entry<String, byte[]>> out = new ArrayList<>();
         for (JsonNode c : array(o, field)) {
             String channel = text(c.get("channel"), field + "[].channel", false);
-            JsonNode d = c.get("data");
-            if (d == null || !d.isTextual() || d.asText().length() > (CHUNK / 3 + 1) * 4) {
-                throw bad(field + "[].data", "is not base64 of at most " + CHUNK + " bytes");
-            }
-            try {
-                out.add(Map.entry(channel, java.util.Base64.getDecoder().decode(d.asText())));
-            } catch (IllegalArgumentException e) {
-                throw bad(field + "[].data", "is not base64");
-            }
+            out.add(Map.entry(channel, base64(c.get("data"), field + "[].data", CHUNK)));
         }
         return out;
     }

@@ -74,4 +74,22 @@ public class WireTest {
         missing.remove("saveFiles");
         assertTrue(assertThrows(CheckpointException.class, () -> Wire.plan(missing)).getMessage().contains("'saveFiles'"));
     }
+
+    @Test
+    public void aRestartRequestCarriesItsHostMapAndABadOneIsRefused() throws Exception {
+        io.quiesce.api.RestartRequest r = new io.quiesce.api.RestartRequest("7", Map.of("/old", "/new"), true, io.quiesce.api.ExternalPolicy.CLOSE,
+                false, true, Map.of("node-c", "node-a"));
+        assertEquals(r, Wire.request(Wire.request(r), "7"));
+        ObjectNode path = Wire.request(r);
+        ((ObjectNode) path.get("hostMap")).put("node-c", "../node-a");
+        assertTrue(assertThrows(CheckpointException.class, () -> Wire.request(path, "7")).getMessage().contains("'hostMap'"));
+        ObjectNode notObject = Wire.request(r);
+        notObject.put("hostMap", "node-c=node-a");
+        assertTrue(assertThrows(CheckpointException.class, () -> Wire.request(notObject, "7")).getMessage().contains("'hostMap' is not an object"));
+        ObjectNode chunk = Wire.object().put("data", java.util.Base64.getEncoder().encodeToString(new byte[64]));
+        assertEquals(64, Wire.bytes(chunk, "data", 64).length);
+        assertTrue(assertThrows(CheckpointException.class, () -> Wire.bytes(chunk, "data", 32)).getMessage().contains("at most 32 bytes"));
+        assertTrue(assertThrows(CheckpointException.class, () -> Wire.bytes(Wire.object().put("data", "*not base64*"), "data", 64))
+                .getMessage().contains("is not base64"));
+    }
 }
