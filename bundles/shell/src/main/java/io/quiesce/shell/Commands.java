@@ -7,6 +7,7 @@ import io.quiesce.api.LaunchRequest;
 import io.quiesce.api.ExternalPolicy;
 import io.quiesce.api.RestartRequest;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +41,7 @@ public final class Commands {
         u.put("launch", "launch [--name NAME] [--host HOST] [--job JOB] [--stdout FILE] [--stderr FILE] [--cwd DIR] [--backend NAME] [--json] [--] COMMAND [ARG...]");
         u.put("jobs", "jobs [JOB] [--json]");
         u.put("checkpoint", "checkpoint JOB [--kill] [--save-files] [--backend NAME] [--json]");
-        u.put("restart", "restart JOB|CHECKPOINT_FOLDER [--relocate OLD=NEW]... [--exact-pids] [--external fail|close|reconnect] [--trust] [--files check|keep] [--json]");
+        u.put("restart", "restart JOB|CHECKPOINT_FOLDER [--relocate OLD=NEW]... [--host-map OLD=NEW,...] [--exact-pids] [--external fail|close|reconnect] [--trust] [--files check|keep] [--json]");
         u.put("checkpoints", "checkpoints [JOB] [--json]");
         u.put("inspect", "inspect JOB|CHECKPOINT_FOLDER [--json]");
         u.put("backends", "backends [--json]");
@@ -131,16 +132,12 @@ public final class Commands {
     }
 
     private String restart(List<String> args, Caller caller) throws CheckpointException {
-        CommandLine cl = CommandLine.parse("restart", args, Set.of("--json", "--exact-pids", "--trust"), Set.of("--relocate", "--external", "--files"), false);
+        CommandLine cl = CommandLine.parse("restart", args, Set.of("--json", "--exact-pids", "--trust"), Set.of("--relocate", "--external", "--files", "--host-map"), false);
         String target = cl.positional("restart", 1, 1, "JOB or CHECKPOINT_FOLDER\nusage: " + USAGE.get("restart")).get(0);
-        Map<String, String> relocations = new LinkedHashMap<>();
-        for (String r : cl.values("--relocate")) {
-            int eq = r.indexOf('=');
-            if (eq < 1 || eq == r.length() - 1) {
-                throw new CommandFailure(CommandFailure.USAGE, "restart: --relocate takes OLD=NEW, not '" + r + "'");
-            }
-            relocations.put(r.substring(0, eq), r.substring(eq + 1));
-        }
+        Map<String, String> relocations = pairs("--relocate", cl.values("--relocate"));
+        List<String> maps = new ArrayList<>();
+        cl.values("--host-map").forEach(v -> maps.addAll(List.of(v.split(",", -1))));
+        Map<String, String> hostMap = pairs("--host-map", maps);
         ExternalPolicy external;
         try {
             external = cl.value("--external") == null ? ExternalPolicy.FAIL : ExternalPolicy.parse(cl.value("--external"));
@@ -152,7 +149,22 @@ public final class Commands {
             throw new CommandFailure(CommandFailure.USAGE, "restart: --files takes check or keep, not '" + files + "'");
         }
         return Formatter.restart(service.restart(new RestartRequest(target(target, caller), relocations, cl.has("--exact-pids"),
-                external, cl.has("--trust"), files.equals("keep"))), cl.has("--json"));
+                external, cl.has("--trust"), files.equals("keep"), hostMap)), cl.has("--json"));
+    }
+
+    /** @return OLD=NEW values as a map in their order; an empty side or an OLD given twice is a usage error */
+    private static Map<String, String> pairs(String option, List<String> values) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String r : values) {
+            int eq = r.indexOf('=');
+            if (eq < 1 || eq == r.length() - 1) {
+                throw new CommandFailure(CommandFailure.USAGE, "restart: " + option + " takes OLD=NEW, not '" + r + "'");
+            }
+            if (out.put(r.substring(0, eq), r.substring(eq + 1)) != null) {
+                throw new CommandFailure(CommandFailure.USAGE, "restart: " + option + " names " + r.substring(0, eq) + " twice");
+            }
+        }
+        return out;
     }
 
     /** A target with a slash, or that names an existing folder, is a path relative to the caller. */

@@ -49,8 +49,8 @@ public class CrCommands {
         return run("checkpoint", args);
     }
 
-    @Descriptor("restart a job from its latest checkpoint or from a checkpoint folder: restart JOB|FOLDER [--relocate OLD=NEW]... [--exact-pids] [--json]")
-    public String restart(@Descriptor("JOB|FOLDER [--relocate OLD=NEW]... [--exact-pids] [--json]") String... args) {
+    @Descriptor("restart a job from its latest checkpoint or from a checkpoint folder: restart JOB|FOLDER [--relocate OLD=NEW]... [--host-map OLD=NEW,...] [--exact-pids] [--json]")
+    public String restart(@Descriptor("JOB|FOLDER [--relocate OLD=NEW]... [--host-map OLD=NEW,...] [--exact-pids] [--json]") String... args) {
         return run("restart", args);
     }
 
