@@ -723,11 +723,9 @@ public class Coordinator implements CheckpointService {
             for (List<Long> tree : trees) {
                 ranHere(j, tree);
             }
-            for (String h : restarted.treesByHost().keySet()) {
-                if (!h.equals(self)) {
-                    j.update(x -> x.withHost(h));
-                }
-            }
+            // the job's pieces are now where its parts run: a host whose part moved away takes no part in its next checkpoint
+            List<String> others = placements.stream().map(pl -> pl.agent().host()).filter(h -> !h.equals(self)).distinct().toList();
+            j.update(x -> x.onHosts(others));
             save(j);
             return restarted.result();
         } finally {

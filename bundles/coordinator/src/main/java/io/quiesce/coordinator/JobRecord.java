@@ -69,6 +69,11 @@ public record JobRecord(String id, String name, List<String> argv, String starte
         return new JobRecord(id, name, argv, started, backend, rootPid, rootStartTime, exitStatus, checkpointed, more, coordinator, moreRoots);
     }
 
+    /** @return this job with its pieces on exactly these other hosts (after a restart that moved some) */
+    JobRecord onHosts(List<String> others) {
+        return new JobRecord(id, name, argv, started, backend, rootPid, rootStartTime, exitStatus, checkpointed, others, coordinator, moreRoots);
+    }
+
     /**
      * @param backend   the backend the running processes belong to
      * @param pid       the new root process
