@@ -99,6 +99,11 @@ def main():
         if pid == 0:
             try:
                 rank_main(data, port, r, addrs)
+            except SystemExit:
+                pass
+            except BaseException as e:  # a reset or a broken pipe: say so, the successor only sees the close
+                with open(os.path.join(data, "rank%d.fail" % r), "w") as f:
+                    f.write("rank %d: %r\n" % (r, e))
             finally:
                 os._exit(1)
         children.append(pid)

@@ -47,23 +47,59 @@ public class ClusterIT {
     record NamespacePair(String a, String b, String net, String deviceB) {
     }
 
+    /**
+     * Network namespace hosts on one link: host i (from 0) is {@code names[i]} with address {@code net}(i+1) on
+     * device {@code devices[i]}.
+     */
+    record NamespaceHosts(List<String> names, String net, List<String> devices) {
+    }
+
     /** Makes two namespace hosts (deleted after the test, once its platforms stopped); tags keep runs apart. */
     static NamespacePair namespacePair(Platforms platforms, String prefix, long tag) throws IOException, InterruptedException {
-        String nsA = prefix + tag + "a";
-        String nsB = prefix + tag + "b";
+        NamespaceHosts h = namespaceHosts(platforms, prefix, tag, 2);
+        return new NamespacePair(h.names().get(0), h.names().get(1), h.net(), h.devices().get(1));
+    }
+
+    /**
+     * Makes {@code count} namespace hosts (deleted after the test, once its platforms stopped): two are joined by
+     * one veth link; more by a veth link each to a bridge in a namespace of its own (a switch). Tags keep runs apart.
+     */
+    static NamespaceHosts namespaceHosts(Platforms platforms, String prefix, long tag, int count) throws IOException, InterruptedException {
         String net = "10.231." + tag + ".";
-        for (String ns : List.of(nsA, nsB)) {
+        List<String> names = new java.util.ArrayList<>();
+        List<String> devices = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            names.add(prefix + tag + (char) ('a' + i));
+            devices.add("qzv" + tag + (char) ('a' + i));
+        }
+        String sw = prefix + tag + "sw";
+        List<String> all = new java.util.ArrayList<>(names);
+        if (count > 2) {
+            all.add(sw);
+        }
+        for (String ns : all) {
             sh("ip", "netns", "del", ns); // a leftover of an interrupted run
             ok("ip", "netns", "add", ns);
             platforms.atEnd(() -> sh("ip", "netns", "del", ns));
             ok("ip", "-n", ns, "link", "set", "lo", "up");
         }
-        ok("ip", "link", "add", "qzv" + tag + "a", "netns", nsA, "type", "veth", "peer", "name", "qzv" + tag + "b", "netns", nsB);
-        ok("ip", "-n", nsA, "addr", "add", net + "1/24", "dev", "qzv" + tag + "a");
-        ok("ip", "-n", nsB, "addr", "add", net + "2/24", "dev", "qzv" + tag + "b");
-        ok("ip", "-n", nsA, "link", "set", "qzv" + tag + "a", "up");
-        ok("ip", "-n", nsB, "link", "set", "qzv" + tag + "b", "up");
-        return new NamespacePair(nsA, nsB, net, "qzv" + tag + "b");
+        if (count == 2) {
+            ok("ip", "link", "add", devices.get(0), "netns", names.get(0), "type", "veth", "peer", "name", devices.get(1), "netns", names.get(1));
+        } else {
+            ok("ip", "-n", sw, "link", "add", "br0", "type", "bridge");
+            ok("ip", "-n", sw, "link", "set", "br0", "up");
+            for (int i = 0; i < count; i++) {
+                String port = "qzp" + tag + (char) ('a' + i);
+                ok("ip", "link", "add", devices.get(i), "netns", names.get(i), "type", "veth", "peer", "name", port, "netns", sw);
+                ok("ip", "-n", sw, "link", "set", port, "master", "br0");
+                ok("ip", "-n", sw, "link", "set", port, "up");
+            }
+        }
+        for (int i = 0; i < count; i++) {
+            ok("ip", "-n", names.get(i), "addr", "add", net + (i + 1) + "/24", "dev", devices.get(i));
+            ok("ip", "-n", names.get(i), "link", "set", devices.get(i), "up");
+        }
+        return new NamespaceHosts(List.copyOf(names), net, List.copyOf(devices));
     }
 
     /** Copies a cluster key as the README says: the folder 0700, its files 0600. */
