@@ -350,6 +350,11 @@ final class Refill {
                     } catch (RuntimeException x) {
                         LOG.error("tcp: finishing the sockets of process {} failed: {}", pid, x.toString());
                     }
+                    // a SIGCONT before the queued SIGSTOP took effect would cancel it unseen (a pump that finished at
+                    // once, on a loaded machine): wait briefly for the stop, so that every hold is a stop then a continue
+                    if (awaitStop(pid)) {
+                        flows.stream().filter(f -> f.senderPid == pid).forEach(f -> f.sawGroupStop = true);
+                    }
                     Net.INSTANCE.kill((int) pid, Net.SIGCONT); // always: a held process is never left stopped by the fabric
                     e.setValue(true);
                     LOG.info("tcp: process {} continued (SIGCONT) after its refill", pid);
@@ -362,6 +367,18 @@ final class Refill {
                 return true; // a receiver on another host: its own host's platform watches it
             }
             return Net.INSTANCE.kill((int) pid, 0) == 0 || com.sun.jna.Native.getLastError() != Net.ESRCH;
+        }
+
+        /** @return whether the process entered group-stop within a second (it may still be leaving its ptrace stop) */
+        private static boolean awaitStop(long pid) {
+            long end = System.nanoTime() + 1_000_000_000L;
+            while (!stopped(pid)) {
+                if (System.nanoTime() > end || !alive(pid)) {
+                    return false;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+            }
+            return true;
         }
 
         /** @return whether the process is in group-stop ('T'; 't' is a ptrace stop) */
