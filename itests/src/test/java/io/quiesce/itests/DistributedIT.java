@@ -3,12 +3,12 @@ package io.quiesce.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assume.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -34,32 +34,42 @@ public class DistributedIT {
     private Path b;
     private Path data;
     private int port;
+    private String coordinatorAt;
+    /** the client of each home: inside its namespace for the namespace hosts, else plain */
+    private final java.util.Map<Path, Cli> clis = new java.util.HashMap<>();
 
-    /** Two platforms: host-a listens, host-b joins it; returns once the coordinator lists host-b as up. */
+    private Cli cli(Path home) {
+        return clis.computeIfAbsent(home, Cli::of);
+    }
+
+    /** Two platforms over loopback: host-a listens, host-b joins it; returns once the coordinator lists host-b as up. */
     private void cluster() throws Exception {
-        a = platforms.home("a");
-        b = platforms.home("b");
-        data = Files.createTempDirectory("quiesce-dist-data-");
-        platforms.atEnd(() -> deleteTree(data));
-        ok(a, "cluster", "init");
-        Path folder = Files.createDirectory(b.resolve("cluster"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        for (String f : List.of("cluster.p12", "cluster.pass")) {
-            Files.copy(a.resolve("cluster").resolve(f), folder.resolve(f), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-        }
+        homes("a", "b");
         ok(a, "start", "--host", "host-a", "--listen", "127.0.0.1:0");
-        String address = Cli.of(a).ok("hosts", "--json").get(0).path("address").asText();
+        String address = cli(a).ok("hosts", "--json").get(0).path("address").asText();
         port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+        coordinatorAt = "127.0.0.1:" + port;
         joinB();
     }
 
+    /** The homes of host-a and host-b with one cluster key, and the folder the pieces write to. */
+    private void homes(String nameA, String nameB) throws Exception {
+        a = platforms.home(nameA);
+        b = platforms.home(nameB);
+        data = Files.createTempDirectory("quiesce-dist-data-");
+        platforms.atEnd(() -> deleteTree(data));
+        ok(a, "cluster", "init");
+        ClusterIT.copyKey(a, b);
+    }
+
     private void joinB() throws Exception {
-        ok(b, "start", "--host", "host-b", "--join", "127.0.0.1:" + port);
+        ok(b, "start", "--host", "host-b", "--join", coordinatorAt);
         await("host-b up on the coordinator", () -> hostState(a, "host-b").equals("up"));
     }
 
-    private static String hostState(Path home, String name) {
+    private String hostState(Path home, String name) {
         try {
-            for (JsonNode h : Cli.of(home).ok("hosts", "--json")) {
+            for (JsonNode h : cli(home).ok("hosts", "--json")) {
                 if (h.path("name").asText().equals(name)) {
                     return h.path("state").asText();
                 }
@@ -70,8 +80,8 @@ public class DistributedIT {
         return "none";
     }
 
-    private static void ok(Path home, String... args) throws Exception {
-        Cli.Run r = Cli.of(home).run(args);
+    private void ok(Path home, String... args) throws Exception {
+        Cli.Run r = cli(home).run(args);
         assertEquals(String.join(" ", args) + ": " + r.out() + r.err(), 0, r.exit());
     }
 
@@ -93,7 +103,7 @@ public class DistributedIT {
             args.addAll(List.of("--host", host, "--job", "pair"));
         }
         args.addAll(List.of("--", "python3", counter.toString(), data.resolve(file).toString(), Integer.toString(mib)));
-        JsonNode job = Cli.of(a).ok(args.toArray(String[]::new));
+        JsonNode job = cli(a).ok(args.toArray(String[]::new));
         for (JsonNode p : job.get("pieces")) {
             p.get("pids").forEach(pid -> platforms.kill(pid.asLong()));
         }
@@ -128,7 +138,7 @@ public class DistributedIT {
     }
 
     private JsonNode piecesOf(Path home) throws Exception {
-        return Cli.of(home).ok("jobs", "pair", "--json").get(0);
+        return cli(home).ok("jobs", "pair", "--json").get(0);
     }
 
     private static JsonNode piece(JsonNode job, String host) {
@@ -140,8 +150,8 @@ public class DistributedIT {
         throw new AssertionError("no piece on " + host + ": " + job);
     }
 
-    private static long platformPid(Path home) throws Exception {
-        return Cli.of(home).ok("status", "--json").path("pid").asLong();
+    private long platformPid(Path home) throws Exception {
+        return cli(home).ok("status", "--json").path("pid").asLong();
     }
 
     private static Path storeJob(Path home, String job) {
@@ -186,26 +196,26 @@ public class DistributedIT {
         assertEquals(job.toString(), 2, job.get("pieces").size());
         assertEquals("running", piece(job, "host-b").path("state").asText());
         assertFalse(job.toString(), piece(job, "host-b").get("pids").isEmpty());
-        Cli.Run table = Cli.of(a).run("jobs");
+        Cli.Run table = cli(a).run("jobs");
         assertTrue(table.out(), table.out().contains("host-a:") && table.out().contains(" host-b:"));
         // on the agent, the piece is a job of its coordinator's: checkpointed there, not here
-        Cli.Run refused = Cli.of(b).run("checkpoint", id);
+        Cli.Run refused = cli(b).run("checkpoint", id);
         assertTrue(refused.err(), refused.exit() != 0 && refused.err().contains("piece of a job of the coordinator host-a"));
         // a second piece of the job on one host is refused
-        Cli.Run twice = Cli.of(a).run("launch", "--host", "host-b", "--job", "pair", "--", "sleep", "1");
+        Cli.Run twice = cli(a).run("launch", "--host", "host-b", "--job", "pair", "--", "sleep", "1");
         assertTrue(twice.err(), twice.exit() != 0 && twice.err().contains("already runs on host host-b"));
 
         grows("a.txt", 20);
         grows("b.txt", 20);
         for (int i = 1; i <= 3; i++) {
-            JsonNode cp = Cli.of(a).ok("checkpoint", "pair", "--json");
+            JsonNode cp = cli(a).ok("checkpoint", "pair", "--json");
             assertEquals(i, cp.get("epoch").asInt());
             assertEquals(cp.toString(), 0, cp.get("warnings").size());
             grows("a.txt", 10);
             grows("b.txt", 10);
         }
         // the manifest on the coordinator lists both parts; each store holds its own host's part, nothing staged
-        JsonNode manifest = Cli.of(a).ok("inspect", "pair", "--json");
+        JsonNode manifest = cli(a).ok("inspect", "pair", "--json");
         List<String> hosts = new ArrayList<>();
         manifest.get("hosts").forEach(h -> hosts.add(h.get("host").asText()));
         assertEquals(List.of("host-a", "host-b"), hosts.stream().sorted().toList());
@@ -213,17 +223,17 @@ public class DistributedIT {
         assertEquals(List.of("host-a", "manifest.hmac", "manifest.json", "restart.sh"), names(storeJob(a, id).resolve("3")));
         // the agent keeps the coordinator's manifest beside its part (marked: not a checkpoint of its own)
         assertEquals(List.of("coordinator", "host-b", "manifest.json"), names(storeJob(b, id).resolve("3")));
-        assertEquals(0, Cli.of(b).ok("checkpoints", "--json").size());
+        assertEquals(0, cli(b).ok("checkpoints", "--json").size());
         assertFalse(names(storeJob(b, id)).toString(), names(storeJob(b, id)).stream().anyMatch(n -> n.startsWith(".part-")));
 
-        JsonNode killed = Cli.of(a).ok("checkpoint", "pair", "--kill", "--json");
+        JsonNode killed = cli(a).ok("checkpoint", "pair", "--kill", "--json");
         assertTrue(killed.get("killed").asBoolean());
         assertEquals("checkpointed", piecesOf(a).get("state").asText());
         assertEquals("the agent's piece is gone too", 0, piece(piecesOf(a), "host-b").get("pids").size());
         int atKillA = lines("a.txt").size();
         int atKillB = lines("b.txt").size();
 
-        JsonNode restarted = Cli.of(a).ok("restart", "pair", "--json");
+        JsonNode restarted = cli(a).ok("restart", "pair", "--json");
         assertEquals(restarted.toString(), 0, restarted.get("warnings").size());
         restarted.get("pids").forEach(p -> platforms.kill(p.asLong()));
         JsonNode again = piecesOf(a);
@@ -253,11 +263,11 @@ public class DistributedIT {
             }
         });
         killer.start();
-        Cli.Run cp = Cli.of(a).run("checkpoint", "pair", "--json");
+        Cli.Run cp = cli(a).run("checkpoint", "pair", "--json");
         killer.join();
         assertTrue(cp.out() + cp.err(), cp.exit() != 0 && cp.err().contains("host-b"));
         // nothing of the epoch is visible; the coordinator's piece runs on, and so does the agent's (its tracer died)
-        assertEquals(0, Cli.of(a).ok("checkpoints", "pair", "--json").size());
+        assertEquals(0, cli(a).ok("checkpoints", "pair", "--json").size());
         assertFalse(names(storeJob(a, id)).toString(), names(storeJob(a, id)).stream().anyMatch(n -> n.matches("\\d+|latest|\\.staging-.*")));
         grows("a.txt", 20);
         grows("b.txt", 20);
@@ -278,8 +288,8 @@ public class DistributedIT {
                 return false;
             }
         });
-        JsonNode cp2 = Cli.of(a).ok("checkpoint", "pair", "--json");
-        assertEquals(cp2.toString(), 1, Cli.of(a).ok("checkpoints", "pair", "--json").size());
+        JsonNode cp2 = cli(a).ok("checkpoint", "pair", "--json");
+        assertEquals(cp2.toString(), 1, cli(a).ok("checkpoints", "pair", "--json").size());
         grows("a.txt", 10);
         grows("b.txt", 10);
     }
@@ -303,7 +313,7 @@ public class DistributedIT {
             }
         });
         killer.start();
-        Cli.Run cp = Cli.of(a).run("checkpoint", "pair", "--json");
+        Cli.Run cp = cli(a).run("checkpoint", "pair", "--json");
         killer.join();
         assertTrue(cp.out() + cp.err(), cp.exit() != 0);
         // the agent's lease ends with the link: its piece runs on; the coordinator's piece lost its tracer and runs on
@@ -321,12 +331,78 @@ public class DistributedIT {
                 return false;
             }
         });
-        assertEquals(0, Cli.of(a).ok("checkpoints", "pair", "--json").size());
+        assertEquals(0, cli(a).ok("checkpoints", "pair", "--json").size());
         JsonNode job = piecesOf(a);
         assertEquals(job.toString(), "running", job.get("state").asText());
         assertEquals(job.toString(), "running", piece(job, "host-b").path("state").asText());
-        JsonNode cp2 = Cli.of(a).ok("checkpoint", "pair", "--json");
+        JsonNode cp2 = cli(a).ok("checkpoint", "pair", "--json");
         assertEquals(1, cp2.get("epoch").asInt());
+        grows("a.txt", 10);
+        grows("b.txt", 10);
+    }
+
+    /**
+     * The link cut between freeze and commit, on two namespace hosts joined by a veth link: the agent's end is set
+     * down while the agent writes its part. The coordinator loses the agent and aborts; the agent loses its
+     * coordinator and resumes its piece by itself; nothing of the epoch is visible. When the link comes back the
+     * agent joins again and deletes its part as the coordinator decided, and the next checkpoint takes epoch 1.
+     */
+    @Test
+    public void aLinkCutWhileTheAgentWritesItsPartAbortsTheCheckpointAndEveryPieceRunsOn() throws Exception {
+        assumeTrue("network namespaces need root", "root".equals(System.getProperty("user.name")));
+        long tag = ProcessHandle.current().pid() % 30 + 220;
+        ClusterIT.NamespacePair n = ClusterIT.namespacePair(platforms, "qzd", tag);
+        homes("ns-a", "ns-b");
+        clis.put(a, platforms.track(Cli.of(a).inNamespace(n.a())));
+        clis.put(b, platforms.track(Cli.of(b).inNamespace(n.b()))); // stopped first, then host-a, then the namespaces go
+        coordinatorAt = n.net() + "1:7730";
+        ok(a, "start", "--host", "host-a", "--listen", coordinatorAt);
+        joinB();
+        piece("host-a", "a.txt", 8);
+        piece("host-b", "b.txt", 400); // large enough that its dump takes a while
+        grows("a.txt", 10);
+        grows("b.txt", 10);
+        String id = piecesOf(a).get("job").asText();
+        Path bJob = storeJob(b, id);
+        Thread cutter = new Thread(() -> {
+            try {
+                await("host-b to write its part", () -> dumping(bJob));
+                new ProcessBuilder("ip", "-n", n.b(), "link", "set", n.deviceB(), "down").inheritIO().start().waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        cutter.start();
+        Cli.Run cp = cli(a).run("checkpoint", "pair", "--json");
+        cutter.join();
+        assertTrue(cp.out() + cp.err(), cp.exit() != 0 && cp.err().contains("host-b"));
+        assertEquals(0, cli(a).ok("checkpoints", "pair", "--json").size());
+        assertFalse(names(storeJob(a, id)).toString(), names(storeJob(a, id)).stream().anyMatch(x -> x.matches("\\d+|latest|\\.staging-.*")));
+        // while the link is still down: the coordinator's piece resumed with the abort, the agent's by its lease
+        grows("a.txt", 20);
+        grows("b.txt", 20);
+        assertFalse("the link is still down", hostState(b, "host-a").equals("up"));
+
+        assertEquals(0, new ProcessBuilder("ip", "-n", n.b(), "link", "set", n.deviceB(), "up").inheritIO().start().waitFor());
+        await("host-b to rejoin", () -> hostState(a, "host-b").equals("up"));
+        await("host-b to delete its staged part", () -> {
+            try {
+                return names(bJob).stream().noneMatch(x -> x.startsWith(".part-"));
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        await("host-b's piece listed as running", () -> {
+            try {
+                return piece(piecesOf(a), "host-b").path("state").asText().equals("running");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        JsonNode cp2 = cli(a).ok("checkpoint", "pair", "--json");
+        assertEquals(cp2.toString(), 1, cp2.get("epoch").asInt());
         grows("a.txt", 10);
         grows("b.txt", 10);
     }
