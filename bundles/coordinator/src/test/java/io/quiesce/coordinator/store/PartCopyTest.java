@@ -8,7 +8,6 @@ import static org.junit.Assert.assertTrue;
 
 import io.quiesce.api.ImageException;
 import io.quiesce.api.image.FileDigest;
-import io.quiesce.api.image.HostRecord;
 import io.quiesce.api.image.ImageFormat;
 import io.quiesce.api.image.Manifest;
 import io.quiesce.api.image.SecureFiles;
@@ -17,7 +16,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.Random;
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
@@ -39,20 +37,12 @@ public class PartCopyTest {
 
     @Before
     public void setUp() throws Exception {
-        from = new CheckpointStore(tmp.getRoot().toPath().resolve("from"), new ImageSeal(tmp.getRoot().toPath().resolve("from.key")));
-        to = new CheckpointStore(tmp.getRoot().toPath().resolve("to"), new ImageSeal(tmp.getRoot().toPath().resolve("to.key")));
-        Path part = from.stageRemotePart("9", 3, "h2");
-        pages = new byte[PartCopy.CHUNK * 2 + 12345]; // three chunks, the last one short
-        new Random(7).nextBytes(pages);
-        Files.write(part.resolve("pages-5.img"), pages);
-        Files.createDirectory(part.resolve("fabric"));
-        Files.writeString(part.resolve("fabric/tcp.json"), "{\"sockets\":[]}");
-        List<FileDigest> files = from.seal().digest(part).stream().map(d -> new FileDigest("h2/" + d.name(), d.size(), d.sha256())).toList();
-        m = new Manifest(ImageFormat.MAGIC, ImageFormat.VERSION, "9", "ring", List.of("./ring"), 3, "2026-12-04T08:00:00Z",
-                "userspace", List.of(), List.of(new HostRecord("h1", List.of(), List.of(), "h1"),
-                        new HostRecord("h2", List.of(), files.stream().map(FileDigest::name).toList(), "h2")), pages.length, List.of())
-                .withFiles(files);
-        epochFolder = from.commitRemotePart("9", 3, "h2", ManifestCodec.encode(m), "h1").getParent();
+        PartFixture f = new PartFixture(tmp.getRoot().toPath());
+        from = f.from;
+        to = f.to;
+        epochFolder = f.epochFolder;
+        m = f.manifest;
+        pages = f.pages;
     }
 
     /** Sends every listed file of the part chunk by chunk, as the coordinator relays them. */
