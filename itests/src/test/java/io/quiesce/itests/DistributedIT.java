@@ -176,6 +176,48 @@ public class DistributedIT {
         }
     }
 
+    /** Something a test does from another thread. */
+    private interface Act {
+        void run() throws Exception;
+    }
+
+    /** @return a started thread that does {@code act} once host-b writes its part of the job */
+    private Thread onceDumping(Path bJob, Act act) {
+        Thread t = new Thread(() -> {
+            try {
+                await("host-b to write its part", () -> dumping(bJob));
+                act.run();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        t.start();
+        return t;
+    }
+
+    /** Waits until host-b deleted its staged part of the job, as the coordinator decided. */
+    private void awaitPartDeleted(Path bJob) throws InterruptedException {
+        await("host-b to delete its staged part", () -> {
+            try {
+                return names(bJob).stream().noneMatch(x -> x.startsWith(".part-"));
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    private void awaitPieceRunning() throws InterruptedException {
+        await("host-b's piece listed as running", () -> {
+            try {
+                return piece(piecesOf(a), "host-b").path("state").asText().equals("running");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
     private static void deleteTree(Path p) throws IOException {
         if (Files.exists(p)) {
             try (Stream<Path> s = Files.walk(p)) {
@@ -254,15 +296,7 @@ public class DistributedIT {
         String id = piecesOf(a).get("job").asText();
         long agentJvm = platformPid(b);
         Path bJob = storeJob(b, id);
-        Thread killer = new Thread(() -> {
-            try {
-                await("host-b to write its part", () -> dumping(bJob));
-                ProcessHandle.of(agentJvm).ifPresent(ProcessHandle::destroyForcibly);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        killer.start();
+        Thread killer = onceDumping(bJob, () -> ProcessHandle.of(agentJvm).ifPresent(ProcessHandle::destroyForcibly));
         Cli.Run cp = cli(a).run("checkpoint", "pair", "--json");
         killer.join();
         assertTrue(cp.out() + cp.err(), cp.exit() != 0 && cp.err().contains("host-b"));
@@ -274,20 +308,8 @@ public class DistributedIT {
         assertTrue("the killed agent left its staged part", names(bJob).stream().anyMatch(n -> n.startsWith(".part-")));
 
         joinB(); // the agent comes back, asks what became of the epoch, and deletes its part
-        await("host-b to delete its staged part", () -> {
-            try {
-                return names(bJob).stream().noneMatch(n -> n.startsWith(".part-"));
-            } catch (IOException e) {
-                return false;
-            }
-        });
-        await("host-b's piece listed as running", () -> {
-            try {
-                return piece(piecesOf(a), "host-b").path("state").asText().equals("running");
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        awaitPartDeleted(bJob);
+        awaitPieceRunning();
         JsonNode cp2 = cli(a).ok("checkpoint", "pair", "--json");
         assertEquals(cp2.toString(), 1, cli(a).ok("checkpoints", "pair", "--json").size());
         grows("a.txt", 10);
@@ -304,15 +326,7 @@ public class DistributedIT {
         String id = piecesOf(a).get("job").asText();
         long coordinatorJvm = platformPid(a);
         Path bJob = storeJob(b, id);
-        Thread killer = new Thread(() -> {
-            try {
-                await("host-b to write its part", () -> dumping(bJob));
-                ProcessHandle.of(coordinatorJvm).ifPresent(ProcessHandle::destroyForcibly);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        killer.start();
+        Thread killer = onceDumping(bJob, () -> ProcessHandle.of(coordinatorJvm).ifPresent(ProcessHandle::destroyForcibly));
         Cli.Run cp = cli(a).run("checkpoint", "pair", "--json");
         killer.join();
         assertTrue(cp.out() + cp.err(), cp.exit() != 0);
@@ -324,13 +338,7 @@ public class DistributedIT {
         // the coordinator comes back: its staging is discarded; the agent rejoins and deletes its part
         ok(a, "start", "--host", "host-a", "--listen", "127.0.0.1:" + port);
         await("host-b to rejoin", () -> hostState(a, "host-b").equals("up"));
-        await("host-b to delete its staged part", () -> {
-            try {
-                return names(bJob).stream().noneMatch(n -> n.startsWith(".part-"));
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        awaitPartDeleted(bJob);
         assertEquals(0, cli(a).ok("checkpoints", "pair", "--json").size());
         JsonNode job = piecesOf(a);
         assertEquals(job.toString(), "running", job.get("state").asText());
@@ -364,17 +372,7 @@ public class DistributedIT {
         grows("b.txt", 10);
         String id = piecesOf(a).get("job").asText();
         Path bJob = storeJob(b, id);
-        Thread cutter = new Thread(() -> {
-            try {
-                await("host-b to write its part", () -> dumping(bJob));
-                new ProcessBuilder("ip", "-n", n.b(), "link", "set", n.deviceB(), "down").inheritIO().start().waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-        cutter.start();
+        Thread cutter = onceDumping(bJob, () -> new ProcessBuilder("ip", "-n", n.b(), "link", "set", n.deviceB(), "down").inheritIO().start().waitFor());
         Cli.Run cp = cli(a).run("checkpoint", "pair", "--json");
         cutter.join();
         assertTrue(cp.out() + cp.err(), cp.exit() != 0 && cp.err().contains("host-b"));
@@ -387,20 +385,8 @@ public class DistributedIT {
 
         assertEquals(0, new ProcessBuilder("ip", "-n", n.b(), "link", "set", n.deviceB(), "up").inheritIO().start().waitFor());
         await("host-b to rejoin", () -> hostState(a, "host-b").equals("up"));
-        await("host-b to delete its staged part", () -> {
-            try {
-                return names(bJob).stream().noneMatch(x -> x.startsWith(".part-"));
-            } catch (IOException e) {
-                return false;
-            }
-        });
-        await("host-b's piece listed as running", () -> {
-            try {
-                return piece(piecesOf(a), "host-b").path("state").asText().equals("running");
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        awaitPartDeleted(bJob);
+        awaitPieceRunning();
         JsonNode cp2 = cli(a).ok("checkpoint", "pair", "--json");
         assertEquals(cp2.toString(), 1, cp2.get("epoch").asInt());
         grows("a.txt", 10);
