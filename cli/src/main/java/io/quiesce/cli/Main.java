@@ -324,6 +324,9 @@ public final class Main {
         }
         cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dquiesce.home=" + h, "-Dfelix.fileinstall.dir=" + h.resolve("deploy"),
+                // FileInstall would otherwise rewrite each .cfg it reads, and may re-read one half-written, dropping
+                // its settings; the files are the user's, never ours to write
+                "-Dfelix.fileinstall.enableConfigSave=false",
                 "-Dorg.osgi.framework.storage=" + h.resolve("felix-cache"), "-Dorg.osgi.framework.storage.clean=onFirstInit",
                 "-Dquiesce.bin=" + System.getProperty("quiesce.bin", "quiesce")));
         if (listen != null) {

@@ -356,6 +356,9 @@ public class SecurityIT {
         Files.writeString(home.resolve("deploy/io.quiesce.coordinator.cfg"), "freezeDeadlineSeconds = 2\n");
         assertEquals(0, quiesce(home, "start").exit());
         long platform = quiesce(home, "status", "--json").json().get("pid").asLong();
+        // the deadline comes from the file, and stays: FileInstall once rewrote it and re-read it half-written
+        assertTrue(PlatformOptions.await(10000, () -> JobScenarios.read(home.resolve("logs/platform.out")).contains("watchdog started")));
+        assertTrue(Files.readString(home.resolve("logs/platform.out")).contains("(freeze deadline 2 s)"));
         Path out = home.resolve("counter.out");
         // 512 MiB keeps the dump busy for a while: long enough to stop the platform in it
         Cli.Run launch = quiesce(home, "launch", "--json", "--name", "big", "--", CliEndToEndIT.counter().toString(), out.toString(), "512", "20");
