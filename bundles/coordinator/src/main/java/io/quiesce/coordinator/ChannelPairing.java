@@ -49,12 +49,32 @@ final class ChannelPairing {
     }
 
     private static String key(Endpoint e, String local, String remote) {
-        return e.fabric() + "|" + (hostScoped(e) ? e.host() : "") + "|" + local + "|" + remote;
+        return e.fabric() + "|" + (hostScoped(e) ? e.host() : "") + "|" + normal(local) + "|" + normal(remote);
     }
 
     /** The same text for both ends of one connection. */
     private static String canonical(Endpoint e) {
-        return e.local().compareTo(e.remote()) < 0 ? key(e, e.local(), e.remote()) : key(e, e.remote(), e.local());
+        return normal(e.local()).compareTo(normal(e.remote())) < 0 ? key(e, e.local(), e.remote()) : key(e, e.remote(), e.local());
+    }
+
+    /**
+     * An IPv4 address as an IPv6 socket shows it ({@code [::ffff:10.0.0.1]:7000}, or {@code [10.0.0.1]:7000}) is the
+     * same end as the IPv4 socket at the other end of the connection sees it ({@code 10.0.0.1:7000}): a dual-stack
+     * listener's connections pair with plain IPv4 peers.
+     */
+    static String normal(String address) {
+        if (!address.startsWith("[")) {
+            return address;
+        }
+        int close = address.indexOf(']');
+        if (close < 0) {
+            return address;
+        }
+        String a = address.substring(1, close).toLowerCase(java.util.Locale.ROOT);
+        if (a.startsWith("::ffff:")) {
+            a = a.substring("::ffff:".length());
+        }
+        return a.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}") ? a + address.substring(close + 1) : address;
     }
 
     /** @return true when the endpoint's addresses name something on its own host only */

@@ -33,6 +33,20 @@ public class ChannelPairingTest {
     }
 
     @Test
+    public void aDualStackEndPairsWithItsIpv4PeerOnAnotherHost() {
+        Endpoint v6 = new Endpoint("tcp", "node-a", 10, 4, "tcp-established", "[10.0.0.1]:47303", "[::ffff:10.0.0.2]:42466");
+        Endpoint v4 = new Endpoint("tcp", "node-b", 20, 3, "tcp-established", "10.0.0.2:42466", "10.0.0.1:47303");
+        Endpoint other = new Endpoint("tcp", "node-b", 21, 3, "tcp-established", "10.0.0.2:42467", "10.0.0.1:47303");
+        List<Channel> ch = ChannelPairing.pair("p", List.of(v6, v4, other));
+        assertEquals(v4, ch.get(0).b());
+        assertEquals(v6, ch.get(1).b());
+        assertEquals(ch.get(0).id(), ch.get(1).id());
+        assertFalse("a port differs: no pair", ch.get(2).intraJob());
+        assertEquals("[fe80::1]:5", ChannelPairing.normal("[fe80::1]:5"));
+        assertEquals("10.0.0.1:5", ChannelPairing.normal("[::FFFF:10.0.0.1]:5"));
+    }
+
+    @Test
     public void sameAddressesOnAnotherFabricDoNotPair() {
         Endpoint a = ep(10, 3, "x:1", "x:2");
         Endpoint b = new Endpoint("verbs", "h", 11, 4, "qp", "x:2", "x:1");
