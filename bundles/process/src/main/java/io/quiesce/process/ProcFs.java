@@ -36,6 +36,25 @@ public final class ProcFs {
         }
     }
 
+    /**
+     * @param pid a process ID as this platform sees it
+     * @return the PID the process sees as its own: the last {@code NSpid} entry of its {@code status} (another one
+     *         than {@code pid} in a PID namespace of its own, as a job under quiesce-init); empty when it is gone
+     */
+    public java.util.OptionalLong ownPid(long pid) {
+        try {
+            for (String line : Files.readAllLines(root.resolve(Long.toString(pid)).resolve("status"), StandardCharsets.US_ASCII)) {
+                if (line.startsWith("NSpid:")) {
+                    String[] ids = line.substring("NSpid:".length()).trim().split("\\s+");
+                    return java.util.OptionalLong.of(Long.parseLong(ids[ids.length - 1]));
+                }
+            }
+            return java.util.OptionalLong.of(pid); // a kernel without NSpid has no nested PID namespaces to tell
+        } catch (IOException | NumberFormatException e) {
+            return java.util.OptionalLong.empty();
+        }
+    }
+
     /** @return the stat of every process now, keyed by PID; processes that vanish while reading are skipped */
     public Map<Long, ProcStat> all() {
         Map<Long, ProcStat> out = new HashMap<>();

@@ -74,6 +74,18 @@ public class ProcFsTest {
     }
 
     @Test
+    public void ownPidIsTheInnermostNamespacesOne() throws IOException {
+        Path proc = fixture();
+        Files.writeString(proc.resolve("11/status"), "Name:\trank\nPid:\t11\nNSpid:\t11\t2\nPPid:\t10\n");
+        Files.writeString(proc.resolve("12/status"), "Name:\tinit\nPid:\t12\nNSpid:\t12\n");
+        ProcFs fs = new ProcFs(proc);
+        assertEquals(2L, fs.ownPid(11).getAsLong());
+        assertEquals(12L, fs.ownPid(12).getAsLong());
+        assertTrue("gone", fs.ownPid(99).isEmpty());
+        assertEquals("this machine's own", ProcessHandle.current().pid(), new ProcFs(Path.of("/proc")).ownPid(ProcessHandle.current().pid()).getAsLong());
+    }
+
+    @Test
     public void reusedPidOrMissingRootYieldsNothing() throws IOException {
         ProcFs fs = new ProcFs(fixture());
         assertTrue("start time differs: the PID was reused", fs.tree(10, 499).isEmpty());
