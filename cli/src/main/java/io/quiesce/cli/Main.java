@@ -329,6 +329,9 @@ public final class Main {
                 "-Dfelix.fileinstall.enableConfigSave=false",
                 "-Dorg.osgi.framework.storage=" + h.resolve("felix-cache"), "-Dorg.osgi.framework.storage.clean=onFirstInit",
                 "-Dquiesce.bin=" + System.getProperty("quiesce.bin", "quiesce")));
+        if (System.getProperty("quiesce.rsh") != null) {
+            cmd.add("-Dquiesce.rsh=" + System.getProperty("quiesce.rsh")); // the relay an agent starts for a job's remote exec
+        }
         if (listen != null) {
             cmd.add("-Dquiesce.listen=" + listen);
         }

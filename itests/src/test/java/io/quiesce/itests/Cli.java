@@ -13,6 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -113,21 +114,29 @@ final class Cli {
     }
 
     Run run(String... args) throws IOException, InterruptedException {
+        List<String> program = new ArrayList<>(List.of(bin.toString()));
+        program.addAll(List.of(args));
+        return runWith(program, Map.of());
+    }
+
+    /** Runs a program as bin/quiesce runs (in this client's namespace, as its user, for its home), with more environment. */
+    Run runWith(List<String> program, Map<String, String> env) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         if (netns != null) {
             cmd.addAll(List.of("ip", "netns", "exec", netns));
         }
         if (user != null) {
             cmd.addAll(List.of("runuser", "-u", user, "--", "env", "QUIESCE_HOME=" + home, "HOME=/home/" + user));
+            env.forEach((k, v) -> cmd.add(k + "=" + v));
         }
-        cmd.add(bin.toString());
-        cmd.addAll(List.of(args));
+        cmd.addAll(program);
         ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
         pb.environment().put("QUIESCE_HOME", home.toString());
         Path out = Files.createTempFile("quiesce-out", ".txt");
         Path err = Files.createTempFile("quiesce-err", ".txt");
         Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        assertTrue("bin/quiesce " + String.join(" ", args) + " finished", p.waitFor(120, TimeUnit.SECONDS));
+        assertTrue(String.join(" ", program) + " finished", p.waitFor(120, TimeUnit.SECONDS));
         Run r = new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8).trim(), Files.readString(err, StandardCharsets.UTF_8).trim());
         Files.delete(out);
         Files.delete(err);

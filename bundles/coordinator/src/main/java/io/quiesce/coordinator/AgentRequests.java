@@ -47,6 +47,15 @@ final class AgentRequests implements RequestHandler, AutoCloseable {
         /** Starts a piece of a coordinator's job on this host; @return its root PID */
         long launch(String jobId, String jobName, List<String> argv, String cwd, String coordinator) throws CheckpointException;
 
+        /**
+         * Starts the relay of a command that a process of the job on the coordinator's host asked for (its launcher's
+         * ssh), as the job's piece on this host.
+         *
+         * @return the relay's PID
+         */
+        long remoteExec(String jobId, String jobName, String command, String address, int port, String secret, String coordinator)
+                throws CheckpointException;
+
         /** @return the piece's state: {@code state}, {@code rootPid}, {@code pids} */
         ObjectNode status(String jobId);
 
@@ -148,6 +157,20 @@ final class AgentRequests implements RequestHandler, AutoCloseable {
                 String cwd = Wire.text(body.get("cwd"), "cwd", true);
                 long pid = pieces.launch(Wire.name(body.get("id"), "id"), Wire.name(body.get("name"), "name"), Wire.texts(body, "argv"),
                         cwd, link.peer().host());
+                return Wire.object().put("rootPid", pid);
+            }
+            case "job.rexec" -> {
+                String address = Wire.text(body.get("address"), "address", false);
+                if (!address.matches("[0-9A-Fa-f.:%a-zA-Z]{2,64}") || !address.matches(".*[.:].*")) {
+                    throw new CheckpointException("malformed cluster message: field 'address' is not an IP address");
+                }
+                String secret = Wire.text(body.get("secret"), "secret", false);
+                if (!secret.matches("[0-9a-f]{64}")) {
+                    throw new CheckpointException("malformed cluster message: field 'secret' is not 64 hex digits");
+                }
+                long pid = pieces.remoteExec(Wire.name(body.get("id"), "id"), Wire.name(body.get("name"), "name"),
+                        Wire.text(body.get("command"), "command", false, Wire.MAX_COMMAND), address,
+                        (int) Wire.number(body.get("port"), "port", 1, 65535), secret, link.peer().host());
                 return Wire.object().put("rootPid", pid);
             }
             case "job.status" -> {

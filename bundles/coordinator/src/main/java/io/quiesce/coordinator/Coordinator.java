@@ -18,6 +18,8 @@ import io.quiesce.api.LaunchSpec;
 import io.quiesce.api.NoSuchJobException;
 import io.quiesce.api.PlatformStatus;
 import io.quiesce.api.PluginInfo;
+import io.quiesce.api.RemoteExec;
+import io.quiesce.api.RemoteExecRequest;
 import io.quiesce.api.RestartRequest;
 import io.quiesce.api.RestartResult;
 import io.quiesce.api.UnavailableException;
@@ -73,6 +75,7 @@ import org.slf4j.LoggerFactory;
 @Designate(ocd = CoordinatorConfig.class)
 public class Coordinator implements CheckpointService {
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
     private static final String JOB_FILE = "job.json";
     private static final int JOB_FILE_MAX = 1 << 20;
     /** The key that seals this home's checkpoints (HMAC-SHA256), 0600, made at first use. */
@@ -327,6 +330,60 @@ public class Coordinator implements CheckpointService {
             job.operation.unlock();
         }
         return info(job);
+    }
+
+    @Override
+    public RemoteExec remoteExec(RemoteExecRequest request) throws CheckpointException {
+        Job job = find(request.job());
+        JobRecord r = job.record();
+        // the requester gives its PID as it sees it: in the job's own PID namespace (under quiesce-init) another one
+        long asked = request.requesterPid();
+        if (processes(r).stream().noneMatch(p -> p == asked || proc.ownPid(p).orElse(-1) == asked)) {
+            throw new CheckpointException("PID " + request.requesterPid() + " is not a process of job " + r.id() + " (" + r.name()
+                    + ") on host " + hostName());
+        }
+        String host = request.host();
+        if (host.equals(hostName()) || host.equals("localhost")) {
+            return new RemoteExec(hostName(), true, null, -1);
+        }
+        if (r.coordinator() != null) {
+            throw new CheckpointException("job " + r.id() + " (" + r.name() + ") is coordinated by " + r.coordinator()
+                    + ": its launcher can start commands on other hosts only from the coordinator's host, " + r.coordinator());
+        }
+        io.quiesce.cluster.Link link = agentLink(host);
+        java.net.InetSocketAddress back = link.localAddress();
+        if (back == null) {
+            throw new UnavailableException("host " + host + ": its link has no address to connect back to");
+        }
+        if (!job.operation.tryLock()) {
+            throw new CheckpointException("job " + r.id() + " is busy with a checkpoint or restart: start the command afterwards");
+        }
+        try {
+            checkNewPiece(job, host);
+            String secret = java.util.HexFormat.of().formatHex(randomBytes(32));
+            com.fasterxml.jackson.databind.node.ObjectNode body = Wire.object().put("id", r.id()).put("name", r.name())
+                    .put("command", request.command()).put("address", back.getAddress().getHostAddress()).put("port", request.port())
+                    .put("secret", secret);
+            long pid;
+            try {
+                pid = link.call("job.rexec", body, java.time.Duration.ofSeconds(30)).path("rootPid").asLong(-1);
+            } catch (io.quiesce.cluster.ClusterException e) {
+                throw new CheckpointException("cannot start the command on host " + host + ": " + e.getMessage(), e);
+            }
+            job.update(x -> x.withHost(host));
+            save(job);
+            LOG.info("PID {} of job {} ({}) started a command on host {}, relayed by PID {} there: {}", request.requesterPid(), r.id(),
+                    r.name(), host, pid, request.command());
+            return new RemoteExec(host, false, secret, pid);
+        } finally {
+            job.operation.unlock();
+        }
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
     }
 
     /** Refuses a second piece of a job on one host, and a piece of a job another coordinator owns. */
@@ -857,6 +914,27 @@ public class Coordinator implements CheckpointService {
     private final class AgentPieces implements AgentRequests.Pieces {
         @Override
         public long launch(String jobId, String jobName, List<String> argv, String cwd, String coordinator) throws CheckpointException {
+            return start(jobId, jobName, argv, cwd, null, coordinator);
+        }
+
+        @Override
+        public long remoteExec(String jobId, String jobName, String command, String address, int port, String secret, String coordinator)
+                throws CheckpointException {
+            String rsh = System.getProperty("quiesce.rsh");
+            if (rsh == null || !Files.isExecutable(Path.of(rsh))) {
+                throw new CheckpointException("host " + hostName() + " has no quiesce-rsh to relay the command"
+                        + (rsh == null ? " (its platform was not started by bin/quiesce)" : " (" + rsh + " is missing: build it)"));
+            }
+            Map<String, String> env = new HashMap<>(System.getenv());
+            env.put("QUIESCE_REXEC_ADDRESS", address);
+            env.put("QUIESCE_REXEC_PORT", Integer.toString(port));
+            env.put("QUIESCE_REXEC_SECRET", secret);
+            // like sshd: the command starts in the user's home, in the environment of the user's platform
+            return start(jobId, jobName, List.of(rsh, "--serve", "--", command), System.getProperty("user.home"), env, coordinator);
+        }
+
+        private long start(String jobId, String jobName, List<String> argv, String cwd, Map<String, String> env, String coordinator)
+                throws CheckpointException {
             Job job = pieceOf(jobId, jobName, argv, coordinator);
             if (!job.operation.tryLock()) {
                 throw new CheckpointException("job " + jobId + " is busy on host " + hostName());
@@ -874,7 +952,7 @@ public class Coordinator implements CheckpointService {
                         throw new CheckpointException("working directory " + cwd + " does not exist on host " + hostName());
                     }
                 }
-                spawn(job, new LaunchRequest(argv, jobName, null, wd, null, null, null), selectedBackend().map(Plugins.Bound::service).orElse(null));
+                spawn(job, new LaunchRequest(argv, jobName, env, wd, null, null, null), selectedBackend().map(Plugins.Bound::service).orElse(null));
                 return job.record().rootPid();
             } finally {
                 job.operation.unlock();

@@ -305,15 +305,22 @@ final class Wire {
         return n.asBoolean();
     }
 
+    /** The longest command line a job's launcher may have run on another host (as Linux's MAX_ARG_STRLEN). */
+    static final int MAX_COMMAND = 64 * 1024;
+
     static String text(JsonNode n, String field, boolean nullable) throws CheckpointException {
+        return text(n, field, nullable, MAX_TEXT);
+    }
+
+    static String text(JsonNode n, String field, boolean nullable, int max) throws CheckpointException {
         if (n == null || n.isNull()) {
             if (nullable) {
                 return null;
             }
             throw bad(field, "is missing");
         }
-        if (!n.isTextual() || n.asText().length() > MAX_TEXT || n.asText().indexOf('\0') >= 0) {
-            throw bad(field, "is not a text of at most " + MAX_TEXT + " characters");
+        if (!n.isTextual() || n.asText().length() > max || n.asText().indexOf('\0') >= 0) {
+            throw bad(field, "is not a text of at most " + max + " characters");
         }
         return n.asText();
     }

@@ -79,6 +79,19 @@ public interface CheckpointService {
     List<HostInfo> hosts();
 
     /**
+     * Starts a command on another host as part of a job, for the job's own launcher (its {@code ssh}): that host's
+     * agent starts a relay as the job's piece there, which connects back to the requester's port, proves itself
+     * with the secret, and runs the command on pipes. Refused while the job is being checkpointed or restarted (the
+     * launcher is frozen then anyway), for a host that already runs a piece of the job, and for a requester that is
+     * not a process of the job on this host (since 1.6).
+     *
+     * @param request what to start, where, and who asks
+     * @return where it runs, and the secret the requester checks the relay with
+     * @throws CheckpointException when it cannot be started, with why
+     */
+    RemoteExec remoteExec(RemoteExecRequest request) throws CheckpointException;
+
+    /**
      * Where checkpoints of a job are stored.
      *
      * @param jobId the job's ID

@@ -9,5 +9,5 @@
  * resume or kill; and for restart: restore, listen, reconnect, refill, release.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.5.0")
+@org.osgi.annotation.versioning.Version("1.6.0")
 package io.quiesce.api;
