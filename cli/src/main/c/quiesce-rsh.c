@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -531,6 +532,11 @@ static int serve(const char *command)
     unsetenv("QUIESCE_REXEC_PORT");
     unsetenv("QUIESCE_REXEC_SECRET");
 
+    /* What the command leaves running (a daemon it detached, as orted --daemonize) is adopted here, not by the
+     * namespace's init: this relay is the root of the job's piece on this host, and the piece must live as long as
+     * they do, as a daemon started through ssh outlives its session. */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+        die("prctl(PR_SET_CHILD_SUBREAPER): %s", strerrorname_np(errno));
     int in[2], outp[2], errp[2];
     if (pipe2(in, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
         die("pipe: %s", strerrorname_np(errno));
@@ -637,19 +643,26 @@ static int serve(const char *command)
     int status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : OWN_ERROR;
     *up_frame(&up, F_EXIT, 1) = (unsigned char)status;
     long long end = now_ms() + 1000LL * HANDSHAKE_SECONDS;
-    while (up.off < up.len) {
+    int told = 1;
+    while (told && up.off < up.len) {
         if (!wait_fd(sock, POLLOUT, end) || up_flush(&up, sock) < 0)
-            return status; /* the client is gone or stuck: nothing more to tell it */
+            told = 0; /* the client is gone or stuck: nothing more to tell it */
     }
-    /* Half-close and read until the client closes, so that unread data here cannot turn our close into a reset that
-     * would discard the status before the client read it. */
-    shutdown(sock, SHUT_WR);
-    while (wait_fd(sock, POLLIN, end)) {
-        unsigned char sink[4096];
-        ssize_t r = read(sock, sink, sizeof sink);
-        if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
-            break;
+    if (told) {
+        /* Half-close and read until the client closes, so that unread data here cannot turn our close into a reset
+         * that would discard the status before the client read it. */
+        shutdown(sock, SHUT_WR);
+        while (wait_fd(sock, POLLIN, end)) {
+            unsigned char sink[4096];
+            ssize_t r = read(sock, sink, sizeof sink);
+            if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
+                break;
+        }
     }
+    close(sock);
+    /* the session is over; what the command left running keeps the piece alive until it ends too */
+    while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+        ;
     return status;
 }
 

@@ -24,7 +24,8 @@ import org.junit.Test;
  * its output relayed over one TCP connection between the job's two processes. The job is checkpointed while it
  * runs, then with {@code --kill}, and restarted: the relay's connection is rebuilt across the link and the count
  * goes on without a number lost or repeated. Stdin, stderr and the exit status are relayed; an unknown host, a
- * caller outside the job and a second piece on the same host are refused with why.
+ * caller outside the job and a second piece on the same host are refused with why. And an Open MPI ring whose
+ * mpirun starts its daemon on the other host through it, checkpointed, killed and restarted whole.
  */
 public class RemoteExecIT {
     private static final long DEADLINE_MILLIS = 90_000;
@@ -65,28 +66,44 @@ public class RemoteExecIT {
         return JobScenarios.read(f);
     }
 
-    @Test
-    public void aJobStartsAPieceOnAnotherHostThroughQuiesceRshAndIsCheckpointedKilledAndRestartedWithIt() throws Exception {
+    private String net;
+    private Path data;
+
+    /** @return the coordinator's client: node-a and node-b, a namespace each joined by a veth link, the agent up */
+    private Cli twoHosts(String prefix, long tag) throws Exception {
         assumeTrue("network namespaces need root", "root".equals(System.getProperty("user.name")));
-        long tag = ProcessHandle.current().pid() % 30 + 120;
-        ClusterIT.NamespaceHosts n = ClusterIT.namespaceHosts(platforms, "qzx", tag, 2);
+        ClusterIT.NamespaceHosts n = ClusterIT.namespaceHosts(platforms, prefix, tag, 2);
+        net = n.net();
         Cli a = platforms.track(Cli.of(platforms.home("rexec-a")).inNamespace(n.names().get(0)));
         Cli b = platforms.track(Cli.of(platforms.home("rexec-b")).inNamespace(n.names().get(1)));
         assertEquals(0, a.run("cluster", "init").exit());
         copyKey(a.home(), b.home());
-        assertEquals(0, a.run("start", "--host", "node-a", "--listen", n.net() + "1:7731").exit());
-        assertEquals(0, b.run("start", "--host", "node-b", "--join", n.net() + "1:7731").exit());
+        assertEquals(0, a.run("start", "--host", "node-a", "--listen", net + "1:7731").exit());
+        assertEquals(0, b.run("start", "--host", "node-b", "--join", net + "1:7731").exit());
         awaitHosts(a, all -> state(all, "node-b", "up"));
-
-        Path data = Files.createTempDirectory("quiesce-rexec-");
+        data = Files.createTempDirectory("quiesce-rexec-");
         platforms.atEnd(() -> {
-            try (Stream<Path> s = Files.list(data)) {
-                for (Path p : s.toList()) {
+            try (Stream<Path> s = Files.walk(data)) {
+                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
                     Files.delete(p);
                 }
             }
-            Files.delete(data);
         });
+        return a;
+    }
+
+    /** Kills every process of the job's pieces after the test; @return the pieces */
+    private JsonNode trackPieces(Cli a, String job) throws Exception {
+        JsonNode pieces = a.ok("jobs", job, "--json").get(0).get("pieces");
+        for (JsonNode p : pieces) {
+            p.get("pids").forEach(pid -> platforms.kill(pid.asLong()));
+        }
+        return pieces;
+    }
+
+    @Test
+    public void aJobStartsAPieceOnAnotherHostThroughQuiesceRshAndIsCheckpointedKilledAndRestartedWithIt() throws Exception {
+        Cli a = twoHosts("qzx", ProcessHandle.current().pid() % 30 + 120);
 
         // the counter runs on node-b; what it prints comes back through the relay into a file of node-a's piece
         Path count = data.resolve("count.txt");
@@ -95,8 +112,7 @@ public class RemoteExecIT {
         countsOn(count, 20);
         JsonNode job = a.ok("jobs", "rx", "--json").get(0);
         JsonNode onB = null;
-        for (JsonNode p : job.get("pieces")) {
-            p.get("pids").forEach(pid -> platforms.kill(pid.asLong()));
+        for (JsonNode p : trackPieces(a, "rx")) {
             if (p.get("host").asText().equals("node-b")) {
                 onB = p;
             }
@@ -112,9 +128,8 @@ public class RemoteExecIT {
         assertTrue(a.ok("checkpoint", "rx", "--kill", "--json").get("killed").asBoolean());
         int atKill = counted(count);
         a.ok("restart", "rx", "--json");
-        for (JsonNode p : a.ok("jobs", "rx", "--json").get(0).get("pieces")) {
+        for (JsonNode p : trackPieces(a, "rx")) {
             assertFalse("every piece runs again: " + p, p.get("pids").isEmpty());
-            p.get("pids").forEach(pid -> platforms.kill(pid.asLong()));
         }
         countsOn(count, 30); // from the number after the last one written before the kill: counted() checks
         assertTrue(counted(count) > atKill + 30);
@@ -153,5 +168,62 @@ public class RemoteExecIT {
         Cli.Run outside = a.runWith(List.of(rsh(), "node-b", "true"), java.util.Map.of("QUIESCE_JOB", job.get("job").asText()));
         assertEquals(outside.err(), 255, outside.exit());
         assertTrue(outside.err(), outside.err().contains("is not a process of job " + job.get("job").asText()));
+    }
+
+    /** @return the processes of the job's piece on a host, by their command names */
+    private static List<String> commands(JsonNode pieces, String host) throws IOException {
+        List<String> out = new java.util.ArrayList<>();
+        for (JsonNode p : pieces) {
+            if (p.get("host").asText().equals(host)) {
+                for (JsonNode pid : p.get("pids")) {
+                    out.add(Files.readString(Path.of("/proc/" + pid.asLong() + "/comm")).trim());
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The test this product was conceived around, across hosts: {@code mpirun --host node-a:2,node-b:2} under Quiesce
+     * with {@code bin/quiesce-rsh} as its rsh agent, four ranks over TCP, every payload and the hop count checked.
+     * mpirun's daemon on node-b and its ranks are the job's piece there; the whole job (mpirun, both daemons, the
+     * ranks, the relay) is checkpointed while it runs, killed and restarted, and the ring finishes without a mismatch.
+     */
+    @Test
+    public void anOpenMpiRingOverTwoHostsStartsItsRemoteDaemonThroughQuiesceRshAndRestartsWhole() throws Exception {
+        assumeTrue("network namespaces need root", "root".equals(System.getProperty("user.name")));
+        assertTrue("needs Open MPI (Debian: openmpi-bin libopenmpi-dev; .ci/run installs them)", Files.isExecutable(Path.of("/usr/bin/mpicc")));
+        Cli a = twoHosts("qzm", ProcessHandle.current().pid() % 5 + 250);
+        Path ring = data.resolve("mpiring00");
+        Process mpicc = new ProcessBuilder("mpicc", "-O2", "-o", ring.toString(),
+                PlatformOptions.root().resolve("itests/src/test/realprograms/mpiring00.c").toString()).inheritIO().start();
+        assertEquals("mpicc", 0, mpicc.waitFor());
+        Path tmp = Files.createDirectories(data.resolve("mpi-tmp"));
+        String subnet = net + "0/24";
+        // yield when idle: four ranks and two daemons share two cores, and a spinning rank would starve the one it waits for
+        a.ok("launch", "--name", "mring", "--", "env", "TMPDIR=" + tmp, "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
+                "/usr/bin/mpirun", "--host", "node-a:2,node-b:2", "-n", "4", "--mca", "mpi_yield_when_idle", "1",
+                "--mca", "btl", "tcp,self", "--mca", "pml", "ob1", "--mca", "plm_rsh_agent", rsh(), "--mca", "plm_rsh_no_tree_spawn", "1",
+                "--mca", "btl_tcp_if_include", subnet, "--mca", "oob_tcp_if_include", subnet, ring.toString(), "300000", "4096", "50", "10000");
+        Path out = JobScenarios.output(a, "mring");
+        assertTrue("the ring runs", PlatformOptions.await(DEADLINE_MILLIS, () -> JobScenarios.read(out).contains("hop 10000 rank 1")));
+        JsonNode pieces = trackPieces(a, "mring");
+        List<String> onB = commands(pieces, "node-b");
+        assertTrue("node-b runs the relay, mpirun's daemon and two ranks: " + onB, onB.contains("quiesce-rsh") && onB.contains("orted")
+                && onB.stream().filter("mpiring00"::equals).count() == 2);
+        assertTrue(commands(pieces, "node-a").contains("mpirun"));
+
+        JsonNode cp = a.ok("checkpoint", "mring", "--json");
+        assertEquals(cp.toString(), 0, cp.get("warnings").size());
+        String at = JobScenarios.read(out);
+        int hops = at.split("\n").length;
+        assertTrue("the ring goes on", PlatformOptions.await(DEADLINE_MILLIS, () -> JobScenarios.read(out).split("\n").length > hops + 1));
+        assertTrue(a.ok("checkpoint", "mring", "--kill", "--json").get("killed").asBoolean());
+        a.ok("restart", "mring", "--json");
+        for (JsonNode p : trackPieces(a, "mring")) {
+            assertFalse("every piece runs again: " + p, p.get("pids").isEmpty());
+        }
+        assertTrue("the ring finishes", PlatformOptions.await(5 * DEADLINE_MILLIS, () -> JobScenarios.read(out).contains("ring ok hops=300000")));
+        assertFalse(JobScenarios.read(out), JobScenarios.read(out).contains("MISMATCH"));
     }
 }
