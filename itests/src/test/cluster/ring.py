@@ -5,7 +5,8 @@ every message it gets from rank r-1: its number is the next one and every payloa
     ring.py DATA PORT RANKS_HERE ADDRS
 
 ADDRS lists every rank's host address (comma-separated, rank order); RANKS_HERE the ranks this process starts
-(comma-separated), one child each. Rank r listens on ADDRS[r]:PORT+r, connects to its successor, and appends the
+(comma-separated), one child each. Rank r listens on ADDRS[r]:PORT+i, i its index among the ranks of its host (so
+every host's ranks use the same ports, as MPI ranks do), connects to its successor, and appends the
 number of every message it receives to DATA/rank<r>.txt, one per line. On any mismatch it writes the reason to
 DATA/rank<r>.fail and exits 1. Single-threaded (selectors), nonblocking sockets: bytes are in flight in both
 directions at any moment.
@@ -31,18 +32,22 @@ def fail(data, rank, why):
     sys.exit(1)
 
 
+def port_of(port, rank, addrs):
+    return port + addrs[:rank].count(addrs[rank])
+
+
 def rank_main(data, port, rank, addrs):
     n = len(addrs)
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((addrs[rank], port + rank))
+    listener.bind((addrs[rank], port_of(port, rank, addrs)))
     listener.listen(4)
     nxt = (rank + 1) % n
     out = None
     while out is None:  # the successor's host may start later
         s = socket.socket()
         try:
-            s.connect((addrs[nxt], port + nxt))
+            s.connect((addrs[nxt], port_of(port, nxt, addrs)))
             out = s
         except OSError:
             s.close()

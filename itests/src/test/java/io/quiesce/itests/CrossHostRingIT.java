@@ -183,6 +183,8 @@ public class CrossHostRingIT {
         String warnings = moved.get("warnings").toString();
         assertTrue(warnings, warnings.contains("the part of host " + last + " was copied from host " + last + " to host " + names.get(0)));
         assertTrue(warnings, warnings.contains("the part of host " + last + " runs on host " + names.get(0)));
+        // every host's ranks listen on the same ports: the moved ranks' listeners take fresh ones there
+        assertTrue(warnings, warnings.contains("which is taken on this host: it listens on"));
         JsonNode onFirst = null;
         for (JsonNode p : trackPids(first)) {
             if (p.get("host").asText().equals(names.get(0))) {

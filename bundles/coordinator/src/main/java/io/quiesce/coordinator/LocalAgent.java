@@ -138,9 +138,10 @@ final class LocalAgent implements HostAgent {
         }
         Path jobFolder = platform.jobFolder(plan.manifest().jobId(), plan.manifest().jobName());
         boolean moved = !plan.part().host().equals(host);
+        long partsHere = plan.manifest().hosts().stream().filter(h -> plan.request().hostMap().getOrDefault(h.host(), h.host()).equals(host)).count();
         RestoreOptions options = new RestoreOptions(jobFolder, jobFolder.resolve("output.log"), plan.request().relocations(),
                 plan.request().exactPids(), plan.request().external(), plan.request().keepFiles(), moved ? plan.part().host() : null,
-                platform.hostAddress());
+                platform.hostAddress(), partsHere > 1);
         return new LocalRestart(plan.partFolder(), backend, fabrics, rendezvous, options);
     }
 

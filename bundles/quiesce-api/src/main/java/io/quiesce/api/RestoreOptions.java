@@ -17,13 +17,22 @@ import java.util.Map;
  *                    else null (since 1.5): a fabric then binds, in place of that host's addresses, this one's
  * @param hostAddress the address the job's other hosts reach this host at (its cluster link's), or null when
  *                    unknown or on a single host (since 1.5)
+ * @param sharedHost  true when this host restores the parts of several hosts in one restart (since 1.6): their
+ *                    processes often listen on the same ports (each on its own host before), so a fabric gives a
+ *                    listener whose port is taken a fresh port, with a warning, rather than failing the restart
  */
 public record RestoreOptions(Path jobFolder, Path stdout, Map<String, String> relocations, boolean exactPids,
-        ExternalPolicy external, boolean keepFiles, String movedFrom, String hostAddress) {
+        ExternalPolicy external, boolean keepFiles, String movedFrom, String hostAddress, boolean sharedHost) {
     /** Copies the relocation map. */
     public RestoreOptions {
         relocations = Map.copyOf(relocations);
         java.util.Objects.requireNonNull(external, "external");
+    }
+
+    /** Options of a part that has this host to itself (API 1.5). */
+    public RestoreOptions(Path jobFolder, Path stdout, Map<String, String> relocations, boolean exactPids, ExternalPolicy external,
+            boolean keepFiles, String movedFrom, String hostAddress) {
+        this(jobFolder, stdout, relocations, exactPids, external, keepFiles, movedFrom, hostAddress, false);
     }
 
     /** Options of a part restored on the host that saved it. */

@@ -11,6 +11,7 @@ import io.quiesce.fabric.tcp.linux.SockAddr;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -197,8 +198,13 @@ final class Rebuild {
         }
     }
 
-    /** A listener on its saved address; a taken address is an error naming it. */
-    static Sock listener(Injections inj, FrozenProcess p, SocketImage s, int min) throws CheckpointException {
+    /**
+     * A listener on its saved address. A taken address is an error naming it, except on a host that restores the
+     * parts of several hosts ({@code shared} non-null): the listener then takes a fresh port of the same address,
+     * said in {@code shared}. Its connections are rebuilt through the rendezvous, not through its port; only a
+     * peer that connects to it later by the old number misses it.
+     */
+    static Sock listener(Injections inj, FrozenProcess p, SocketImage s, int min, List<String> shared) throws CheckpointException {
         int fd = inj.socket(p, s.family(), s.sockType(), min);
         Sock l = inj.take(p, fd);
         try {
@@ -209,7 +215,14 @@ final class Rebuild {
                 l.setInt(Net.SOL_SOCKET, Net.SO_REUSEADDR, 1);
                 beforeBind(l, s);
                 e = l.bind(s.family(), s.local());
-                if (e == Net.EADDRINUSE) {
+                if (e == Net.EADDRINUSE && shared != null) {
+                    String fresh = s.local().substring(0, s.local().lastIndexOf(':')) + ":0";
+                    e = l.bind(s.family(), fresh);
+                    if (e == 0) {
+                        shared.add(what(s) + " listened on " + s.local() + ", which is taken on this host: it listens on " + l.name()
+                                + " (a peer that connects to the old port later will not reach it)");
+                    }
+                } else if (e == Net.EADDRINUSE) {
                     e = TimeWaitRemnants.bind(l, s);
                 }
             }

@@ -65,8 +65,9 @@ public class TcpFabric implements Fabric {
                 }
             };
         }
-        MovedAddresses.Moved moved = options == null || options.movedFrom() == null ? new MovedAddresses.Moved(image, java.util.Map.of(), List.of())
-                : MovedAddresses.translate(image, options.movedFrom(), options.hostAddress());
+        boolean shared = options != null && options.sharedHost();
+        MovedAddresses.Moved moved = options == null || options.movedFrom() == null ? MovedAddresses.Moved.unmoved(image, shared)
+                : MovedAddresses.translate(image, options.movedFrom(), options.hostAddress()).shared(shared);
         return new TcpRestore(imageFolder, moved, restored, options == null ? ExternalPolicy.FAIL : options.external(), rendezvous);
     }
 

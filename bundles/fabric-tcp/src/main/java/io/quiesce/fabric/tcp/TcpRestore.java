@@ -54,6 +54,7 @@ final class TcpRestore implements FabricRestore {
     /** the saved local addresses of sockets bound to another one here (a part restored on another host), by socket id */
     private final Map<Integer, String> savedLocal;
     private final List<String> warnings;
+    private final boolean shared;
 
     TcpRestore(Path folder, MovedAddresses.Moved moved, List<FrozenProcess> restored, ExternalPolicy policy, io.quiesce.api.Rendezvous rendezvous)
             throws CheckpointException {
@@ -61,7 +62,8 @@ final class TcpRestore implements FabricRestore {
         this.folder = folder;
         this.image = moved.image();
         this.savedLocal = moved.savedLocal();
-        this.warnings = moved.warnings();
+        this.warnings = new java.util.ArrayList<>(moved.warnings());
+        this.shared = moved.shared();
         this.policy = policy;
         restored.forEach(p -> byOriginal.put(p.originalPid(), p));
         List<String> external = new ArrayList<>();
@@ -165,7 +167,7 @@ final class TcpRestore implements FabricRestore {
         }
         for (SocketImage s : image.sockets()) {
             if (TcpImage.LISTEN.equals(s.role())) {
-                socks.put(s.id(), Rebuild.listener(inj, process(s), s, min(s)));
+                socks.put(s.id(), Rebuild.listener(inj, process(s), s, min(s), shared ? warnings : null));
             }
         }
         for (SocketImage s : image.sockets()) {
