@@ -23,7 +23,8 @@ import org.junit.Test;
  * host through it and writes what comes back to a file: the counter is a piece of the same job on the other host,
  * its output relayed over one TCP connection between the job's two processes. The job is checkpointed while it
  * runs, then with {@code --kill}, and restarted: the relay's connection is rebuilt across the link and the count
- * goes on without a number lost or repeated. Stdin, stderr and the exit status are relayed; an unknown host, a
+ * goes on without a number lost or repeated. Stdin, stderr and the exit status are relayed, also for a launcher
+ * on the agent's host (its platform asks the coordinator); an unknown host, a
  * caller outside the job and a second piece on the same host are refused with why. And an Open MPI ring whose
  * mpirun starts its daemon on the other host through it, checkpointed, killed and restarted whole.
  */
@@ -159,6 +160,14 @@ public class RemoteExecIT {
         a.ok("launch", "--name", "rhere", "--", "sh", "-c", rsh() + " node-a 'echo $QUIESCE_JOB' > " + here);
         String rhere = a.ok("jobs", "rhere", "--json").get(0).get("job").asText();
         assertEquals(rhere + "\n", awaitFile(here));
+
+        // from a piece on the agent's host: node-b's platform asks the coordinator, which starts the relay on node-a
+        Path fromB = data.resolve("from-b.out");
+        a.ok("launch", "--host", "node-b", "--name", "rfromb", "--", "sh", "-c", rsh() + " node-a 'echo $QUIESCE_JOB' > " + fromB
+                + "; echo $? > " + data.resolve("from-b.status"));
+        String rfromb = a.ok("jobs", "rfromb", "--json").get(0).get("job").asText();
+        assertEquals("0\n", awaitFile(data.resolve("from-b.status")));
+        assertEquals(rfromb + "\n", Files.readString(fromB));
 
         // refusals, each with why, status 255 as ssh's own errors
         Path bad = data.resolve("bad.err");

@@ -121,6 +121,13 @@ final class ClusterMembership implements AutoCloseable {
                 .map(a -> a.getAddress().getHostAddress()).orElse(null);
     }
 
+    /** @return the link to the coordinator this platform is an agent of, when it is up; else null */
+    Link coordinatorLink() {
+        Joiner j = joiner;
+        Link l = j == null ? null : j.link;
+        return l != null && l.isOpen() ? l : null;
+    }
+
     /** @return the coordinator this platform is an agent of, or null when it is a coordinator */
     String coordinatorHost() {
         Joiner j = joiner;

@@ -185,7 +185,8 @@ public class Coordinator implements CheckpointService {
                 () -> config.leaseSeconds());
         agentRequests = requests;
         cluster = new ClusterMembership(home, identity(), listen, join, io.quiesce.cluster.Timing.DEFAULT,
-                () -> status().running(), (link, op, body) -> op.equals("cp.decision") ? decision(link, body) : requests.handle(link, op, body),
+                () -> status().running(), (link, op, body) -> op.equals("cp.decision") ? decision(link, body)
+                        : op.equals("job.rexec-ask") ? rexecAsk(link, body) : requests.handle(link, op, body),
                 link -> {
                     link.onNotice("cp.renew", requests::renew);
                     requests.recover(link);
@@ -347,37 +348,114 @@ public class Coordinator implements CheckpointService {
             return new RemoteExec(hostName(), true, null, -1);
         }
         if (r.coordinator() != null) {
-            throw new CheckpointException("job " + r.id() + " (" + r.name() + ") is coordinated by " + r.coordinator()
-                    + ": its launcher can start commands on other hosts only from the coordinator's host, " + r.coordinator());
+            return askCoordinator(r, request);
         }
         io.quiesce.cluster.Link link = agentLink(host);
         java.net.InetSocketAddress back = link.localAddress();
         if (back == null) {
             throw new UnavailableException("host " + host + ": its link has no address to connect back to");
         }
+        return startRelay(job, host, request.command(), back.getAddress().getHostAddress(), request.port(),
+                "PID " + asked + " of job " + r.id() + " (" + r.name() + ")");
+    }
+
+    /** On an agent: a launcher in a piece here asks the coordinator, which owns the job, to start the command. */
+    private RemoteExec askCoordinator(JobRecord r, RemoteExecRequest request) throws CheckpointException {
+        ClusterMembership c = cluster;
+        io.quiesce.cluster.Link up = c == null ? null : c.coordinatorLink();
+        if (up == null) {
+            throw new UnavailableException("job " + r.id() + " (" + r.name() + ") belongs to the coordinator " + r.coordinator()
+                    + ", which host " + hostName() + " cannot reach now: cannot start a command on host " + request.host());
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode body = Wire.object().put("id", r.id()).put("host", request.host())
+                .put("command", request.command()).put("port", request.port());
+        com.fasterxml.jackson.databind.node.ObjectNode reply;
+        try {
+            reply = up.call("job.rexec-ask", body, java.time.Duration.ofSeconds(60));
+        } catch (io.quiesce.cluster.ClusterException e) {
+            throw new CheckpointException("cannot start the command on host " + request.host() + ": " + e.getMessage(), e);
+        }
+        String secret = Wire.text(reply.get("secret"), "secret", false);
+        if (!secret.matches("[0-9a-f]{64}")) {
+            throw new CheckpointException("malformed cluster message: field 'secret' is not 64 hex digits");
+        }
+        return new RemoteExec(request.host(), false, secret, Wire.number(reply.get("relayPid"), "relayPid", 1, 1L << 22));
+    }
+
+    /** The coordinator's side of {@link #askCoordinator}: the asking agent must run a piece of the job. */
+    private com.fasterxml.jackson.databind.node.ObjectNode rexecAsk(io.quiesce.cluster.Link link,
+            com.fasterxml.jackson.databind.node.ObjectNode body) throws CheckpointException {
+        String from = link.peer().host();
+        String id = Wire.name(body.get("id"), "id");
+        Job job = jobs.get(id);
+        if (job == null || job.record().coordinator() != null || !job.record().hosts().contains(from)) {
+            throw new CheckpointException("host " + from + " runs no piece of a job " + id + " of this coordinator");
+        }
+        String host = Wire.name(body.get("host"), "host");
+        if (host.equals(from)) {
+            throw new CheckpointException("host " + from + " runs a command on itself without the coordinator");
+        }
+        java.net.InetSocketAddress back = link.remoteAddress();
+        if (back == null) {
+            throw new UnavailableException("host " + from + ": its link has no address to connect back to");
+        }
+        RemoteExec e = startRelay(job, host.equals(hostName()) ? null : host, Wire.text(body.get("command"), "command", false, Wire.MAX_COMMAND),
+                back.getAddress().getHostAddress(), (int) Wire.number(body.get("port"), "port", 1, 65535),
+                "a process of job " + id + " (" + job.record().name() + ") on host " + from);
+        return Wire.object().put("secret", e.secret()).put("relayPid", e.relayPid());
+    }
+
+    /**
+     * Starts the relay of a command as the job's new piece on a host, told to connect back to the requester.
+     *
+     * @param host    the host, or null for this one
+     * @param address where the requester listens (its host's address, as the relay's host reaches it)
+     * @param who     the requester, for the log
+     */
+    private RemoteExec startRelay(Job job, String host, String command, String address, int port, String who) throws CheckpointException {
+        JobRecord r = job.record();
         if (!job.operation.tryLock()) {
             throw new CheckpointException("job " + r.id() + " is busy with a checkpoint or restart: start the command afterwards");
         }
         try {
             checkNewPiece(job, host);
             String secret = java.util.HexFormat.of().formatHex(randomBytes(32));
-            com.fasterxml.jackson.databind.node.ObjectNode body = Wire.object().put("id", r.id()).put("name", r.name())
-                    .put("command", request.command()).put("address", back.getAddress().getHostAddress()).put("port", request.port())
-                    .put("secret", secret);
             long pid;
-            try {
-                pid = link.call("job.rexec", body, java.time.Duration.ofSeconds(30)).path("rootPid").asLong(-1);
-            } catch (io.quiesce.cluster.ClusterException e) {
-                throw new CheckpointException("cannot start the command on host " + host + ": " + e.getMessage(), e);
+            if (host == null) {
+                spawn(job, relayRequest(r.name(), command, address, port, secret), selectedBackend().map(Plugins.Bound::service).orElse(null));
+                pid = job.record().rootPid();
+            } else {
+                com.fasterxml.jackson.databind.node.ObjectNode body = Wire.object().put("id", r.id()).put("name", r.name())
+                        .put("command", command).put("address", address).put("port", port).put("secret", secret);
+                try {
+                    pid = agentLink(host).call("job.rexec", body, java.time.Duration.ofSeconds(30)).path("rootPid").asLong(-1);
+                } catch (io.quiesce.cluster.ClusterException e) {
+                    throw new CheckpointException("cannot start the command on host " + host + ": " + e.getMessage(), e);
+                }
+                job.update(x -> x.withHost(host));
+                save(job);
             }
-            job.update(x -> x.withHost(host));
-            save(job);
-            LOG.info("PID {} of job {} ({}) started a command on host {}, relayed by PID {} there: {}", request.requesterPid(), r.id(),
-                    r.name(), host, pid, request.command());
-            return new RemoteExec(host, false, secret, pid);
+            String where = host == null ? hostName() : host;
+            LOG.info("{} started a command on host {}, relayed by PID {} there: {}", who, where, pid, command);
+            return new RemoteExec(where, false, secret, pid);
         } finally {
             job.operation.unlock();
         }
+    }
+
+    /** How a relay is started: {@code quiesce-rsh --serve}, in the user's home, with where to connect and the secret. */
+    private LaunchRequest relayRequest(String jobName, String command, String address, int port, String secret) throws CheckpointException {
+        String rsh = System.getProperty("quiesce.rsh");
+        if (rsh == null || !Files.isExecutable(Path.of(rsh))) {
+            throw new CheckpointException("host " + hostName() + " has no quiesce-rsh to relay the command"
+                    + (rsh == null ? " (its platform was not started by bin/quiesce)" : " (" + rsh + " is missing: build it)"));
+        }
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("QUIESCE_REXEC_ADDRESS", address);
+        env.put("QUIESCE_REXEC_PORT", Integer.toString(port));
+        env.put("QUIESCE_REXEC_SECRET", secret);
+        // like sshd: the command starts in the user's home, in the environment of the user's platform
+        return new LaunchRequest(List.of(rsh, "--serve", "--", command), jobName, env, Path.of(System.getProperty("user.home")), null, null, null);
     }
 
     private static byte[] randomBytes(int n) {
@@ -920,17 +998,8 @@ public class Coordinator implements CheckpointService {
         @Override
         public long remoteExec(String jobId, String jobName, String command, String address, int port, String secret, String coordinator)
                 throws CheckpointException {
-            String rsh = System.getProperty("quiesce.rsh");
-            if (rsh == null || !Files.isExecutable(Path.of(rsh))) {
-                throw new CheckpointException("host " + hostName() + " has no quiesce-rsh to relay the command"
-                        + (rsh == null ? " (its platform was not started by bin/quiesce)" : " (" + rsh + " is missing: build it)"));
-            }
-            Map<String, String> env = new HashMap<>(System.getenv());
-            env.put("QUIESCE_REXEC_ADDRESS", address);
-            env.put("QUIESCE_REXEC_PORT", Integer.toString(port));
-            env.put("QUIESCE_REXEC_SECRET", secret);
-            // like sshd: the command starts in the user's home, in the environment of the user's platform
-            return start(jobId, jobName, List.of(rsh, "--serve", "--", command), System.getProperty("user.home"), env, coordinator);
+            LaunchRequest relay = relayRequest(jobName, command, address, port, secret);
+            return start(jobId, jobName, relay.argv(), relay.workingDir().toString(), relay.environment(), coordinator);
         }
 
         private long start(String jobId, String jobName, List<String> argv, String cwd, Map<String, String> env, String coordinator)
