@@ -135,12 +135,18 @@ public class QuiesceRshTest {
         }
     }
 
+    /** @return what quiesce-rsh said (stdout and stderr), once it ended with its own error status, 255 */
+    private static String ownError(ProcessBuilder pb) throws Exception {
+        Process p = pb.redirectErrorStream(true).start();
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(out, 255, p.exitValue());
+        return out;
+    }
+
     @Test
     public void theRelayRefusesToStartByHand() throws Exception {
-        Process p = new ProcessBuilder(RSH.toString(), "--serve", "--", "true").redirectErrorStream(true).start();
-        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
-        assertEquals(255, p.exitValue());
-        assertTrue(new String(p.getInputStream().readAllBytes()).contains("started by the platform"));
+        assertTrue(ownError(new ProcessBuilder(RSH.toString(), "--serve", "--", "true")).contains("started by the platform"));
     }
 
     /** The client against this test as its platform (rexec.sock) and as the relay. */
@@ -198,28 +204,19 @@ public class QuiesceRshTest {
 
     @Test
     public void theClientSaysWhyItCannotStart() throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(RSH.toString(), "node-b", "true").redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(RSH.toString(), "node-b", "true");
         pb.environment().remove("QUIESCE_JOB");
-        Process p = pb.start();
-        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
-        assertEquals(255, p.exitValue());
-        assertTrue(new String(p.getInputStream().readAllBytes()).contains("not inside a Quiesce job"));
+        assertTrue(ownError(pb).contains("not inside a Quiesce job"));
 
-        pb = new ProcessBuilder(RSH.toString(), "node-b", "true").redirectErrorStream(true);
+        pb = new ProcessBuilder(RSH.toString(), "node-b", "true");
         pb.environment().put("QUIESCE_JOB", "job1");
         pb.environment().put("QUIESCE_HOME", home.toString());
-        p = pb.start();
-        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
-        assertEquals(255, p.exitValue());
-        String out = new String(p.getInputStream().readAllBytes());
+        String out = ownError(pb);
         assertTrue(out, out.contains("cannot reach the platform at " + home.resolve("rexec.sock") + ": ENOENT"));
 
-        pb = new ProcessBuilder(RSH.toString(), "someone-else@node-b", "true").redirectErrorStream(true);
+        pb = new ProcessBuilder(RSH.toString(), "someone-else@node-b", "true");
         pb.environment().put("QUIESCE_JOB", "job1");
-        p = pb.start();
-        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
-        assertEquals(255, p.exitValue());
-        assertTrue(new String(p.getInputStream().readAllBytes()).contains("user someone-else: a job's pieces run as the user"));
+        assertTrue(ownError(pb).contains("user someone-else: a job's pieces run as the user"));
     }
 
     /** A platform's refusal reaches the launcher as ssh's own errors do: on stderr, status 255. */
@@ -228,17 +225,20 @@ public class QuiesceRshTest {
         Path sock = home.resolve("rexec.sock");
         try (ServerSocketChannel platform = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             platform.bind(UnixDomainSocketAddress.of(sock));
-            ProcessBuilder pb = new ProcessBuilder(RSH.toString(), "node-q", "true").redirectErrorStream(true);
+            ProcessBuilder pb = new ProcessBuilder(RSH.toString(), "node-q", "true");
             pb.environment().put("QUIESCE_HOME", home.toString());
             pb.environment().put("QUIESCE_JOB", "job7");
-            Process rsh = pb.start();
-            try (SocketChannel c = platform.accept()) {
-                Channels.newInputStream(c).readAllBytes();
-                c.write(ByteBuffer.wrap("error host node-q: not a host of the cluster\n".getBytes(StandardCharsets.US_ASCII)));
-            }
-            assertTrue(rsh.waitFor(20, TimeUnit.SECONDS));
-            assertEquals(255, rsh.exitValue());
-            assertEquals("quiesce-rsh: host node-q: not a host of the cluster\n", new String(rsh.getInputStream().readAllBytes()));
+            Thread platformSide = new Thread(() -> {
+                try (SocketChannel c = platform.accept()) {
+                    Channels.newInputStream(c).readAllBytes();
+                    c.write(ByteBuffer.wrap("error host node-q: not a host of the cluster\n".getBytes(StandardCharsets.US_ASCII)));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            platformSide.start();
+            assertEquals("quiesce-rsh: host node-q: not a host of the cluster\n", ownError(pb));
+            platformSide.join(20000);
         }
     }
 }

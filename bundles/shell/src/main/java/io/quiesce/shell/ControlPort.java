@@ -98,8 +98,8 @@ public class ControlPort extends IoHandlerAdapter {
         Path home = service.status().home();
         token = ControlToken.loadOrCreate(home.resolve("token"));
         commands = new Commands(service, this::address);
-        workers = Executors.newCachedThreadPool(r -> daemon(r, "quiesce-control"));
-        timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "quiesce-control-timer"));
+        workers = Executors.newCachedThreadPool(DaemonThreads.named("quiesce-control"));
+        timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("quiesce-control-timer"));
         acceptor = new NioSocketAcceptor();
         acceptor.setHandler(this);
         acceptor.setReuseAddress(true);
@@ -110,12 +110,6 @@ public class ControlPort extends IoHandlerAdapter {
         addressFile = home.resolve("control");
         SecureFiles.write(addressFile, (address + "\n").getBytes(StandardCharsets.US_ASCII)); // exclusive temporary, then rename
         LOG.info("control port listening on {} (home {})", address, home);
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 
     @Deactivate

@@ -67,9 +67,9 @@ public class RemoteExecPort {
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-        workers = Executors.newCachedThreadPool(r -> daemon(r, "quiesce-rexec"));
-        timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "quiesce-rexec-timer"));
-        Thread accept = daemon(this::accept, "quiesce-rexec-accept");
+        workers = Executors.newCachedThreadPool(DaemonThreads.named("quiesce-rexec"));
+        timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("quiesce-rexec-timer"));
+        Thread accept = DaemonThreads.named("quiesce-rexec-accept").newThread(this::accept);
         accept.start();
         LOG.info("remote exec socket listening at {}", socket);
     }
@@ -87,12 +87,6 @@ public class RemoteExecPort {
                     + ": remove it to let the platform listen there");
         }
         Files.delete(socket);
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 
     @Deactivate
