@@ -108,7 +108,7 @@ public class PlatformIT {
                 }
             }
         }
-        assertEquals("coordinator, commands, control port, platform log, 2 backends, 3 fabrics", 9, components);
+        assertEquals("coordinator, commands, control port, remote exec socket, platform log, 2 backends, 3 fabrics", 10, components);
     }
 
     @Test

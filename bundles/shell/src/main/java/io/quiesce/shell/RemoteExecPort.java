@@ -61,12 +61,20 @@ public class RemoteExecPort {
     private final RateLimitedLog refusals = new RateLimitedLog(LOG);
 
     @Activate
-    void activate() throws IOException {
+    void activate() {
         socket = service.status().home().resolve(SOCKET);
-        removeStale(socket);
-        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(socket));
-        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        try {
+            removeStale(socket);
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(socket));
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException | RuntimeException e) {
+            // the platform runs on without it: a job's quiesce-rsh then says it cannot reach the platform here
+            LOG.error("remote exec is unavailable: cannot listen at {}: {}", socket, e.getMessage());
+            closeQuietly(server);
+            server = null;
+            return;
+        }
         workers = Executors.newCachedThreadPool(DaemonThreads.named("quiesce-rexec"));
         timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("quiesce-rexec-timer"));
         Thread accept = DaemonThreads.named("quiesce-rexec-accept").newThread(this::accept);
@@ -91,6 +99,9 @@ public class RemoteExecPort {
 
     @Deactivate
     void deactivate() {
+        if (server == null) {
+            return;
+        }
         try {
             server.close();
             Files.deleteIfExists(socket);
@@ -202,7 +213,10 @@ public class RemoteExecPort {
         }
     }
 
-    private static void closeQuietly(SocketChannel c) {
+    private static void closeQuietly(java.nio.channels.Channel c) {
+        if (c == null) {
+            return;
+        }
         try {
             c.close();
         } catch (IOException e) {
