@@ -164,13 +164,9 @@ final class AgentRequests implements RequestHandler, AutoCloseable {
                 if (!address.matches("[0-9A-Fa-f.:%a-zA-Z]{2,64}") || !address.matches(".*[.:].*")) {
                     throw new CheckpointException("malformed cluster message: field 'address' is not an IP address");
                 }
-                String secret = Wire.text(body.get("secret"), "secret", false);
-                if (!secret.matches("[0-9a-f]{64}")) {
-                    throw new CheckpointException("malformed cluster message: field 'secret' is not 64 hex digits");
-                }
                 long pid = pieces.remoteExec(Wire.name(body.get("id"), "id"), Wire.name(body.get("name"), "name"),
                         Wire.text(body.get("command"), "command", false, Wire.MAX_COMMAND), address,
-                        (int) Wire.number(body.get("port"), "port", 1, 65535), secret, link.peer().host());
+                        Wire.port(body.get("port"), "port"), Wire.secret(body.get("secret"), "secret"), link.peer().host());
                 return Wire.object().put("rootPid", pid);
             }
             case "job.status" -> {

@@ -375,11 +375,8 @@ public class Coordinator implements CheckpointService {
         } catch (io.quiesce.cluster.ClusterException e) {
             throw new CheckpointException("cannot start the command on host " + request.host() + ": " + e.getMessage(), e);
         }
-        String secret = Wire.text(reply.get("secret"), "secret", false);
-        if (!secret.matches("[0-9a-f]{64}")) {
-            throw new CheckpointException("malformed cluster message: field 'secret' is not 64 hex digits");
-        }
-        return new RemoteExec(request.host(), false, secret, Wire.number(reply.get("relayPid"), "relayPid", 1, 1L << 22));
+        return new RemoteExec(request.host(), false, Wire.secret(reply.get("secret"), "secret"),
+                Wire.number(reply.get("relayPid"), "relayPid", 1, 1L << 22));
     }
 
     /** The coordinator's side of {@link #askCoordinator}: the asking agent must run a piece of the job. */
@@ -400,7 +397,7 @@ public class Coordinator implements CheckpointService {
             throw new UnavailableException("host " + from + ": its link has no address to connect back to");
         }
         RemoteExec e = startRelay(job, host.equals(hostName()) ? null : host, Wire.text(body.get("command"), "command", false, Wire.MAX_COMMAND),
-                back.getAddress().getHostAddress(), (int) Wire.number(body.get("port"), "port", 1, 65535),
+                back.getAddress().getHostAddress(), Wire.port(body.get("port"), "port"),
                 "a process of job " + id + " (" + job.record().name() + ") on host " + from);
         return Wire.object().put("secret", e.secret()).put("relayPid", e.relayPid());
     }

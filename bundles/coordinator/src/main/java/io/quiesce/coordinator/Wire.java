@@ -305,6 +305,20 @@ final class Wire {
         return n.asBoolean();
     }
 
+    /** @return a remote exec's one-use secret: 64 lowercase hex digits */
+    static String secret(JsonNode n, String field) throws CheckpointException {
+        String s = text(n, field, false);
+        if (!s.matches("[0-9a-f]{64}")) {
+            throw bad(field, "is not 64 hex digits");
+        }
+        return s;
+    }
+
+    /** @return a TCP port number */
+    static int port(JsonNode n, String field) throws CheckpointException {
+        return (int) number(n, field, 1, 65535);
+    }
+
     /** The longest command line a job's launcher may have run on another host (as Linux's MAX_ARG_STRLEN). */
     static final int MAX_COMMAND = 64 * 1024;
 
