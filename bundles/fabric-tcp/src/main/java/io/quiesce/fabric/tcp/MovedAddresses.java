@@ -24,21 +24,11 @@ final class MovedAddresses {
     private MovedAddresses() {
     }
 
-    /**
-     * The image to rebuild here, and what was replaced.
-     *
-     * @param shared true when this host restores the parts of several hosts: a listener whose port is taken here
-     *               (by another part, whose processes often listened on the same port on their own host) listens
-     *               on a fresh one
-     */
-    record Moved(TcpImage image, Map<Integer, String> savedLocal, List<String> warnings, boolean shared) {
+    /** The image to rebuild here, and what was replaced. */
+    record Moved(TcpImage image, Map<Integer, String> savedLocal, List<String> warnings) {
         /** A part restored on the host that saved it: nothing replaced. */
-        static Moved unmoved(TcpImage image, boolean shared) {
-            return new Moved(image, Map.of(), List.of(), shared);
-        }
-
-        Moved shared(boolean s) {
-            return new Moved(image, savedLocal, warnings, s);
+        static Moved unmoved(TcpImage image) {
+            return new Moved(image, Map.of(), List.of());
         }
     }
 
@@ -73,7 +63,7 @@ final class MovedAddresses {
         List<String> warnings = new ArrayList<>();
         replaced.forEach((from, to) -> warnings.add("host " + movedFrom + "'s address " + from + " is not on this host: its sockets are bound to "
                 + to + " (this host's cluster address) on the same ports"));
-        return new Moved(new TcpImage(image.magic(), image.formatVersion(), out), saved, warnings, false);
+        return new Moved(new TcpImage(image.magic(), image.formatVersion(), out), saved, warnings);
     }
 
     /** @return the IP of a TCP or UDP socket's local address as text, or null (Unix, unbound) */

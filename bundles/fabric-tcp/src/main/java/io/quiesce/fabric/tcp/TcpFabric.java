@@ -65,10 +65,10 @@ public class TcpFabric implements Fabric {
                 }
             };
         }
-        boolean shared = options != null && options.sharedHost();
-        MovedAddresses.Moved moved = options == null || options.movedFrom() == null ? MovedAddresses.Moved.unmoved(image, shared)
-                : MovedAddresses.translate(image, options.movedFrom(), options.hostAddress()).shared(shared);
-        return new TcpRestore(imageFolder, moved, restored, options == null ? ExternalPolicy.FAIL : options.external(), rendezvous);
+        MovedAddresses.Moved moved = options == null || options.movedFrom() == null ? MovedAddresses.Moved.unmoved(image)
+                : MovedAddresses.translate(image, options.movedFrom(), options.hostAddress());
+        return new TcpRestore(imageFolder, moved, restored, options == null ? ExternalPolicy.FAIL : options.external(),
+                options != null && options.sharedHost(), rendezvous);
     }
 
     String host() {

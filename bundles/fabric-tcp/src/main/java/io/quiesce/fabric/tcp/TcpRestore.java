@@ -56,14 +56,18 @@ final class TcpRestore implements FabricRestore {
     private final List<String> warnings;
     private final boolean shared;
 
-    TcpRestore(Path folder, MovedAddresses.Moved moved, List<FrozenProcess> restored, ExternalPolicy policy, io.quiesce.api.Rendezvous rendezvous)
-            throws CheckpointException {
+    /**
+     * @param shared true when this host restores the parts of several hosts: a listener whose port another part
+     *               holds here (each host's processes often listened on the same ports) takes a fresh one
+     */
+    TcpRestore(Path folder, MovedAddresses.Moved moved, List<FrozenProcess> restored, ExternalPolicy policy, boolean shared,
+            io.quiesce.api.Rendezvous rendezvous) throws CheckpointException {
         this.rendezvous = rendezvous;
         this.folder = folder;
         this.image = moved.image();
         this.savedLocal = moved.savedLocal();
         this.warnings = new java.util.ArrayList<>(moved.warnings());
-        this.shared = moved.shared();
+        this.shared = shared;
         this.policy = policy;
         restored.forEach(p -> byOriginal.put(p.originalPid(), p));
         List<String> external = new ArrayList<>();
