@@ -21,9 +21,11 @@ final class ChildReaper implements AutoCloseable {
     private static final long POLL_MILLIS = 100;
 
     private final Map<Integer, IntConsumer> watched = new ConcurrentHashMap<>();
-    private final Set<Integer> held = ConcurrentHashMap.newKeySet();
+    private final Set<Integer> held = new java.util.HashSet<>();
     private final Thread thread;
     private volatile boolean running = true;
+    /** Passes over the watched PIDs so far: a test waits for whole passes instead of for a time */
+    private final java.util.concurrent.atomic.AtomicLong passes = new java.util.concurrent.atomic.AtomicLong();
 
     ChildReaper() {
         thread = new Thread(this::loop, "quiesce-reaper");
@@ -44,14 +46,29 @@ final class ChildReaper implements AutoCloseable {
         watched.remove((int) pid);
     }
 
-    /** @param pid a process a backend is about to trace: not waited on until {@link #release} */
+    /**
+     * @param pid a process a backend is about to trace: not waited on until {@link #release}. Once this returns no
+     *            wait of the reaper's is under way on it either: one that had checked before the hold and waited
+     *            after the seize would take the tracer's stop (a CI run lost a freeze that way)
+     */
     void hold(long pid) {
-        held.add((int) pid);
+        synchronized (held) {
+            held.add((int) pid);
+        }
     }
 
     /** @param pid a process the backend no longer traces */
     void release(long pid) {
-        held.remove((int) pid);
+        synchronized (held) {
+            held.remove((int) pid);
+        }
+    }
+
+    /** @return waitpid's result for a child not held, else 0 as for a child that has not changed state */
+    private int waitUnlessHeld(int pid, int[] status) {
+        synchronized (held) {
+            return held.contains(pid) ? 0 : LibC.INSTANCE.waitpid(pid, status, LibC.WNOHANG);
+        }
     }
 
     private void loop() {
@@ -59,10 +76,7 @@ final class ChildReaper implements AutoCloseable {
         while (running) {
             for (Map.Entry<Integer, IntConsumer> e : watched.entrySet()) {
                 int pid = e.getKey();
-                if (held.contains(pid)) {
-                    continue;
-                }
-                int rc = LibC.INSTANCE.waitpid(pid, status, LibC.WNOHANG);
+                int rc = waitUnlessHeld(pid, status);
                 if (rc == pid) {
                     int s = status[0];
                     int exit = (s & 0x7f) == 0 ? (s >> 8) & 0xff : 128 + (s & 0x7f);
@@ -79,12 +93,18 @@ final class ChildReaper implements AutoCloseable {
                     watched.remove(pid); // not our child (platform restarted, or restored elsewhere): liveness comes from /proc
                 }
             }
+            passes.incrementAndGet();
             try {
                 Thread.sleep(POLL_MILLIS);
             } catch (InterruptedException ie) {
                 return;
             }
         }
+    }
+
+    /** @return how many passes over the watched PIDs have been completed */
+    long passes() {
+        return passes.get();
     }
 
     @Override
