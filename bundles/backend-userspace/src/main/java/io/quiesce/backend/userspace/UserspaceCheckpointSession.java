@@ -46,6 +46,9 @@ final class UserspaceCheckpointSession implements CheckpointSession {
     private final Tracer tracer;
     /** How long a freeze waits for its processes' stops. */
     private static final long FREEZE_TIMEOUT_MS = 2000;
+
+    /** Polls of the fresh tracees' stops before the tracer waits a millisecond between polls */
+    private static final int SPIN_PASSES = 200;
     private static final int MAX_FREEZE_ROUNDS = 500;
 
     private final Map<Long, TracedProcess> tracees = new LinkedHashMap<>();
@@ -139,7 +142,9 @@ final class UserspaceCheckpointSession implements CheckpointSession {
     private void awaitStops(List<TracedProcess> fresh) throws CheckpointException {
         long deadline = System.nanoTime() + FREEZE_TIMEOUT_MS * 1_000_000;
         List<TracedProcess> waiting = new ArrayList<>(fresh);
-        while (!waiting.isEmpty()) {
+        for (int pass = 0; !waiting.isEmpty(); pass++) {
+            // the deadline is read before the pass: a stop that came by then is taken, never reported as missing
+            boolean late = System.nanoTime() > deadline;
             for (java.util.Iterator<TracedProcess> it = waiting.iterator(); it.hasNext();) {
                 TracedProcess p = it.next();
                 if (!p.pollStops()) {
@@ -160,7 +165,7 @@ final class UserspaceCheckpointSession implements CheckpointSession {
             if (waiting.isEmpty()) {
                 return;
             }
-            if (System.nanoTime() > deadline) {
+            if (late) {
                 List<String> stuck = new ArrayList<>();
                 for (TracedProcess p : waiting) {
                     stuck.add("process " + p.pid() + " threads " + p.unstopped() + " (" + stateOf(p.pid()) + ")");
@@ -169,7 +174,11 @@ final class UserspaceCheckpointSession implements CheckpointSession {
                         + " did not stop within " + FREEZE_TIMEOUT_MS + " ms (a vfork in progress, or an uninterruptible "
                         + "wait); nothing was checkpointed and the job runs on", waiting.get(0).pid(), null, null, null);
             }
-            Thread.onSpinWait();
+            if (pass < SPIN_PASSES) {
+                Thread.onSpinWait();
+            } else {
+                sleepMillis(1); // a tracer spinning on a busy host takes the CPU the tracees need to reach their stops
+            }
         }
     }
 
