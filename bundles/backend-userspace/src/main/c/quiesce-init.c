@@ -1,5 +1,6 @@
 /* quiesce-init: runs a job in its own PID and IPC namespaces (and user namespace when unprivileged) so that a
- * restart can give every process its PID (and every SysV segment its shmid) back.
+ * restart can give every process its PID (and every SysV segment its shmid) back, with a /proc of that PID
+ * namespace where it may mount one.
  *
  *   quiesce-init run -- CMD ARGS...   launch: CMD runs as PID 2 of a new namespace
  *   quiesce-init restore              restart: PID 2 is an empty process waiting in pause(2), for the engine to rebuild
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -82,6 +84,21 @@ static void exit_like(int st)
     _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 127);
 }
 
+/* Gives the namespace a /proc of its own, where the job's processes have the PIDs getpid() returns: programs that
+ * name their own or a peer's /proc directory by PID (UCX's shared memory opens /proc/PID/fd/N of its peer) would
+ * otherwise reach an unrelated host process. Done in PID 1, whose PID namespace the new /proc shows, in a mount
+ * namespace of its own whose mounts are slaves of the host's (mounts made outside still show, and ours never
+ * propagate out: the proc mount is made only once the slave mode is set). Where either is refused (an unprivileged
+ * user under a /proc with masked entries, as in containers) the job keeps the host's /proc, as before. */
+static void own_proc(void)
+{
+    if (unshare(CLONE_NEWNS) < 0)
+        return;
+    if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+        return;
+    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+}
+
 int main(int argc, char **argv)
 {
     int restore = argc >= 2 && strcmp(argv[1], "restore") == 0;
@@ -136,6 +153,7 @@ int main(int argc, char **argv)
         exit_like(n == sizeof job_st ? job_st : st);
     }
     close(status_pipe[0]);
+    own_proc();
     /* PID 1 of the namespace: it ends (and the kernel kills the whole namespace) when the outer init ends, so a
      * platform that kills its root does not leave the job running unseen */
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* (the outer init waits for us, so it cannot end before this line unless killed) */

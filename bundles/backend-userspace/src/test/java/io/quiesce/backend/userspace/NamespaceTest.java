@@ -166,6 +166,30 @@ public class NamespaceTest extends EngineTest {
     }
 
     @Test(timeout = 30000)
+    public void theJobsProcShowsItsOwnPidsBeforeAndAfterRestart() throws Exception {
+        Path out = root().resolve("procself.out");
+        int outer = launch(out, "procself00");
+        String first = await(out, l -> l.startsWith("tick=3 "), 5000);
+        assertEquals("PID 2 of its namespace, and /proc agrees", 2, field(first, "pid"));
+        Path folder = Files.createDirectory(root().resolve("cp"));
+        try (CheckpointSession s = backend.openCheckpoint(job(outer))) {
+            s.freeze();
+            s.dump(folder);
+            s.kill();
+        }
+        roots.remove((Integer) outer);
+        Scenarios.commit(folder, "userspace", ImageFormat.VERSION);
+        long before = Scenarios.lines(out).stream().filter(l -> l.startsWith("tick=")).mapToLong(l -> field(l, "tick")).max().orElseThrow();
+        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), null, Map.of(), true))) {
+            rs.restore();
+            roots.add((int) (long) rs.release().get(0));
+        }
+        await(out, l -> l.startsWith("tick=") && field(l, "tick") > before + 3, 5000);
+        String all = Files.readString(out);
+        assertFalse(all, all.contains("MISMATCH"));
+    }
+
+    @Test(timeout = 30000)
     public void sysvSegmentsKeepTheirShmidsInTheJobsOwnIpcNamespace() throws Exception {
         Path out = root().resolve("sysv.out");
         int outer = launch(out, "sysvshm00");
