@@ -185,6 +185,24 @@ public class IpcTest extends EngineTest {
     }
 
     @Test(timeout = 40000)
+    public void aDeletedSharedFileThatOnlyMappingsHoldIsSavedThroughThemAndStaysShared() throws Exception {
+        Path out = root().resolve("deletedshm.out");
+        String name = "/quiesce-deletedshm00-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        try {
+            List<Long> pids = continueThenRestart("deletedshm00", out, () -> {
+            }, name);
+            assertFalse("a file the job had deleted is not recreated under its name", Files.exists(Path.of("/dev/shm" + name)));
+            // the child's two views (read-write, read-only) are one object, named after the file
+            List<Vma> views = ProcMaps.read(Path.of("/proc"), pids.get(1)).stream()
+                    .filter(v -> v.path() != null && v.path().equals("/memfd:" + name.substring(1) + " (deleted)")).toList();
+            assertEquals(views.toString(), 2, views.size());
+            assertEquals(1, views.stream().map(Vma::inode).distinct().count());
+        } finally {
+            Files.deleteIfExists(Path.of("/dev/shm" + name));
+        }
+    }
+
+    @Test(timeout = 40000)
     public void sessionFolderInATemporaryFolderIsRecreatedWithItsFilesAndFifo() throws Exception {
         Path out = root().resolve("tmpfiles.out");
         Path top = Files.createDirectory(root().resolve("tmpfiles"));

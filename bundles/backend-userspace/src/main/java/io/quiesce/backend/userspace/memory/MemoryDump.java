@@ -62,10 +62,12 @@ public final class MemoryDump {
 
     /**
      * @return true for a shared mapping whose object's pages are saved through the mappings, once per object: shared
-     *         anonymous memory, a memfd no descriptor of the job holds, a SysV segment
+     *         anonymous memory, a memfd no descriptor of the job holds, a SysV segment, a deleted file no descriptor
+     *         of the job holds (see {@link SharedMemory#deletedFile})
      */
     public boolean paged(Vma v) {
-        return SharedMemory.anonymous(v) || SysvShm.is(v) || v.shared() && Memfd.is(v.path()) && !heldMemfd(v);
+        return SharedMemory.anonymous(v) || SysvShm.is(v) || v.shared() && Memfd.is(v.path()) && !heldMemfd(v)
+                || SharedMemory.deletedFile(v) && !ghost(v);
     }
 
     /**
@@ -81,10 +83,10 @@ public final class MemoryDump {
                         + "job holds it: not supported", pid, Memfd.nameOf(v.path()), v.start(), v.end()));
             }
             if (v.deletedFile() && !paged(v) && !heldMemfd(v) && !ghost(v)) {
-                // without a descriptor its contents are only reachable through /proc/PID/map_files, which needs
-                // CAP_CHECKPOINT_RESTORE
+                // privately mapped: its unchanged pages are the file's, reachable without a descriptor only through
+                // /proc/PID/map_files, which needs CAP_CHECKPOINT_RESTORE
                 throw new NotSupportedException(String.format("process %d maps a deleted file (%x-%x %s) that no descriptor of "
-                        + "the job holds: not supported (a deleted executable or library mapped privately is not either)",
+                        + "the job holds, privately: not supported (a deleted executable or library is not either)",
                         pid, v.start(), v.end(), v.path()));
             }
             if (v.shared() && !v.fileBacked() && !paged(v) && !heldMemfd(v) && !ghost(v)) {

@@ -15,7 +15,8 @@ import java.util.Map;
 
 /**
  * Shared memory whose pages are saved through the mappings: shared anonymous memory, and in the same way memfds that
- * no descriptor of the job holds and System V segments (see {@link Memfd}, {@link SysvShm}). Shared anonymous memory ({@code mmap(MAP_SHARED|MAP_ANONYMOUS)}), within a process and between the processes
+ * no descriptor of the job holds, System V segments (see {@link Memfd}, {@link SysvShm}) and deleted files no
+ * descriptor holds ({@link #deletedFile}). Shared anonymous memory ({@code mmap(MAP_SHARED|MAP_ANONYMOUS)}), within a process and between the processes
  * of a job. The kernel backs each such mapping with a shmem object, shown in maps as {@code /dev/zero (deleted)}
  * with its own inode: mappings with the same device and inode are the same memory, whichever process holds them.
  *
@@ -34,6 +35,7 @@ public final class SharedMemory {
     /** The name maps shows for a shared anonymous mapping. */
     public static final String DEV_ZERO = "/dev/zero (deleted)";
     private static final String NAME = "quiesce-shm";
+    private static final String DELETED = " (deleted)";
 
     private SharedMemory() {
     }
@@ -41,6 +43,30 @@ public final class SharedMemory {
     /** @return true for a shared anonymous mapping */
     public static boolean anonymous(Vma v) {
         return v.shared() && DEV_ZERO.equals(v.path());
+    }
+
+    /**
+     * @return true for a shared mapping of a deleted file other than the kernel's own objects (shared anonymous
+     *         memory, memfds, SysV segments): MPICH's shared memory is a {@code /dev/shm} file that every rank maps,
+     *         then unlinked, its descriptors closed. Where no descriptor of the job holds it, it is saved through its
+     *         mappings like shared anonymous memory (what no mapping covers can no longer be reached by anyone) and
+     *         becomes a memfd with the file's name at restore.
+     */
+    public static boolean deletedFile(Vma v) {
+        return v.shared() && v.deletedFile() && !anonymous(v) && !Memfd.is(v.path()) && !SysvShm.is(v);
+    }
+
+    /** @return the memfd name for a saved mapping's object: a memfd keeps its own, a deleted file its file name */
+    private static String nameOf(String path) {
+        if (Memfd.is(path)) {
+            return Memfd.nameOf(path);
+        }
+        if (path != null && path.endsWith(DELETED) && path.startsWith("/") && !DEV_ZERO.equals(path)) {
+            String file = path.substring(path.lastIndexOf('/') + 1, path.length() - DELETED.length());
+            // memfd_create takes at most 249 bytes of name, and no '/' (there is none left)
+            return file.isEmpty() ? NAME : file.substring(0, Math.min(file.length(), 200));
+        }
+        return NAME;
     }
 
     /**
@@ -120,8 +146,9 @@ public final class SharedMemory {
                 for (VmaImage v : image.vmas()) {
                     if (v.shmem() > 0 && v.sysv() == null) {
                         sizes.merge(v.shmem(), v.offset() + v.end() - v.start(), Math::max);
-                        // a memfd no descriptor held keeps its name; shared anonymous memory gets ours
-                        names.putIfAbsent(v.shmem(), Memfd.is(v.path()) ? Memfd.nameOf(v.path()) : NAME);
+                        // a memfd no descriptor held keeps its name, a deleted file its file name; shared anonymous
+                        // memory gets ours
+                        names.putIfAbsent(v.shmem(), nameOf(v.path()));
                     }
                 }
             }
