@@ -3,7 +3,7 @@ package io.quiesce.shell;
 import org.slf4j.Logger;
 
 /**
- * Warnings that anyone on the host can trigger (refused control connections): the first of each period is logged,
+ * Warnings that anyone on the host can trigger (refused control connections) or that may repeat fast (a failing accept): the first of each period is logged,
  * the rest are counted and the count is logged with the next one, so a flood cannot fill the disk.
  */
 final class RateLimitedLog {
@@ -25,7 +25,7 @@ final class RateLimitedLog {
         }
         next = now + PERIOD_SECONDS * 1_000_000_000L;
         if (suppressed > 0) {
-            log.warn("{} more refusals in the last {} s (not logged one by one)", suppressed, PERIOD_SECONDS);
+            log.warn("{} more warnings like the next in the last {} s (not logged one by one)", suppressed, PERIOD_SECONDS);
             suppressed = 0;
         }
         log.warn(format, args);

@@ -59,6 +59,7 @@ public class RemoteExecPort {
     private ScheduledExecutorService timers;
     private final Semaphore slots = new Semaphore(MAX_CONCURRENT);
     private final RateLimitedLog refusals = new RateLimitedLog(LOG);
+    private final RateLimitedLog acceptErrors = new RateLimitedLog(LOG);
 
     @Activate
     void activate() {
@@ -113,14 +114,23 @@ public class RemoteExecPort {
     }
 
     private void accept() {
+        long backOff = 0;
         while (server.isOpen()) {
             SocketChannel c;
             try {
                 c = server.accept();
+                backOff = 0;
             } catch (ClosedChannelException closed) {
                 return;
             } catch (IOException e) {
-                LOG.warn("remote exec socket {}: {}", socket, e.getMessage());
+                // an error that lasts (EMFILE: out of descriptors) would otherwise spin this thread and flood the log
+                acceptErrors.warn("remote exec socket " + socket + ": " + e.getMessage());
+                backOff = Math.min(Math.max(2 * backOff, 10), 1000);
+                try {
+                    Thread.sleep(backOff);
+                } catch (InterruptedException ie) {
+                    return;
+                }
                 continue;
             }
             if (!slots.tryAcquire()) {
