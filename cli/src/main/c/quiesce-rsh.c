@@ -50,7 +50,7 @@
 #define PROOF_HEX 32                 /* each end's half of the secret */
 #define GREETING "QRSH1 "
 #define GREETING_LEN (sizeof GREETING - 1 + PROOF_HEX + 1)
-#define ACCEPT_SECONDS 60            /* the relay must connect within this */
+#define ACCEPT_SECONDS 120           /* the platform must answer, and the relay connect, within this (the platform may wait 30 s for a checkpoint of the job, then for the target host) */
 #define HANDSHAKE_SECONDS 20
 #define REPLY_MAX 4096
 

@@ -95,6 +95,8 @@ public class Coordinator implements CheckpointService {
     private BundleContext context;
     private Path home;
     private Path jobsFolder;
+    /** How long a new piece (a launch on a host, a remote exec's relay) waits for another operation on its job. */
+    static final int PIECE_WAIT_SECONDS = 30;
     private ChildReaper reaper;
     private CheckpointProtocol protocol;
     private Watchdog watchdog;
@@ -300,8 +302,9 @@ public class Coordinator implements CheckpointService {
             job = find(request.job());
             checkNewPiece(job, host);
         }
-        if (!job.operation.tryLock()) {
-            throw new CheckpointException("job " + job.id() + " is busy with a checkpoint or restart: launch its piece afterwards");
+        if (!awaitOperation(job)) {
+            throw new CheckpointException("job " + job.id() + " was busy with a checkpoint or restart for " + PIECE_WAIT_SECONDS
+                    + " s: launch its piece afterwards");
         }
         try {
             if (host == null) {
@@ -371,7 +374,8 @@ public class Coordinator implements CheckpointService {
                 .put("command", request.command()).put("port", request.port());
         com.fasterxml.jackson.databind.node.ObjectNode reply;
         try {
-            reply = up.call("job.rexec-ask", body, java.time.Duration.ofSeconds(60));
+            // the coordinator may wait for the job's lock, then for the target's agent
+            reply = up.call("job.rexec-ask", body, java.time.Duration.ofSeconds(PIECE_WAIT_SECONDS + 60));
         } catch (io.quiesce.cluster.ClusterException e) {
             throw new CheckpointException("cannot start the command on host " + request.host() + ": " + e.getMessage(), e);
         }
@@ -411,8 +415,9 @@ public class Coordinator implements CheckpointService {
      */
     private RemoteExec startRelay(Job job, String host, String command, String address, int port, String who) throws CheckpointException {
         JobRecord r = job.record();
-        if (!job.operation.tryLock()) {
-            throw new CheckpointException("job " + r.id() + " is busy with a checkpoint or restart: start the command afterwards");
+        if (!awaitOperation(job)) {
+            throw new CheckpointException("job " + r.id() + " was busy with a checkpoint or restart for " + PIECE_WAIT_SECONDS
+                    + " s: start the command afterwards");
         }
         try {
             checkNewPiece(job, host);
@@ -437,6 +442,22 @@ public class Coordinator implements CheckpointService {
             return new RemoteExec(where, false, secret, pid);
         } finally {
             job.operation.unlock();
+        }
+    }
+
+    /**
+     * Takes the job's operation lock for a new piece, waiting for one that holds it: a launcher starts its remote
+     * daemons at once (mpirun with two other hosts asks for both relays together), and a command asked for during a
+     * checkpoint starts once the job runs again.
+     *
+     * @return false when the lock stayed taken for {@link #PIECE_WAIT_SECONDS}
+     */
+    private static boolean awaitOperation(Job job) throws CheckpointException {
+        try {
+            return job.operation.tryLock(PIECE_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CheckpointException("interrupted while waiting to start a piece of job " + job.id(), e);
         }
     }
 
