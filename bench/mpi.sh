@@ -21,11 +21,11 @@ stats() { python3 -c "import statistics,sys; v=[float(x) for x in sys.argv[1:]];
 cleanup() { q stop >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-command -v mpicc >/dev/null || { echo "needs Open MPI (Debian: openmpi-bin libopenmpi-dev)" >&2; exit 1; }
-mpicc -O2 -o "$work/mpiring00" "$root/itests/src/test/realprograms/mpiring00.c"
+command -v mpicc.openmpi >/dev/null || { echo "needs Open MPI (Debian: openmpi-bin libopenmpi-dev)" >&2; exit 1; }
+mpicc.openmpi -O2 -o "$work/mpiring00" "$root/itests/src/test/realprograms/mpiring00.c"
 mkdir -p "$work/tmp"
 mpirun_argv() { # ranks hops delay_us [every]
-  echo env TMPDIR="$work/tmp" OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 /usr/bin/mpirun --oversubscribe -n "$1" \
+  echo env TMPDIR="$work/tmp" OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 /usr/bin/mpirun.openmpi --oversubscribe -n "$1" \
     --mca btl tcp,self --mca pml ob1 --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo "$work/mpiring00" "$2" 4096 "$3" "${4:-$(($2 / 100))}"
 }
 q start >/dev/null

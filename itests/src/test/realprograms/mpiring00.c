@@ -1,4 +1,4 @@
-/* mpiring00: an Open MPI ring of K ranks (mpirun -n K): a token of MSGSIZE bytes goes round HOPS times; hop h is sent by
+/* mpiring00: an MPI ring of K ranks (Open MPI or MPICH: mpirun -n K): a token of MSGSIZE bytes goes round HOPS times; hop h is sent by
  * rank h%K to rank (h+1)%K and carries a header (h, ~h ^ magic) and a payload derived from h, which its receiver checks
  * byte by byte, with the hops arriving in sequence. Rank 0 waits DELAY_US before each hop it sends (so a ring of a few
  * thousand hops runs a few seconds). Every EVERY hops (default HOPS/100) the receiving rank prints "hop N rank R"; at the end the ranks'

@@ -22,7 +22,7 @@ import org.junit.Test;
 
 /**
  * Real programs, not scenario programs, through bin/quiesce as root and as {@code qtest}: an Open MPI ring and an
- * MPI_Allreduce loop (mpirun, 4 ranks, TCP), CPython threads with a queue, a JVM with a 256 MiB heap, redis-server with
+ * MPI_Allreduce loop (mpirun, 4 ranks, TCP), Open MPI and MPICH rings over shared memory, an mpi4py ring, CPython threads with a queue, a JVM with a 256 MiB heap, redis-server with
  * a writer, GNU sort with threads and tar | gzip, and interactive python3 REPLs on a pseudo-terminal under script(1) and
  * under a tmux server. Each is checkpointed while it runs on, then checkpointed with --kill and restarted, and must
  * then check itself and end with its verdict (programs: itests/src/test/realprograms/README.md).
@@ -30,6 +30,11 @@ import org.junit.Test;
  * {@code .ci/run} installs, and fails at once naming those missing (never skips: a skipped run would look green).
  */
 public class RealProgramsIT extends JobScenarios {
+    // each MPI by its own name: Debian's alternatives make mpicc and mpirun whichever MPI has the higher priority
+    private static final String MPICC_OPENMPI = "/usr/bin/mpicc.openmpi";
+    private static final String MPIRUN_OPENMPI = "/usr/bin/mpirun.openmpi";
+    private static final String MPICC_MPICH = "/usr/bin/mpicc.mpich";
+    private static final String MPIRUN_MPICH = "/usr/bin/mpirun.mpich";
     private static Path bin;
     /** sorttar00's tree of about 120 MB for tar (sort's input comes from sortgen00.py, inside the job) */
     private static Path tarTree;
@@ -37,22 +42,25 @@ public class RealProgramsIT extends JobScenarios {
     @BeforeClass
     public static void prepare() throws Exception {
         List<String> missing = new ArrayList<>();
-        for (String p : List.of("/usr/bin/mpicc", "/usr/bin/mpirun", "/usr/bin/python3", "/usr/bin/redis-server", "/usr/bin/tmux",
-                "/usr/bin/script", "/usr/bin/sort", "/usr/bin/tar")) {
+        for (String p : List.of(MPICC_OPENMPI, MPIRUN_OPENMPI, MPICC_MPICH, MPIRUN_MPICH, "/usr/bin/python3", "/usr/bin/redis-server",
+                "/usr/bin/tmux", "/usr/bin/script", "/usr/bin/sort", "/usr/bin/tar")) {
             if (!Files.isExecutable(Path.of(p))) {
                 missing.add(p);
             }
         }
-        assertTrue("RealProgramsIT needs " + missing + " (Debian: openmpi-bin libopenmpi-dev python3 redis-server tmux bsdutils; "
-                + ".ci/run installs them), or run with -Dquiesce.realprograms=false", missing.isEmpty());
+        Process mpi4py = new ProcessBuilder("/usr/bin/python3", "-c", "import mpi4py").inheritIO().start();
+        if (mpi4py.waitFor() != 0) {
+            missing.add("python3-mpi4py");
+        }
+        assertTrue("RealProgramsIT needs " + missing + " (Debian: openmpi-bin libopenmpi-dev mpich libmpich-dev python3 python3-mpi4py "
+                + "redis-server tmux bsdutils; .ci/run installs them), or run with -Dquiesce.realprograms=false", missing.isEmpty());
         bin = compile("itests/src/test/realprograms", List.of());
         Path src = PlatformOptions.root().resolve("itests/src/test/realprograms");
         Files.createDirectories(bin);
         for (String c : List.of("mpiring00.c", "collective00.c")) {
-            Process mpicc = new ProcessBuilder("mpicc", "-O2", "-o", bin.resolve(c.replace(".c", "")).toString(), src.resolve(c).toString())
-                    .inheritIO().start();
-            assertEquals("mpicc " + c, 0, mpicc.waitFor());
+            mpicc(MPICC_OPENMPI, src.resolve(c), bin.resolve(c.replace(".c", "")));
         }
+        mpicc(MPICC_MPICH, src.resolve("mpiring00.c"), bin.resolve("mpiring00-mpich"));
         try (var files = Files.list(src)) {
             for (Path f : files.filter(f -> !f.toString().endsWith(".c")).toList()) {
                 Files.copy(f, bin.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
@@ -61,6 +69,11 @@ public class RealProgramsIT extends JobScenarios {
         tarTree = scratch.resolve("tar-tree");
         generate(tarTree);
         Cli.openUp(scratch);
+    }
+
+    private static void mpicc(String mpicc, Path source, Path binary) throws Exception {
+        Process p = new ProcessBuilder(mpicc, "-O2", "-o", binary.toString(), source.toString()).inheritIO().start();
+        assertEquals(mpicc + " " + source, 0, p.waitFor());
     }
 
     /** Deterministic input: 60 files of compressible text (and a folder) to archive. */
@@ -126,25 +139,86 @@ public class RealProgramsIT extends JobScenarios {
     }
 
     /**
-     * mpirun with 4 ranks on this host over TCP on loopback (no shared-memory transport), allowed to run as root (what the
-     * unprivileged user is inside its user namespace too), with its session folder in the job's home.
+     * Open MPI's mpirun with 4 ranks on this host over TCP on loopback (no shared-memory transport), allowed to run as
+     * root (what the unprivileged user is inside its user namespace too), with its session folder in the job's home.
      */
     private static List<String> mpirun(Cli cli, String program, String... args) throws IOException {
+        return mpirunOver(cli, "tcp,self", program, args);
+    }
+
+    /** @param btl Open MPI's byte transfer layers: {@code tcp,self}, or {@code vader,self} for shared memory */
+    private static List<String> mpirunOver(Cli cli, String btl, String program, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(program(program)));
+        command.addAll(List.of(args));
+        return mpirunOver(cli, btl, command);
+    }
+
+    /** @param command what each rank runs */
+    private static List<String> mpirunOver(Cli cli, String btl, List<String> command) throws IOException {
         Path tmp = folder(cli, "mpi-tmp");
         List<String> argv = new ArrayList<>(List.of("env", "TMPDIR=" + tmp, "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
-                "/usr/bin/mpirun", "--oversubscribe", "-n", "4", "--mca", "btl", "tcp,self", "--mca", "pml", "ob1",
+                // yield when idle: 4 ranks on 2 cores, and a rank spinning in a receive starves the one it waits for
+                // (an Allreduce loop ran 13 times slower without it); the ranks' pauses then pace each run
+                MPIRUN_OPENMPI, "--oversubscribe", "-n", "4", "--mca", "mpi_yield_when_idle", "1", "--mca", "btl", btl, "--mca", "pml", "ob1",
                 // loopback only (Open MPI leaves it out by default): a test sends nothing to the machine's other addresses
-                "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo", program(program)));
-        argv.addAll(List.of(args));
+                "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo"));
+        argv.addAll(command);
         return argv;
+    }
+
+    /**
+     * The ring in Python: Debian's python3-mpi4py (built against Open MPI), 4 ranks over TCP. As the running user only:
+     * the Open MPI runs above already cover a plain user, and the suite's time is counted.
+     */
+    @Test
+    public void anMpi4pyRingPassesEveryHop() throws Exception {
+        for (Cli cli : users().subList(0, 1)) {
+            start(cli);
+            launch(cli, "pyring", mpirunOver(cli, "tcp,self", List.of("/usr/bin/python3", program("mpiring00.py"), "20000", "4096", "2000"))
+                    .toArray(String[]::new));
+            continueThenRestartFinishes(cli, "pyring", Pattern.compile("^hop \\d+ rank \\d$"), "pyring ok hops=20000");
+        }
+    }
+
+    /**
+     * An Open MPI ring over its shared-memory transport (vader: a segment file per rank in the session folder, mapped by
+     * every rank, with single copies by process_vm_readv). As the running user only, like the mpi4py ring.
+     */
+    @Test
+    public void anOpenMpiRingOverSharedMemoryPassesEveryHop() throws Exception {
+        for (Cli cli : users().subList(0, 1)) {
+            start(cli);
+            // rank 0's pause before each of its sends paces the ring (about 2000 hops/s)
+            launch(cli, "vader", mpirunOver(cli, "vader,self", "mpiring00", "24000", "4096", "2000").toArray(String[]::new));
+            continueThenRestartFinishes(cli, "vader", Pattern.compile("^hop \\d+ rank \\d$"), "ring ok hops=24000");
+        }
+    }
+
+    /**
+     * An MPICH ring (hydra's mpiexec, its proxy and 4 ranks in the job) over shared memory only: MPICH's own segment,
+     * a /dev/shm file every rank maps and that is deleted once mapped, and UCX's shared-memory transports, whose peers
+     * open each other's /proc/PID/fd entries (UCX_TLS=sm,self: no TCP, which hydra does not need on one host either).
+     */
+    @Test
+    public void anMpichRingOverSharedMemoryPassesEveryHop() throws Exception {
+        for (Cli cli : users()) {
+            start(cli);
+            Path tmp = folder(cli, "mpich-tmp");
+            launch(cli, "mpich", "env", "TMPDIR=" + tmp, "UCX_TLS=sm,self", MPIRUN_MPICH, "-n", "4", program("mpiring00-mpich"), "6000",
+                    "4096", "1000");
+            // MPICH's ranks poll without yielding: four on two cores pass about 300 hops/s
+            JsonNode c = continueThenRestartFinishes(cli, "mpich", Pattern.compile("^hop \\d+ rank \\d$"), "ring ok hops=6000");
+            System.out.printf("RealProgramsIT: %s: MPICH ring of 4 ranks over shared memory: checkpoint (continue) %d ms, pause %d ms, "
+                    + "%d bytes%n", cli.user(), c.get("millis").asLong(), c.get("pauseMillis").asLong(), c.get("bytes").asLong());
+        }
     }
 
     @Test
     public void anOpenMpiRingOfFourRanksPassesEveryHop() throws Exception {
         for (Cli cli : users()) {
             start(cli);
-            launch(cli, "mpiring", mpirun(cli, "mpiring00", "16000", "4096", "1000").toArray(String[]::new));
-            JsonNode c = continueThenRestartFinishes(cli, "mpiring", Pattern.compile("^hop \\d+ rank \\d$"), "ring ok hops=16000");
+            launch(cli, "mpiring", mpirun(cli, "mpiring00", "24000", "4096", "2000").toArray(String[]::new));
+            JsonNode c = continueThenRestartFinishes(cli, "mpiring", Pattern.compile("^hop \\d+ rank \\d$"), "ring ok hops=24000");
             System.out.printf("RealProgramsIT: %s: Open MPI ring of 4 ranks: checkpoint (continue) %d ms, pause %d ms, %d bytes%n",
                     cli.user(), c.get("millis").asLong(), c.get("pauseMillis").asLong(), c.get("bytes").asLong());
         }

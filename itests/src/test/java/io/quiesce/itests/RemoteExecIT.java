@@ -72,16 +72,24 @@ public class RemoteExecIT {
 
     /** @return the coordinator's client: node-a and node-b, a namespace each joined by a veth link, the agent up */
     private Cli twoHosts(String prefix, long tag) throws Exception {
+        return hosts(prefix, tag, 2);
+    }
+
+    /** @return the coordinator node-a, with agents node-b (and node-c, …) up, each in a network namespace of its own */
+    private Cli hosts(String prefix, long tag, int count) throws Exception {
         assumeTrue("network namespaces need root", "root".equals(System.getProperty("user.name")));
-        ClusterIT.NamespaceHosts n = ClusterIT.namespaceHosts(platforms, prefix, tag, 2);
+        ClusterIT.NamespaceHosts n = ClusterIT.namespaceHosts(platforms, prefix, tag, count);
         net = n.net();
         Cli a = platforms.track(Cli.of(platforms.home("rexec-a")).inNamespace(n.names().get(0)));
-        Cli b = platforms.track(Cli.of(platforms.home("rexec-b")).inNamespace(n.names().get(1)));
         assertEquals(0, a.run("cluster", "init").exit());
-        copyKey(a.home(), b.home());
         assertEquals(0, a.run("start", "--host", "node-a", "--listen", net + "1:7731").exit());
-        assertEquals(0, b.run("start", "--host", "node-b", "--join", net + "1:7731").exit());
-        awaitHosts(a, all -> state(all, "node-b", "up"));
+        for (int i = 1; i < count; i++) {
+            String name = "node-" + (char) ('a' + i);
+            Cli agent = platforms.track(Cli.of(platforms.home("rexec-" + (char) ('a' + i))).inNamespace(n.names().get(i)));
+            copyKey(a.home(), agent.home());
+            assertEquals(0, agent.run("start", "--host", name, "--join", net + "1:7731").exit());
+            awaitHosts(a, all -> state(all, name, "up"));
+        }
         data = Files.createTempDirectory("quiesce-rexec-");
         platforms.atEnd(() -> {
             try (Stream<Path> s = Files.walk(data)) {
@@ -193,46 +201,99 @@ public class RemoteExecIT {
     }
 
     /**
-     * The test this product was conceived around, across hosts: {@code mpirun --host node-a:2,node-b:2} under Quiesce
-     * with {@code bin/quiesce-rsh} as its rsh agent, four ranks over TCP, every payload and the hop count checked.
-     * mpirun's daemon on node-b and its ranks are the job's piece there; the whole job (mpirun, both daemons, the
-     * ranks, the relay) is checkpointed while it runs, killed and restarted, and the ring finishes without a mismatch.
+     * The test this product was conceived around, across hosts: {@code mpirun --host node-a:2,node-b:1,node-c:1} under
+     * Quiesce with {@code bin/quiesce-rsh} as its rsh agent, four ranks over TCP, every payload and the hop count
+     * checked. mpirun's daemons on node-b and node-c and their ranks are the job's pieces there; the whole job
+     * (mpirun, both daemons, the ranks, the relays) is checkpointed ten times while it runs, then killed and
+     * restarted, and the ring finishes with the exact hop count.
      */
     @Test
-    public void anOpenMpiRingOverTwoHostsStartsItsRemoteDaemonThroughQuiesceRshAndRestartsWhole() throws Exception {
+    public void anOpenMpiRingOverThreeHostsStartsItsRemoteDaemonsThroughQuiesceRshAndRestartsWhole() throws Exception {
         assumeTrue("network namespaces need root", "root".equals(System.getProperty("user.name")));
-        assertTrue("needs Open MPI (Debian: openmpi-bin libopenmpi-dev; .ci/run installs them)", Files.isExecutable(Path.of("/usr/bin/mpicc")));
-        Cli a = twoHosts("qzm", ProcessHandle.current().pid() % 5 + 250);
+        assertTrue("needs Open MPI (Debian: openmpi-bin libopenmpi-dev; .ci/run installs them)", Files.isExecutable(Path.of("/usr/bin/mpicc.openmpi")));
+        Cli a = hosts("qzm", ProcessHandle.current().pid() % 5 + 250, 3);
         Path ring = data.resolve("mpiring00");
-        Process mpicc = new ProcessBuilder("mpicc", "-O2", "-o", ring.toString(),
+        Process mpicc = new ProcessBuilder("/usr/bin/mpicc.openmpi", "-O2", "-o", ring.toString(),
                 PlatformOptions.root().resolve("itests/src/test/realprograms/mpiring00.c").toString()).inheritIO().start();
         assertEquals("mpicc", 0, mpicc.waitFor());
         Path tmp = Files.createDirectories(data.resolve("mpi-tmp"));
         String subnet = net + "0/24";
-        // yield when idle: four ranks and two daemons share two cores, and a spinning rank would starve the one it waits for
+        // yield when idle: four ranks and three daemons share two cores, and a spinning rank would starve the one it waits for
         a.ok("launch", "--name", "mring", "--", "env", "TMPDIR=" + tmp, "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
-                "/usr/bin/mpirun", "--host", "node-a:2,node-b:2", "-n", "4", "--mca", "mpi_yield_when_idle", "1",
+                "/usr/bin/mpirun.openmpi", "--host", "node-a:2,node-b:1,node-c:1", "-n", "4", "--mca", "mpi_yield_when_idle", "1",
                 "--mca", "btl", "tcp,self", "--mca", "pml", "ob1", "--mca", "plm_rsh_agent", rsh(), "--mca", "plm_rsh_no_tree_spawn", "1",
-                "--mca", "btl_tcp_if_include", subnet, "--mca", "oob_tcp_if_include", subnet, ring.toString(), "300000", "4096", "50", "10000");
+                "--mca", "btl_tcp_if_include", subnet, "--mca", "oob_tcp_if_include", subnet, ring.toString(), "600000", "4096", "50", "10000");
         Path out = JobScenarios.output(a, "mring");
-        assertTrue("the ring runs", PlatformOptions.await(DEADLINE_MILLIS, () -> JobScenarios.read(out).contains("hop 10000 rank 1")));
+        assertTrue("the ring runs:\n" + JobScenarios.read(out), PlatformOptions.await(DEADLINE_MILLIS,
+                () -> JobScenarios.read(out).contains("hop 10000 rank 1")));
         JsonNode pieces = trackPieces(a, "mring");
-        List<String> onB = commands(pieces, "node-b");
-        assertTrue("node-b runs the relay, mpirun's daemon and two ranks: " + onB, onB.contains("quiesce-rsh") && onB.contains("orted")
-                && onB.stream().filter("mpiring00"::equals).count() == 2);
-        assertTrue(commands(pieces, "node-a").contains("mpirun"));
+        for (String host : List.of("node-b", "node-c")) {
+            List<String> on = commands(pieces, host);
+            assertTrue(host + " runs a relay, mpirun's daemon and a rank: " + on, on.contains("quiesce-rsh") && on.contains("orted")
+                    && on.stream().filter("mpiring00"::equals).count() == 1);
+        }
+        assertTrue(commands(pieces, "node-a").contains("mpirun.openmpi"));
 
-        JsonNode cp = a.ok("checkpoint", "mring", "--json");
-        assertEquals(cp.toString(), 0, cp.get("warnings").size());
-        String at = JobScenarios.read(out);
-        int hops = at.split("\n").length;
-        assertTrue("the ring goes on", PlatformOptions.await(DEADLINE_MILLIS, () -> JobScenarios.read(out).split("\n").length > hops + 1));
+        for (int i = 1; i <= 10; i++) {
+            JsonNode cp = a.ok("checkpoint", "mring", "--json");
+            assertEquals(cp.toString(), i, cp.get("epoch").asInt());
+            assertEquals(cp.toString(), 0, cp.get("warnings").size());
+            int lines = JobScenarios.read(out).split("\n").length;
+            assertTrue("the ring goes on after checkpoint " + i, PlatformOptions.await(DEADLINE_MILLIS,
+                    () -> JobScenarios.read(out).split("\n").length > lines));
+        }
         assertTrue(a.ok("checkpoint", "mring", "--kill", "--json").get("killed").asBoolean());
+        assertFalse("killed before its end: make the ring longer", JobScenarios.read(out).contains("ring ok"));
         a.ok("restart", "mring", "--json");
         for (JsonNode p : trackPieces(a, "mring")) {
             assertFalse("every piece runs again: " + p, p.get("pids").isEmpty());
         }
-        assertTrue("the ring finishes", PlatformOptions.await(5 * DEADLINE_MILLIS, () -> JobScenarios.read(out).contains("ring ok hops=300000")));
+        assertTrue("the ring finishes", PlatformOptions.await(5 * DEADLINE_MILLIS, () -> JobScenarios.read(out).contains("ring ok hops=600000")));
+        assertFalse(JobScenarios.read(out), JobScenarios.read(out).contains("MISMATCH"));
+    }
+
+    /**
+     * MPICH across two hosts: hydra's mpiexec on node-a starts its proxy on node-b through {@code bin/quiesce-rsh}
+     * ({@code -launcher ssh -launcher-exec}); four ranks over UCX's TCP transport (the namespace hosts share one host
+     * name, so UCX's shared memory between "same-named" hosts must stay off). Checkpointed while it runs, killed and
+     * restarted on the same hosts; the ring finishes with the exact hop count.
+     */
+    @Test
+    public void anMpichRingOverTwoHostsStartsItsProxyThroughQuiesceRshAndRestartsWhole() throws Exception {
+        assumeTrue("network namespaces need root", "root".equals(System.getProperty("user.name")));
+        assertTrue("needs MPICH (Debian: mpich libmpich-dev; .ci/run installs them)", Files.isExecutable(Path.of("/usr/bin/mpicc.mpich")));
+        Cli a = hosts("qzh", ProcessHandle.current().pid() % 10 + 210, 2);
+        Path ring = data.resolve("mpiring00-mpich");
+        Process mpicc = new ProcessBuilder("/usr/bin/mpicc.mpich", "-O2", "-o", ring.toString(),
+                PlatformOptions.root().resolve("itests/src/test/realprograms/mpiring00.c").toString()).inheritIO().start();
+        assertEquals("mpicc", 0, mpicc.waitFor());
+        Path tmp = Files.createDirectories(data.resolve("mpich-tmp"));
+        // -localhost: hydra's proxies call back the launching host by this address (the host name is the machine's)
+        a.ok("launch", "--name", "hring", "--", "env", "TMPDIR=" + tmp, "UCX_TLS=tcp,self", "/usr/bin/mpiexec.hydra", "-localhost",
+                net + "1", "-hosts", "node-a:2,node-b:2", "-n", "4", "-launcher", "ssh", "-launcher-exec", rsh(), ring.toString(),
+                "8000", "4096", "200", "250");
+        Path out = JobScenarios.output(a, "hring");
+        assertTrue("the ring runs:\n" + JobScenarios.read(out), PlatformOptions.await(DEADLINE_MILLIS,
+                () -> JobScenarios.read(out).contains("hop 1000 rank 1")));
+        JsonNode pieces = trackPieces(a, "hring");
+        List<String> onB = commands(pieces, "node-b");
+        assertTrue("node-b runs the relay, hydra's proxy and two ranks: " + onB, onB.contains("quiesce-rsh")
+                && onB.contains("hydra_pmi_proxy") && onB.stream().filter("mpiring00-mpich"::equals).count() == 2);
+        for (int i = 1; i <= 3; i++) {
+            JsonNode cp = a.ok("checkpoint", "hring", "--json");
+            assertEquals(cp.toString(), 0, cp.get("warnings").size());
+            int lines = JobScenarios.read(out).split("\n").length;
+            assertTrue("the ring goes on after checkpoint " + i, PlatformOptions.await(DEADLINE_MILLIS,
+                    () -> JobScenarios.read(out).split("\n").length > lines));
+        }
+        assertTrue(a.ok("checkpoint", "hring", "--kill", "--json").get("killed").asBoolean());
+        assertFalse("killed before its end: make the ring longer", JobScenarios.read(out).contains("ring ok"));
+        a.ok("restart", "hring", "--json");
+        for (JsonNode p : trackPieces(a, "hring")) {
+            assertFalse("every piece runs again: " + p, p.get("pids").isEmpty());
+        }
+        assertTrue("the ring finishes:\n" + JobScenarios.read(out), PlatformOptions.await(5 * DEADLINE_MILLIS,
+                () -> JobScenarios.read(out).contains("ring ok hops=8000")));
         assertFalse(JobScenarios.read(out), JobScenarios.read(out).contains("MISMATCH"));
     }
 }
