@@ -306,8 +306,11 @@ public class DistributedIT {
         grows("a.txt", 20);
         grows("b.txt", 20);
         assertTrue("the killed agent left its staged part", names(bJob).stream().anyMatch(n -> n.startsWith(".part-")));
+        // and, as a link that closed mid-copy leaves it, half a copy of another host's part (a restart --host-map's)
+        Path halfCopy = Files.createDirectories(bJob.resolve(".part-7").resolve("host-c"));
+        Files.write(halfCopy.resolve("pages.img"), new byte[4096]);
 
-        joinB(); // the agent comes back, asks what became of the epoch, and deletes its part
+        joinB(); // the agent comes back, asks what became of the epoch, and deletes its part and the half copy
         awaitPartDeleted(bJob);
         awaitPieceRunning();
         JsonNode cp2 = cli(a).ok("checkpoint", "pair", "--json");

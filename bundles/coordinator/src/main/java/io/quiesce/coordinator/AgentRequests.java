@@ -369,7 +369,11 @@ final class AgentRequests implements RequestHandler, AutoCloseable {
      */
     void recover(Link link) {
         for (CheckpointStore.StagedPart p : store.get().stagedRemoteParts()) {
-            if (!p.part().equals(LocalAgent.partFolder(host)) || checkpoints.containsKey(p.jobId() + ":" + p.epoch())) {
+            if (!p.part().equals(LocalAgent.partFolder(host))) {
+                discardUnfinishedCopy(p);
+                continue;
+            }
+            if (checkpoints.containsKey(p.jobId() + ":" + p.epoch())) {
                 continue;
             }
             try {
@@ -389,6 +393,23 @@ final class AgentRequests implements RequestHandler, AutoCloseable {
             } catch (ClusterException | CheckpointException e) {
                 LOG.warn("job {} epoch {}: cannot learn the coordinator's decision ({}); the part waits", p.jobId(), p.epoch(), e.getMessage());
             }
+        }
+    }
+
+    /**
+     * Another host's part staged here is a copy for a restart --host-map, never a vote: one that no open copy is
+     * receiving was left by a link that closed mid-copy (a coordinator that died, this platform stopped), and a
+     * later restart copies the part afresh, so it is deleted.
+     */
+    private void discardUnfinishedCopy(CheckpointStore.StagedPart p) {
+        if (copies.receiving(p.jobId(), p.epoch(), p.part())) {
+            return;
+        }
+        try {
+            store.get().discardRemotePart(p.jobId(), p.epoch(), p.part());
+            LOG.info("job {} epoch {}: an unfinished copy of host {}'s part (its copy's link closed) is deleted", p.jobId(), p.epoch(), p.part());
+        } catch (IOException e) {
+            LOG.warn("job {} epoch {}: cannot delete an unfinished copy of host {}'s part: {}", p.jobId(), p.epoch(), p.part(), e.getMessage());
         }
     }
 

@@ -21,7 +21,8 @@ final class PartCopyRequests implements AutoCloseable {
     /** The most copies one host holds open at once: a peer cannot grow this without bound. */
     private static final int MAX_OPEN = 64;
 
-    private record Copy(Link link, PartTransfer.Source source, PartTransfer.Sink sink) {
+    /** @param what job, epoch and part, as {@link #key} makes it */
+    private record Copy(Link link, PartTransfer.Source source, PartTransfer.Sink sink, String what) {
         void close() {
             if (source != null) {
                 source.close();
@@ -62,7 +63,7 @@ final class PartCopyRequests implements AutoCloseable {
                     throw new CheckpointException("the checkpoint of job " + m.jobId() + " epoch " + m.epoch() + " lists no file of part " + part);
                 }
                 if (op.equals("im.send")) {
-                    copies.put(id, new Copy(link, agent.get().sendPart(null, m, part), null));
+                    copies.put(id, new Copy(link, agent.get().sendPart(null, m, part), null, key(m.jobId(), m.epoch(), part)));
                     return Wire.object();
                 }
                 PartTransfer.Sink sink = agent.get().receivePart(null, m, part);
@@ -70,7 +71,7 @@ final class PartCopyRequests implements AutoCloseable {
                     sink.close();
                     return Wire.object().put("present", true);
                 }
-                copies.put(id, new Copy(link, null, sink));
+                copies.put(id, new Copy(link, null, sink, key(m.jobId(), m.epoch(), part)));
                 return Wire.object().put("present", false);
             }
             case "im.end" -> {
@@ -110,6 +111,17 @@ final class PartCopyRequests implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private static String key(String jobId, long epoch, String part) {
+        return jobId + "/" + epoch + "/" + part;
+    }
+
+    /** @return whether a copy open here (on a link still open) is receiving that part */
+    boolean receiving(String jobId, long epoch, String part) {
+        dropClosed();
+        String k = key(jobId, epoch, part);
+        return copies.values().stream().anyMatch(c -> c.sink() != null && c.what().equals(k));
     }
 
     /** Ends the copies of links that closed: a part half received is deleted. */
