@@ -209,13 +209,8 @@ public class RemoteExecIT {
      */
     @Test
     public void anOpenMpiRingOverThreeHostsStartsItsRemoteDaemonsThroughQuiesceRshAndRestartsWhole() throws Exception {
-        assumeTrue("network namespaces need root", "root".equals(System.getProperty("user.name")));
-        assertTrue("needs Open MPI (Debian: openmpi-bin libopenmpi-dev; .ci/run installs them)", Files.isExecutable(Path.of("/usr/bin/mpicc.openmpi")));
         Cli a = hosts("qzm", ProcessHandle.current().pid() % 5 + 250, 3);
-        Path ring = data.resolve("mpiring00");
-        Process mpicc = new ProcessBuilder("/usr/bin/mpicc.openmpi", "-O2", "-o", ring.toString(),
-                PlatformOptions.root().resolve("itests/src/test/realprograms/mpiring00.c").toString()).inheritIO().start();
-        assertEquals("mpicc", 0, mpicc.waitFor());
+        Path ring = ring("/usr/bin/mpicc.openmpi", "mpiring00");
         Path tmp = Files.createDirectories(data.resolve("mpi-tmp"));
         String subnet = net + "0/24";
         // yield when idle: four ranks and three daemons share two cores, and a spinning rank would starve the one it waits for
@@ -234,21 +229,42 @@ public class RemoteExecIT {
         }
         assertTrue(commands(pieces, "node-a").contains("mpirun.openmpi"));
 
-        for (int i = 1; i <= 10; i++) {
-            JsonNode cp = a.ok("checkpoint", "mring", "--json");
+        checkpointsThenRestartFinishes(a, "mring", 10, "ring ok hops=600000");
+    }
+
+    /** Compiles the ring with an MPI's own mpicc into the test's folder; @return the program */
+    private Path ring(String mpicc, String name) throws Exception {
+        assertTrue("needs " + mpicc + " (Debian: openmpi-bin libopenmpi-dev, mpich libmpich-dev; .ci/run installs them)",
+                Files.isExecutable(Path.of(mpicc)));
+        Path ring = data.resolve(name);
+        Process p = new ProcessBuilder(mpicc, "-O2", "-o", ring.toString(),
+                PlatformOptions.root().resolve("itests/src/test/realprograms/mpiring00.c").toString()).inheritIO().start();
+        assertEquals(mpicc, 0, p.waitFor());
+        return ring;
+    }
+
+    /**
+     * Checkpoints a running ring {@code times} times (epochs in turn, no warning, the ring going on after each), then
+     * with --kill before its end, restarts it on the same hosts and waits for its verdict, with no mismatch.
+     */
+    private void checkpointsThenRestartFinishes(Cli a, String job, int times, String verdict) throws Exception {
+        Path out = JobScenarios.output(a, job);
+        for (int i = 1; i <= times; i++) {
+            JsonNode cp = a.ok("checkpoint", job, "--json");
             assertEquals(cp.toString(), i, cp.get("epoch").asInt());
             assertEquals(cp.toString(), 0, cp.get("warnings").size());
             int lines = JobScenarios.read(out).split("\n").length;
             assertTrue("the ring goes on after checkpoint " + i, PlatformOptions.await(DEADLINE_MILLIS,
                     () -> JobScenarios.read(out).split("\n").length > lines));
         }
-        assertTrue(a.ok("checkpoint", "mring", "--kill", "--json").get("killed").asBoolean());
+        assertTrue(a.ok("checkpoint", job, "--kill", "--json").get("killed").asBoolean());
         assertFalse("killed before its end: make the ring longer", JobScenarios.read(out).contains("ring ok"));
-        a.ok("restart", "mring", "--json");
-        for (JsonNode p : trackPieces(a, "mring")) {
+        a.ok("restart", job, "--json");
+        for (JsonNode p : trackPieces(a, job)) {
             assertFalse("every piece runs again: " + p, p.get("pids").isEmpty());
         }
-        assertTrue("the ring finishes", PlatformOptions.await(5 * DEADLINE_MILLIS, () -> JobScenarios.read(out).contains("ring ok hops=600000")));
+        assertTrue("the ring finishes:\n" + JobScenarios.read(out), PlatformOptions.await(5 * DEADLINE_MILLIS,
+                () -> JobScenarios.read(out).contains(verdict)));
         assertFalse(JobScenarios.read(out), JobScenarios.read(out).contains("MISMATCH"));
     }
 
@@ -260,13 +276,8 @@ public class RemoteExecIT {
      */
     @Test
     public void anMpichRingOverTwoHostsStartsItsProxyThroughQuiesceRshAndRestartsWhole() throws Exception {
-        assumeTrue("network namespaces need root", "root".equals(System.getProperty("user.name")));
-        assertTrue("needs MPICH (Debian: mpich libmpich-dev; .ci/run installs them)", Files.isExecutable(Path.of("/usr/bin/mpicc.mpich")));
         Cli a = hosts("qzh", ProcessHandle.current().pid() % 10 + 210, 2);
-        Path ring = data.resolve("mpiring00-mpich");
-        Process mpicc = new ProcessBuilder("/usr/bin/mpicc.mpich", "-O2", "-o", ring.toString(),
-                PlatformOptions.root().resolve("itests/src/test/realprograms/mpiring00.c").toString()).inheritIO().start();
-        assertEquals("mpicc", 0, mpicc.waitFor());
+        Path ring = ring("/usr/bin/mpicc.mpich", "mpiring00-mpich");
         Path tmp = Files.createDirectories(data.resolve("mpich-tmp"));
         // -localhost: hydra's proxies call back the launching host by this address (the host name is the machine's)
         a.ok("launch", "--name", "hring", "--", "env", "TMPDIR=" + tmp, "UCX_TLS=tcp,self", "/usr/bin/mpiexec.hydra", "-localhost",
@@ -279,21 +290,6 @@ public class RemoteExecIT {
         List<String> onB = commands(pieces, "node-b");
         assertTrue("node-b runs the relay, hydra's proxy and two ranks: " + onB, onB.contains("quiesce-rsh")
                 && onB.contains("hydra_pmi_proxy") && onB.stream().filter("mpiring00-mpich"::equals).count() == 2);
-        for (int i = 1; i <= 3; i++) {
-            JsonNode cp = a.ok("checkpoint", "hring", "--json");
-            assertEquals(cp.toString(), 0, cp.get("warnings").size());
-            int lines = JobScenarios.read(out).split("\n").length;
-            assertTrue("the ring goes on after checkpoint " + i, PlatformOptions.await(DEADLINE_MILLIS,
-                    () -> JobScenarios.read(out).split("\n").length > lines));
-        }
-        assertTrue(a.ok("checkpoint", "hring", "--kill", "--json").get("killed").asBoolean());
-        assertFalse("killed before its end: make the ring longer", JobScenarios.read(out).contains("ring ok"));
-        a.ok("restart", "hring", "--json");
-        for (JsonNode p : trackPieces(a, "hring")) {
-            assertFalse("every piece runs again: " + p, p.get("pids").isEmpty());
-        }
-        assertTrue("the ring finishes:\n" + JobScenarios.read(out), PlatformOptions.await(5 * DEADLINE_MILLIS,
-                () -> JobScenarios.read(out).contains("ring ok hops=8000")));
-        assertFalse(JobScenarios.read(out), JobScenarios.read(out).contains("MISMATCH"));
+        checkpointsThenRestartFinishes(a, "hring", 3, "ring ok hops=8000");
     }
 }

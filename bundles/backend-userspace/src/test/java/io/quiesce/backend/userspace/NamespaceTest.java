@@ -165,12 +165,14 @@ public class NamespaceTest extends EngineTest {
         assertEquals("the restored job's exit status reaches the new outer init", 0, waitExit(pids.get(0)));
     }
 
-    @Test(timeout = 30000)
-    public void theJobsProcShowsItsOwnPidsBeforeAndAfterRestart() throws Exception {
-        Path out = root().resolve("procself.out");
-        int outer = launch(out, "procself00");
-        String first = await(out, l -> l.startsWith("tick=3 "), 5000);
-        assertEquals("PID 2 of its namespace, and /proc agrees", 2, field(first, "pid"));
+    private List<String> lastWarnings = List.of();
+
+    /**
+     * Checkpoints the job of {@code outer} with kill, commits it and restores it in a fresh namespace.
+     *
+     * @return the largest {@code field} of the output's lines starting with {@code prefix} before the restore
+     */
+    private long killAndRestore(int outer, Path out, String prefix, String field) throws Exception {
         Path folder = Files.createDirectory(root().resolve("cp"));
         try (CheckpointSession s = backend.openCheckpoint(job(outer))) {
             s.freeze();
@@ -179,11 +181,22 @@ public class NamespaceTest extends EngineTest {
         }
         roots.remove((Integer) outer);
         Scenarios.commit(folder, "userspace", ImageFormat.VERSION);
-        long before = Scenarios.lines(out).stream().filter(l -> l.startsWith("tick=")).mapToLong(l -> field(l, "tick")).max().orElseThrow();
+        long before = Scenarios.lines(out).stream().filter(l -> l.startsWith(prefix)).mapToLong(l -> field(l, field)).max().orElseThrow();
         try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), null, Map.of(), true))) {
             rs.restore();
             roots.add((int) (long) rs.release().get(0));
+            lastWarnings = rs.warnings();
         }
+        return before;
+    }
+
+    @Test(timeout = 30000)
+    public void theJobsProcShowsItsOwnPidsBeforeAndAfterRestart() throws Exception {
+        Path out = root().resolve("procself.out");
+        int outer = launch(out, "procself00");
+        String first = await(out, l -> l.startsWith("tick=3 "), 5000);
+        assertEquals("PID 2 of its namespace, and /proc agrees", 2, field(first, "pid"));
+        long before = killAndRestore(outer, out, "tick=", "tick");
         await(out, l -> l.startsWith("tick=") && field(l, "tick") > before + 3, 5000);
         String all = Files.readString(out);
         assertFalse(all, all.contains("MISMATCH"));
@@ -194,20 +207,8 @@ public class NamespaceTest extends EngineTest {
         Path out = root().resolve("sysv.out");
         int outer = launch(out, "sysvshm00");
         await(out, l -> l.startsWith("child n=3 "), 5000);
-        Path folder = Files.createDirectory(root().resolve("cp"));
-        try (CheckpointSession s = backend.openCheckpoint(job(outer))) {
-            s.freeze();
-            s.dump(folder);
-            s.kill();
-        }
-        roots.remove((Integer) outer);
-        Scenarios.commit(folder, "userspace", ImageFormat.VERSION);
-        long before = Scenarios.lines(out).stream().filter(l -> l.startsWith("parent n=")).mapToLong(l -> field(l, "n")).max().orElseThrow();
-        try (RestoreSession rs = backend.openRestore(folder, new RestoreOptions(root(), null, Map.of(), true))) {
-            rs.restore();
-            roots.add((int) (long) rs.release().get(0));
-            assertEquals("shmids come back through shm_next_id: " + rs.warnings(), List.of(), rs.warnings());
-        }
+        long before = killAndRestore(outer, out, "parent n=", "n");
+        assertEquals("shmids come back through shm_next_id: " + lastWarnings, List.of(), lastWarnings);
         String l = await(out, x -> x.startsWith("parent n=") && field(x, "n") > before + 3, 5000);
         assertTrue(l, l.contains(" ids=same "));
         await(out, x -> x.startsWith("child n=") && field(x, "n") > before + 3, 5000);
