@@ -204,10 +204,10 @@ public class RealProgramsIT extends JobScenarios {
         for (Cli cli : users()) {
             start(cli);
             Path tmp = folder(cli, "mpich-tmp");
-            launch(cli, "mpich", "env", "TMPDIR=" + tmp, "UCX_TLS=sm,self", MPIRUN_MPICH, "-n", "4", program("mpiring00-mpich"), "6000",
+            launch(cli, "mpich", "env", "TMPDIR=" + tmp, "UCX_TLS=sm,self", MPIRUN_MPICH, "-n", "4", program("mpiring00-mpich"), "3000",
                     "4096", "1000");
             // MPICH's ranks poll without yielding: four on two cores pass about 300 hops/s
-            JsonNode c = continueThenRestartFinishes(cli, "mpich", Pattern.compile("^hop \\d+ rank \\d$"), "ring ok hops=6000");
+            JsonNode c = continueThenRestartFinishes(cli, "mpich", Pattern.compile("^hop \\d+ rank \\d$"), "ring ok hops=3000");
             System.out.printf("RealProgramsIT: %s: MPICH ring of 4 ranks over shared memory: checkpoint (continue) %d ms, pause %d ms, "
                     + "%d bytes%n", cli.user(), c.get("millis").asLong(), c.get("pauseMillis").asLong(), c.get("bytes").asLong());
         }
@@ -224,9 +224,13 @@ public class RealProgramsIT extends JobScenarios {
         }
     }
 
+    /**
+     * As the running user only: a plain user's restart of this job waits for the TIME_WAIT remnants of its start-up
+     * connections to expire (most of a minute, see TimeWaitRemnants), which the ring above already shows.
+     */
     @Test
     public void anMpiAllreduceLoopChecksEveryIteration() throws Exception {
-        for (Cli cli : users()) {
+        for (Cli cli : users().subList(0, 1)) {
             start(cli);
             launch(cli, "collective", mpirun(cli, "collective00", "5000", "1024", "1000").toArray(String[]::new));
             continueThenRestartFinishes(cli, "collective", Pattern.compile("^allreduce iter=\\d+$"), "allreduce ok iters=5000 ranks=4");
