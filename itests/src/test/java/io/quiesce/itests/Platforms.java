@@ -5,14 +5,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.rules.ExternalResource;
+import org.junit.rules.TestWatcher;
+import org.junit.runner.Description;
 
 /**
  * The platforms and processes a test starts through bin/quiesce, each platform with a fresh home: after the test,
  * whatever happened, every platform is stopped (the last tracked first), every recorded process killed, then the
- * test's own clean-up run (a network namespace is deleted only once the platform in it has stopped).
+ * test's own clean-up run (a network namespace is deleted only once the platform in it has stopped). The homes
+ * made by {@link #home} are deleted after a test that passed (they hold images of process memory, and a suite run
+ * made hundreds); a failed test's are kept, with their logs, and named on stderr.
  */
-final class Platforms extends ExternalResource {
+final class Platforms extends TestWatcher {
     /** A clean-up step that may fail. */
     interface Step {
         void run() throws Exception;
@@ -22,6 +25,8 @@ final class Platforms extends ExternalResource {
     private final List<Cli> clients = new ArrayList<>();
     private final List<Long> pids = new ArrayList<>();
     private final List<Step> last = new ArrayList<>();
+    private final List<Path> homes = new ArrayList<>();
+    private boolean passed;
 
     Platforms(String prefix) {
         this.prefix = prefix;
@@ -31,6 +36,7 @@ final class Platforms extends ExternalResource {
     Path home(String name) throws IOException {
         Path h = Files.createTempDirectory("quiesce-" + prefix + "-" + name + "-");
         clients.add(Cli.of(h));
+        homes.add(h);
         return h;
     }
 
@@ -55,7 +61,12 @@ final class Platforms extends ExternalResource {
     }
 
     @Override
-    protected void after() {
+    protected void succeeded(Description description) {
+        passed = true;
+    }
+
+    @Override
+    protected void finished(Description description) {
         for (int i = clients.size() - 1; i >= 0; i--) {
             try {
                 clients.get(i).run("stop");
@@ -71,6 +82,19 @@ final class Platforms extends ExternalResource {
                 s.run();
             } catch (Exception e) {
                 System.err.println("clean-up failed: " + e);
+            }
+        }
+        for (Path h : homes) {
+            if (!passed) {
+                System.err.println(description.getDisplayName() + " failed: its platform's home is kept: " + h);
+                continue;
+            }
+            try (java.util.stream.Stream<Path> walk = Files.walk(h)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException | java.io.UncheckedIOException e) {
+                System.err.println("cannot delete " + h + ": " + e);
             }
         }
     }

@@ -116,6 +116,8 @@ final class Watchdog implements AutoCloseable {
             process = new ProcessBuilder(exe.toString(), Long.toString(ProcessHandle.current().pid()))
                     .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             pipe = process.getOutputStream();
+            // it runs from its inode now: the copy goes at once, so a platform that is killed leaves nothing in /tmp
+            removeCopy();
             LOG.info("watchdog started as PID {} (freeze deadline {} s)", process.pid(), deadlineSeconds.getAsInt());
             return true;
         } catch (IOException e) {
@@ -134,6 +136,10 @@ final class Watchdog implements AutoCloseable {
             }
             process = null;
         }
+        removeCopy();
+    }
+
+    private void removeCopy() {
         if (folder != null) {
             try {
                 Files.deleteIfExists(folder.resolve("quiesce-watchdog"));
