@@ -26,8 +26,19 @@ import java.util.List;
  * runs after it, and leaves the tracee stopped there with the final registers.
  */
 public final class SyscallInjector {
-    /** Size of the scratch area: code, small buffers, and a page for path strings. */
+    /** Size of the scratch area's code and data: code, small buffers, and a page for path strings. */
     public static final int SCRATCH_SIZE = 0x2000;
+    /**
+     * The page after them, which nothing else writes: the code single calls run through, and the registers and mask
+     * its fallback resumes the process with (see {@link #call}).
+     */
+    private static final int RESUME_PAGE = SCRATCH_SIZE;
+    /** What is mapped: the scratch area and its resume page. */
+    public static final int MAPPED_SIZE = SCRATCH_SIZE + 0x1000;
+    private static final int RESUME_CODE = RESUME_PAGE;
+    /** The resume block: rax..r15 in {@link X86_64Regs} order (its first 15), then rip, eflags, the signal mask. */
+    private static final int RESUME_BLOCK = RESUME_PAGE + 0x100;
+    private static final int BLOCK_RIP = RESUME_BLOCK + 15 * 8, BLOCK_FLAGS = BLOCK_RIP + 8, BLOCK_MASK = BLOCK_FLAGS + 8;
     /** Offsets of the scratch area's fixed parts (older callers; new code takes space from {@link #area()}). */
     public static final int CODE = 0, STRUCT = 0x100, OUT = 0x200, MM_MAP = 0x400, PATH = 0x1000;
     private static final int SYSCALL_STOP = LibC.SIGTRAP | 0x80;
@@ -87,7 +98,7 @@ public final class SyscallInjector {
         SyscallInjector inj = new SyscallInjector(tracee, memory, regs, scratch, mask);
         long got;
         try {
-            got = inj.stepped(insn, Syscalls.MMAP, scratch, SCRATCH_SIZE,
+            got = inj.stepped(insn, Syscalls.MMAP, scratch, MAPPED_SIZE,
                     Syscalls.PROT_READ | Syscalls.PROT_WRITE | Syscalls.PROT_EXEC,
                     Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS | Syscalls.MAP_FIXED_NOREPLACE, -1, 0);
         } catch (CheckpointException | RuntimeException e) {
@@ -105,7 +116,61 @@ public final class SyscallInjector {
                     got < 0 ? Errno.name(got) : null, null, null);
         }
         memory.write(scratch + CODE, SYSCALL_INT3);
+        memory.write(scratch + RESUME_CODE, resumeCode());
         return inj;
+    }
+
+    /**
+     * The code a single injected call runs through: {@code syscall}, then what runs only if no tracer takes the
+     * call's exit stop (the platform was killed, or crashed, mid-call): it sets the signal mask from the resume block
+     * (rt_sigprocmask, with the process's own stack pointer, so a signal let in from then on is delivered as usual)
+     * and loads every general register, the flags and rip from it, so the process goes on as if it had never been
+     * stopped. Without it, such a process ran on into our int3 and died. Every address is rip-relative: the code
+     * and the block sit in one page wherever the scratch area is. FPU state is never touched by injected calls.
+     */
+    private static byte[] resumeCode() {
+        java.nio.ByteBuffer c = java.nio.ByteBuffer.allocate(256).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        c.put((byte) 0x0f).put((byte) 0x05); // syscall: the injected call
+        c.put((byte) 0xb8).putInt(Syscalls.RT_SIGPROCMASK); // mov eax, rt_sigprocmask
+        c.put((byte) 0xbf).putInt(2); // mov edi, SIG_SETMASK
+        ripRelative(c, new byte[] { 0x48, (byte) 0x8d, 0x35 }, BLOCK_MASK); // lea rsi, [mask]
+        c.put((byte) 0x31).put((byte) 0xd2); // xor edx, edx: no old mask wanted
+        c.put((byte) 0x41).put((byte) 0xba).putInt(8); // mov r10d, sizeof(sigset_t)
+        c.put((byte) 0x0f).put((byte) 0x05); // syscall
+        // mov reg, [block + 8 * index] for the 15 general registers but rsp, in X86_64Regs order
+        int[] numbers = { 15, 14, 13, 12, 5, 3, 11, 10, 9, 8, 0, 1, 2, 6, 7 };
+        for (int i = 0; i < numbers.length; i++) {
+            int n = numbers[i];
+            ripRelative(c, new byte[] { (byte) (0x48 | (n >= 8 ? 0x04 : 0)), (byte) 0x8b, (byte) (0x05 | (n & 7) << 3) }, RESUME_BLOCK + 8 * i);
+        }
+        // the flags go through the stack, below the interrupted code's red zone (128 bytes under rsp)
+        c.put(new byte[] { 0x48, (byte) 0x8d, (byte) 0xa4, 0x24 }).putInt(-136); // lea rsp, [rsp - 136]
+        ripRelative(c, new byte[] { (byte) 0xff, 0x35 }, BLOCK_FLAGS); // push qword [flags]
+        c.put((byte) 0x9d); // popfq
+        c.put(new byte[] { 0x48, (byte) 0x8d, (byte) 0xa4, 0x24 }).putInt(136); // lea rsp, [rsp + 136] (flags kept)
+        ripRelative(c, new byte[] { (byte) 0xff, 0x25 }, BLOCK_RIP); // jmp qword [rip]
+        if (c.position() > RESUME_BLOCK - RESUME_CODE) {
+            throw new IllegalStateException("resume code overlaps its block");
+        }
+        return java.util.Arrays.copyOf(c.array(), c.position());
+    }
+
+    /** Appends an instruction whose last operand is a rip-relative disp32 to {@code target} (a scratch offset). */
+    private static void ripRelative(java.nio.ByteBuffer c, byte[] opcode, int target) {
+        c.put(opcode);
+        int next = RESUME_CODE + c.position() + 4;
+        c.putInt(target - next);
+    }
+
+    /** Writes what the resume code gives back to the process: its registers and mask as it should run on. */
+    private void writeResumeBlock() throws CheckpointException {
+        X86_64Regs resume = RestartRules.forResume(template);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(18 * 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 15; i++) {
+            b.putLong(resume.get(i));
+        }
+        b.putLong(resume.get(X86_64Regs.RIP)).putLong(resume.get(X86_64Regs.EFLAGS)).putLong(savedMask);
+        memory.write(scratch + RESUME_BLOCK, b.array());
     }
 
     /**
@@ -256,7 +321,7 @@ public final class SyscallInjector {
      * @return a free, aligned address
      */
     public static long chooseScratch(List<List<Vma>> layouts) {
-        return freeRange(1L << 30, 1L << 30, SCRATCH_SIZE, layouts);
+        return freeRange(1L << 30, 1L << 30, MAPPED_SIZE, layouts);
     }
 
     /**
@@ -326,20 +391,9 @@ public final class SyscallInjector {
      * @return its raw result: negative errno values are returned, not thrown
      */
     public long call(int nr, long... args) throws CheckpointException {
-        tracee.setRegsSeized(template.forSyscall(scratch + CODE, nr, args));
-        tracee.cont(0);
-        int s = injectionStop("syscall " + nr + " injection", false);
-        if (WaitStatus.stopSignal(s) != LibC.SIGTRAP || WaitStatus.event(s) != 0) {
-            throw new CheckpointException("process " + tracee.tid() + " stopped unexpectedly (" + WaitStatus.describe(s)
-                    + ") in injected syscall " + nr, tracee.tid(), null, null, null);
-        }
-        X86_64Regs r = tracee.getRegsSeized();
-        if (r.get(X86_64Regs.RIP) != scratch + SYSCALL_INT3.length) {
-            throw new CheckpointException(String.format("process %d: injected syscall %d ended at rip 0x%x, not in the scratch area",
-                    tracee.tid(), nr, r.get(X86_64Regs.RIP)), tracee.tid(), null, null, null);
-        }
-        calls++;
-        return r.get(X86_64Regs.RAX);
+        // stepped to its entry and exit stops, so the code after its syscall runs only when no tracer is left
+        writeResumeBlock();
+        return stepped(scratch + RESUME_CODE, nr, args);
     }
 
     /**
@@ -450,7 +504,7 @@ public final class SyscallInjector {
      * {@code finalRegs} and {@code mask} set. From there it can be detached or kept stopped.
      */
     public void finishSeized(X86_64Regs finalRegs, long mask) throws CheckpointException {
-        long rc = stepped(scratch + CODE, Syscalls.MUNMAP, scratch, SCRATCH_SIZE);
+        long rc = stepped(scratch + CODE, Syscalls.MUNMAP, scratch, MAPPED_SIZE);
         if (rc != 0) {
             throw new CheckpointException("munmap of the scratch area in process " + tracee.tid() + " failed: "
                     + Errno.name(rc), tracee.tid(), Errno.name(rc), null, null);

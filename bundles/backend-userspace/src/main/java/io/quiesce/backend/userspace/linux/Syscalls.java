@@ -2,7 +2,7 @@ package io.quiesce.backend.userspace.linux;
 
 /** x86_64 system call numbers and their flag values, as injected into tracees. */
 public final class Syscalls {
-    public static final int OPEN = 2, CLOSE = 3, LSEEK = 8, MMAP = 9, MUNMAP = 11, BRK = 12, RT_SIGACTION = 13,
+    public static final int OPEN = 2, CLOSE = 3, LSEEK = 8, MMAP = 9, MUNMAP = 11, BRK = 12, RT_SIGACTION = 13, RT_SIGPROCMASK = 14,
             MREMAP = 25, PAUSE = 34, DUP2 = 33, GETPID = 39, FCNTL = 72, CHDIR = 80, UMASK = 95, RT_SIGQUEUEINFO = 129,
             PRCTL = 157, RESTART_SYSCALL = 219, SET_TID_ADDRESS = 218, SET_ROBUST_LIST = 273, GET_ROBUST_LIST = 274, TEE = 276,
             PIPE2 = 293, RT_TGSIGQUEUEINFO = 297, PRLIMIT64 = 302, KCMP = 312, RSEQ = 334, PIDFD_OPEN = 434, CLONE3 = 435,

@@ -169,7 +169,7 @@ public final class MemoryRestore {
         for (VmaImage v : saved) {
             savedAsVmas.add(new Vma(v.start(), v.end(), v.perms(), 0, "", 0, v.path()));
         }
-        List<Vma> scratch = List.of(new Vma(inj.scratch(), inj.scratch() + SyscallInjector.SCRATCH_SIZE, "rwxp", 0, "", 0, null));
+        List<Vma> scratch = List.of(new Vma(inj.scratch(), inj.scratch() + SyscallInjector.MAPPED_SIZE, "rwxp", 0, "", 0, null));
         long total = stub.stream().filter(Vma::special).mapToLong(Vma::length).sum();
         // Park every special first, then move it home: the stub's and the saved ranges may overlap.
         long park = SyscallInjector.freeRange(1L << 36, 1L << 30, total, List.of(stub, savedAsVmas, scratch));
