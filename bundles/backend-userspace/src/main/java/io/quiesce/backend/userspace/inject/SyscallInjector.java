@@ -20,8 +20,10 @@ import java.util.List;
  *
  * <p>Bootstrap: the first call (mmap of a private RWX scratch area) runs through the {@code syscall} instruction
  * the tracee was stopped after (or one patched in at rip), stepped with PTRACE_SYSCALL to its entry and exit stop.
- * The scratch area then holds {@code syscall; int3}: every further call sets the registers to it, continues, and
- * reads rax at the SIGTRAP stop. All signals are blocked meanwhile so that nothing but our int3 stops the tracee.
+ * The scratch area then holds {@code syscall; int3}, for sequences, fork and thread creation (continued to the int3's
+ * SIGTRAP), and in its last page the code single calls are stepped through, whose fallback resumes the process
+ * should its tracer vanish mid-call (see {@link #resumeCode}). All signals are blocked meanwhile so that nothing
+ * but our stops stops the tracee.
  * {@link #finishSeized} unmaps the scratch area with rip inside it, stepping to the syscall exit so no instruction
  * runs after it, and leaves the tracee stopped there with the final registers.
  */
