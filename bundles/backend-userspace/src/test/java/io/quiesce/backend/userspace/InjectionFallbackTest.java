@@ -40,33 +40,66 @@ public class InjectionFallbackTest {
         return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("SigBlk:")).findFirst().orElseThrow();
     }
 
-    @Test(timeout = 30000)
-    public void aProcessWhoseTracerEndsMidInjectionRunsOnWithItsRegistersAndMask() throws Exception {
+    /** Starts sigpending00 (three signals kept blocked and pending, its pending sets checked every tick). */
+    private Path start() throws Exception {
         Path out = tmp.getRoot().toPath().resolve("sigpending.out");
-        // sigpending00 keeps three signals blocked and pending, and checks the pending sets every tick
         pid = Scenarios.spawn("sigpending00", out, tmp.getRoot().toPath().resolve("trigger").toString());
         await(out, l -> l.startsWith("tick=3 "), 10000);
-        String mask = sigBlk(pid);
-        Path proc = Path.of("/proc");
-        Tracer tracer = new Tracer("quiesce-test-tracer");
-        long mine = tracer.call(() -> {
-            Tracee t = new Tracee(pid);
-            t.seize(TracedProcess.FREEZE_OPTIONS);
-            t.interrupt();
-            t.waitStop("the test's interrupt");
-            SyscallInjector inj = SyscallInjector.openSeized(t, new ProcessMemory(proc, pid), proc);
-            // a call that completes: the tracee is left at its exit stop, with the call's registers, every
-            // signal blocked and rip in the scratch area: what a tracer killed between two calls leaves
-            return inj.call(Syscalls.GETPID);
-        });
-        assertEquals("the injected getpid ran in the process", pid, mine);
-        assertFalse("every signal is blocked while injecting: " + sigBlk(pid), sigBlk(pid).equals(mask));
-        tracer.close(); // its thread ends: the kernel detaches the tracee, which runs on from the exit stop
+        return out;
+    }
+
+    /** Ends the tracer's thread (the kernel detaches the tracee), then checks the process runs on as it was. */
+    private void tracerEndsThenRunsOn(Tracer tracer, Path out, String mask) throws Exception {
+        tracer.close();
         long before = Scenarios.lines(out).stream().filter(l -> l.startsWith("tick=")).mapToLong(l -> field(l, "tick")).max().orElseThrow();
         await(out, l -> l.startsWith("tick=") && field(l, "tick") > before + 5, 10000);
         assertTrue("still running", Scenarios.alive(pid));
-        assertEquals("its own signal mask is back", mask, sigBlk(pid));
+        assertEquals("its own signal mask", mask, sigBlk(pid));
         String all = Files.readString(out);
         assertFalse(all, all.contains("MISMATCH"));
+    }
+
+    private static SyscallInjector seize(int pid) throws io.quiesce.api.CheckpointException {
+        Path proc = Path.of("/proc");
+        Tracee t = new Tracee(pid);
+        t.seize(TracedProcess.FREEZE_OPTIONS);
+        t.interrupt();
+        t.waitStop("the test's interrupt");
+        return SyscallInjector.openSeized(t, new ProcessMemory(proc, pid), proc);
+    }
+
+    @Test(timeout = 30000)
+    public void betweenTwoCallsTheProcessHoldsItsOwnStateAndRunsOnWhenItsTracerEnds() throws Exception {
+        Path out = start();
+        String mask = sigBlk(pid);
+        Tracer tracer = new Tracer("quiesce-test-tracer");
+        long mine = tracer.call(() -> seize(pid).call(Syscalls.GETPID));
+        assertEquals("the injected getpid ran in the process", pid, mine);
+        assertEquals("between calls the process holds its own mask", mask, sigBlk(pid));
+        tracerEndsThenRunsOn(tracer, out, mask);
+    }
+
+    @Test(timeout = 30000)
+    public void aProcessWhoseTracerEndsInsideAnInjectedCallRunsOnWithItsRegistersAndMask() throws Exception {
+        Path out = start();
+        String mask = sigBlk(pid);
+        Tracer tracer = new Tracer("quiesce-test-tracer");
+        tracer.call(() -> {
+            SyscallInjector inj = seize(pid);
+            inj.call(Syscalls.GETPID); // the resume block now holds this thread's own registers and mask
+            // then a call the tracer leaves inside: nanosleep of 300 ms, from its entry stop on, as call() runs it
+            Tracee t = inj.tracee();
+            long ts = inj.scratch() + SyscallInjector.STRUCT;
+            new ProcessMemory(Path.of("/proc"), pid).write(ts, java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .putLong(0).putLong(300_000_000L).array());
+            t.setSigMaskSeized(-1L);
+            t.setRegsSeized(inj.template().forSyscall(inj.scratch() + SyscallInjector.RESUME_CODE, (int) Syscalls.NANOSLEEP, ts, 0));
+            t.syscallStep();
+            t.waitStop("the injected nanosleep's entry");
+            t.syscallStep(); // into the sleep: the tracer's thread ends while the process sleeps in our call
+            return null;
+        });
+        assertFalse("every signal is blocked inside the call: " + sigBlk(pid), sigBlk(pid).equals(mask));
+        tracerEndsThenRunsOn(tracer, out, mask);
     }
 }

@@ -37,7 +37,8 @@ public final class SyscallInjector {
     private static final int RESUME_PAGE = SCRATCH_SIZE;
     /** What is mapped: the scratch area and its resume page. */
     public static final int MAPPED_SIZE = SCRATCH_SIZE + 0x1000;
-    private static final int RESUME_CODE = RESUME_PAGE;
+    /** Where single calls run from: {@code syscall}, then the fallback (public for the test that plays a dying tracer). */
+    public static final int RESUME_CODE = RESUME_PAGE;
     /** The resume block: rax..r15 in {@link X86_64Regs} order (its first 15), then rip, eflags, the signal mask. */
     private static final int RESUME_BLOCK = RESUME_PAGE + 0x100;
     private static final int BLOCK_RIP = RESUME_BLOCK + 15 * 8, BLOCK_FLAGS = BLOCK_RIP + 8, BLOCK_MASK = BLOCK_FLAGS + 8;
@@ -164,8 +165,12 @@ public final class SyscallInjector {
         c.putInt(target - next);
     }
 
-    /** Writes what the resume code gives back to the process: its registers and mask as it should run on. */
-    private void writeResumeBlock() throws CheckpointException {
+    /**
+     * Writes what the resume code gives back to the thread: its registers and mask as it should run on.
+     *
+     * @return those registers
+     */
+    private X86_64Regs writeResumeBlock() throws CheckpointException {
         X86_64Regs resume = RestartRules.forResume(template);
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(18 * 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < 15; i++) {
@@ -173,6 +178,7 @@ public final class SyscallInjector {
         }
         b.putLong(resume.get(X86_64Regs.RIP)).putLong(resume.get(X86_64Regs.EFLAGS)).putLong(savedMask);
         memory.write(scratch + RESUME_BLOCK, b.array());
+        return resume;
     }
 
     /**
@@ -257,6 +263,7 @@ public final class SyscallInjector {
             options = Ptrace.O_TRACESYSGOOD | option;
             tracee.setOptionsSeized(options);
         }
+        blockAll();
         tracee.setRegsSeized(template.forSyscall(scratch + CODE, Syscalls.CLONE3, args, CloneArgs.SIZE));
         tracee.cont(0);
         int s = injectionStop("injected " + what, false);
@@ -394,8 +401,13 @@ public final class SyscallInjector {
      */
     public long call(int nr, long... args) throws CheckpointException {
         // stepped to its entry and exit stops, so the code after its syscall runs only when no tracer is left
-        writeResumeBlock();
-        return stepped(scratch + RESUME_CODE, nr, args);
+        X86_64Regs resume = writeResumeBlock();
+        long rc = stepped(scratch + RESUME_CODE, nr, args);
+        // between calls the thread holds its own registers and mask: a tracer that vanishes now leaves it as it
+        // was, and the resume block (shared by the process's threads) only ever serves the thread mid-call
+        tracee.setRegsSeized(resume);
+        tracee.setSigMaskSeized(savedMask);
+        return rc;
     }
 
     /**
@@ -426,6 +438,7 @@ public final class SyscallInjector {
             code.put((byte) 0xcc); // int3
             byte[] bytes = java.util.Arrays.copyOf(code.array(), code.position());
             long at = f.put(bytes);
+            blockAll();
             tracee.setRegsSeized(template.forSyscall(at, -1));
             tracee.cont(0);
             int s = injectionStop("injected call sequence", false);
@@ -487,6 +500,7 @@ public final class SyscallInjector {
     public int endSeized(int status) throws CheckpointException {
         int signal = status & 0x7f;
         if (signal == 0) {
+            blockAll();
             tracee.setRegsSeized(template.forSyscall(scratch + CODE, Syscalls.EXIT_GROUP, (status >> 8) & 0xff));
             tracee.cont(0);
             return tracee.awaitEndSeized();
@@ -556,6 +570,14 @@ public final class SyscallInjector {
         }
     }
 
+    /**
+     * Blocks every signal before the tracee runs injected code: between single calls it holds its own mask (see
+     * {@link #call}), and a signal delivered in our code would stop it where no injection expects it.
+     */
+    private void blockAll() throws CheckpointException {
+        tracee.setSigMaskSeized(-1L);
+    }
+
     private void requeueHeldStop() {
         if (heldStop) {
             heldStop = false;
@@ -565,6 +587,7 @@ public final class SyscallInjector {
 
     /** Runs a syscall at {@code insn} by stepping to its entry and exit stops; @return rax at the exit. */
     private long stepped(long insn, int nr, long... args) throws CheckpointException {
+        blockAll();
         tracee.setRegsSeized(template.forSyscall(insn, nr, args));
         for (String phase : new String[] { "entry", "exit" }) {
             tracee.syscallStep();
