@@ -45,13 +45,13 @@ public final class SyscallInjector {
     /** Offsets of the scratch area's fixed parts (older callers; new code takes space from {@link #area()}). */
     public static final int CODE = 0, STRUCT = 0x100, OUT = 0x200, MM_MAP = 0x400, PATH = 0x1000;
     private static final int SYSCALL_STOP = LibC.SIGTRAP | 0x80;
-    /** SIGKILL and SIGSTOP: the kernel leaves them out of any mask. */
-    private static final long UNBLOCKABLE = (1L << (LibC.SIGKILL - 1)) | (1L << (LibC.SIGSTOP - 1));
     private static final byte[] SYSCALL_INT3 = { 0x0f, 0x05, (byte) 0xcc };
 
     private final Tracee tracee;
     private final ProcessMemory memory;
     private final X86_64Regs template;
+    /** The registers it runs on with, once done or should its tracer vanish: {@link #template} set to restart its syscall */
+    private final X86_64Regs resume;
     private final long scratch;
     private final long savedMask;
     private final ScratchArea area;
@@ -65,6 +65,7 @@ public final class SyscallInjector {
         this.tracee = tracee;
         this.memory = memory;
         this.template = template;
+        this.resume = RestartRules.forResume(template);
         this.scratch = scratch;
         this.savedMask = savedMask;
         this.area = new ScratchArea(scratch, memory);
@@ -86,7 +87,6 @@ public final class SyscallInjector {
     public static SyscallInjector bootstrapSeized(Tracee tracee, ProcessMemory memory, long scratch) throws CheckpointException {
         X86_64Regs regs = tracee.getRegsSeized();
         long mask = tracee.getSigMaskSeized();
-        tracee.setSigMaskSeized(-1L);
         long rip = regs.get(X86_64Regs.RIP);
         long insn;
         byte[] patched = null;
@@ -105,7 +105,7 @@ public final class SyscallInjector {
                     Syscalls.PROT_READ | Syscalls.PROT_WRITE | Syscalls.PROT_EXEC,
                     Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS | Syscalls.MAP_FIXED_NOREPLACE, -1, 0);
         } catch (CheckpointException | RuntimeException e) {
-            inj.abandonSeized(RestartRules.forResume(regs)); // it must not run on with our mmap in its registers
+            inj.abandonSeized(inj.resume); // it must not run on with our mmap in its registers
             throw e;
         } finally {
             if (patched != null) {
@@ -113,7 +113,7 @@ public final class SyscallInjector {
             }
         }
         if (got != scratch) {
-            inj.abandonSeized(RestartRules.forResume(regs));
+            inj.abandonSeized(inj.resume);
             throw new CheckpointException(String.format("cannot map the injection scratch area at 0x%x in process %d: %s",
                     scratch, tracee.tid(), got < 0 ? Errno.name(got) : String.format("got 0x%x", got)), tracee.tid(),
                     got < 0 ? Errno.name(got) : null, null, null);
@@ -166,19 +166,16 @@ public final class SyscallInjector {
     }
 
     /**
-     * Writes what the resume code gives back to the thread: its registers and mask as it should run on.
-     *
-     * @return those registers
+     * Writes what the resume code gives back to the thread: its registers and mask as it should run on. Every call
+     * writes it: the process's threads share the block.
      */
-    private X86_64Regs writeResumeBlock() throws CheckpointException {
-        X86_64Regs resume = RestartRules.forResume(template);
+    private void writeResumeBlock() throws CheckpointException {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(18 * 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < 15; i++) {
             b.putLong(resume.get(i));
         }
         b.putLong(resume.get(X86_64Regs.RIP)).putLong(resume.get(X86_64Regs.EFLAGS)).putLong(savedMask);
         memory.write(scratch + RESUME_BLOCK, b.array());
-        return resume;
     }
 
     /**
@@ -205,7 +202,7 @@ public final class SyscallInjector {
      * so its restart block is intact).
      */
     public void finishAsOpenedSeized() throws CheckpointException {
-        finishSeized(RestartRules.forResume(template), savedMask);
+        finishSeized(resume, savedMask);
     }
 
     /**
@@ -297,11 +294,7 @@ public final class SyscallInjector {
      */
     public static SyscallInjector adoptThreadSeized(Tracee tracee, ProcessMemory memory, long scratch) throws CheckpointException {
         X86_64Regs regs = tracee.getRegsSeized();
-        long mask = tracee.getSigMaskSeized();
-        if ((mask | UNBLOCKABLE) != -1L) { // a thread the injector made inherited its creator's all-blocked mask
-            tracee.setSigMaskSeized(-1L);
-        }
-        return new SyscallInjector(tracee, memory, regs, scratch, mask);
+        return new SyscallInjector(tracee, memory, regs, scratch, tracee.getSigMaskSeized());
     }
 
     /**
@@ -401,7 +394,7 @@ public final class SyscallInjector {
      */
     public long call(int nr, long... args) throws CheckpointException {
         // stepped to its entry and exit stops, so the code after its syscall runs only when no tracer is left
-        X86_64Regs resume = writeResumeBlock();
+        writeResumeBlock();
         long rc = stepped(scratch + RESUME_CODE, nr, args);
         // between calls the thread holds its own registers and mask: a tracer that vanishes now leaves it as it
         // was, and the resume block (shared by the process's threads) only ever serves the thread mid-call
