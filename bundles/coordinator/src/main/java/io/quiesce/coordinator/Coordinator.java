@@ -302,10 +302,7 @@ public class Coordinator implements CheckpointService {
             job = find(request.job());
             checkNewPiece(job, host);
         }
-        if (!awaitOperation(job)) {
-            throw new CheckpointException("job " + job.id() + " was busy with a checkpoint or restart for " + PIECE_WAIT_SECONDS
-                    + " s: launch its piece afterwards");
-        }
+        awaitOperation(job, "launch its piece");
         try {
             if (host == null) {
                 spawn(job, request, backend);
@@ -415,10 +412,7 @@ public class Coordinator implements CheckpointService {
      */
     private RemoteExec startRelay(Job job, String host, String command, String address, int port, String who) throws CheckpointException {
         JobRecord r = job.record();
-        if (!awaitOperation(job)) {
-            throw new CheckpointException("job " + r.id() + " was busy with a checkpoint or restart for " + PIECE_WAIT_SECONDS
-                    + " s: start the command afterwards");
-        }
+        awaitOperation(job, "start the command");
         try {
             checkNewPiece(job, host);
             String secret = java.util.HexFormat.of().formatHex(randomBytes(32));
@@ -450,11 +444,15 @@ public class Coordinator implements CheckpointService {
      * daemons at once (mpirun with two other hosts asks for both relays together), and a command asked for during a
      * checkpoint starts once the job runs again.
      *
-     * @return false when the lock stayed taken for {@link #PIECE_WAIT_SECONDS}
+     * @param then what the caller should do once the job is free, for the message when it stayed taken
+     * @throws CheckpointException when the lock stayed taken for {@link #PIECE_WAIT_SECONDS}
      */
-    private static boolean awaitOperation(Job job) throws CheckpointException {
+    private static void awaitOperation(Job job, String then) throws CheckpointException {
         try {
-            return job.operation.tryLock(PIECE_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+            if (!job.operation.tryLock(PIECE_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new CheckpointException("job " + job.id() + " was busy with a checkpoint or restart for " + PIECE_WAIT_SECONDS
+                        + " s: " + then + " afterwards");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CheckpointException("interrupted while waiting to start a piece of job " + job.id(), e);

@@ -1,6 +1,7 @@
 package io.quiesce.backend.userspace.memory;
 
 import io.quiesce.api.CheckpointException;
+import io.quiesce.backend.userspace.image.GhostImage;
 import io.quiesce.backend.userspace.image.ProcessImage;
 import io.quiesce.backend.userspace.image.VmaImage;
 import io.quiesce.backend.userspace.inject.SyscallInjector;
@@ -35,7 +36,6 @@ public final class SharedMemory {
     /** The name maps shows for a shared anonymous mapping. */
     public static final String DEV_ZERO = "/dev/zero (deleted)";
     private static final String NAME = "quiesce-shm";
-    private static final String DELETED = " (deleted)";
 
     private SharedMemory() {
     }
@@ -61,8 +61,8 @@ public final class SharedMemory {
         if (Memfd.is(path)) {
             return Memfd.nameOf(path);
         }
-        if (path != null && path.endsWith(DELETED) && path.startsWith("/") && !DEV_ZERO.equals(path)) {
-            String file = path.substring(path.lastIndexOf('/') + 1, path.length() - DELETED.length());
+        if (path != null && path.endsWith(GhostImage.DELETED) && path.startsWith("/") && !DEV_ZERO.equals(path)) {
+            String file = path.substring(path.lastIndexOf('/') + 1, path.length() - GhostImage.DELETED.length());
             // memfd_create takes at most 249 bytes of name, and no '/' (there is none left)
             return file.isEmpty() ? NAME : file.substring(0, Math.min(file.length(), 200));
         }
